@@ -1,0 +1,146 @@
+// Package datasets holds mirage's records — problems to solve and the completions sampled for
+// them — and reads and writes them: JSON, JSONL, samples.jsonl (append-only, resumable) and verl
+// parquet, with converters from SynLogic and DeepScaleR.
+//
+// Errors about bad data are *DataError values that name the file, the row (or line) and the
+// field, and say what was expected.
+package datasets
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Message is one chat turn.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Prompt is a problem's prompt: either plain text or a list of chat messages. In JSON it is a
+// string or an array of {role, content}.
+type Prompt struct {
+	Text     string
+	Messages []Message
+}
+
+// IsChat reports whether the prompt is a list of chat messages.
+func (p Prompt) IsChat() bool { return p.Messages != nil }
+
+// String returns the prompt's text; for chat prompts, the content of the last user message
+// (the question itself, which is what contamination checks and text templates need).
+func (p Prompt) String() string {
+	if !p.IsChat() {
+		return p.Text
+	}
+	for i := len(p.Messages) - 1; i >= 0; i-- {
+		if p.Messages[i].Role == "user" {
+			return p.Messages[i].Content
+		}
+	}
+	return ""
+}
+
+// MarshalJSON writes a string for a text prompt and an array for a chat prompt.
+func (p Prompt) MarshalJSON() ([]byte, error) {
+	if p.IsChat() {
+		return json.Marshal(p.Messages)
+	}
+	return json.Marshal(p.Text)
+}
+
+// UnmarshalJSON accepts a string or an array of {role, content}.
+func (p *Prompt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		*p = Prompt{}
+		return json.Unmarshal(b, &p.Text)
+	case len(b) > 0 && b[0] == '[':
+		var msgs []Message
+		if err := json.Unmarshal(b, &msgs); err != nil {
+			return fmt.Errorf("prompt: want an array of {role, content}: %w", err)
+		}
+		if msgs == nil {
+			msgs = []Message{}
+		}
+		*p = Prompt{Messages: msgs}
+		return nil
+	case bytes.Equal(b, []byte("null")):
+		*p = Prompt{}
+		return nil
+	}
+	return fmt.Errorf("prompt: want a string or an array of messages, got %.40s", b)
+}
+
+// Problem is one task to solve: the input of `mirage sample` and a row of verl parquet.
+type Problem struct {
+	// ID identifies the problem across files (shards of one run are merged by it).
+	ID string `json:"id"`
+	// Prompt is the text or chat messages given to the model.
+	Prompt Prompt `json:"prompt"`
+	// GroundTruth is the reference answer as text (verl reward_model.ground_truth).
+	GroundTruth string `json:"ground_truth"`
+	// DataSource names the data set or task (verl data_source; a SynLogic task name).
+	DataSource string `json:"data_source,omitempty"`
+	// Ability is verl's ability column ("math", "logic", ...).
+	Ability string `json:"ability,omitempty"`
+	// Extra holds everything else, e.g. SynLogic's game_data_str or verl's extra_info fields.
+	Extra map[string]any `json:"extra,omitempty"`
+}
+
+// Finish reasons of a completion.
+const (
+	FinishStop   = "stop"   // an EOS token or a stop string ended it
+	FinishLength = "length" // the token budget ended it
+)
+
+// Completion is one sampled answer to a problem.
+type Completion struct {
+	Text              string  `json:"text"`
+	FinishReason      string  `json:"finish_reason"`
+	NumTokens         int     `json:"num_tokens"`
+	CumulativeLogprob float64 `json:"cumulative_logprob"`
+
+	// Filled by verify.
+	Correct *bool    `json:"correct,omitempty"`
+	Reward  *float64 `json:"reward,omitempty"`
+	// Answer is the extracted, normalised final answer (used for majority voting).
+	Answer string `json:"answer,omitempty"`
+}
+
+// Sample is one line of samples.jsonl: a problem and its completions.
+type Sample struct {
+	Problem
+	Completions []Completion `json:"completions"`
+}
+
+// DataError is bad input data, located as precisely as the format allows.
+type DataError struct {
+	File  string // path of the file
+	Line  int    // 1-based line (JSONL) or row (parquet, JSON array); 0 if unknown
+	Group int    // parquet row group, -1 if not parquet
+	Field string // offending field, "" if the whole record
+	Err   error  // what was wrong and what was expected
+}
+
+func (e *DataError) Error() string {
+	loc := e.File
+	if e.Group >= 0 {
+		loc += fmt.Sprintf(": row group %d", e.Group)
+	}
+	if e.Line > 0 {
+		if e.Group >= 0 {
+			loc += fmt.Sprintf(", row %d", e.Line)
+		} else {
+			loc += fmt.Sprintf(":%d", e.Line)
+		}
+	}
+	if e.Field != "" {
+		loc += fmt.Sprintf(": field %q", e.Field)
+	}
+	return "datasets: " + loc + ": " + e.Err.Error()
+}
+
+func (e *DataError) Unwrap() error { return e.Err }

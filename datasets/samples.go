@@ -1,0 +1,155 @@
+package datasets
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// maxLine bounds one JSONL line: a problem with hundreds of long completions is large, but a
+// line beyond this is a corrupt file, not data.
+const maxLine = 1 << 30
+
+// ScanSamples calls fn for every line of a samples.jsonl file, in order. Blank lines are
+// skipped. A line that does not parse fails with a *DataError naming the file and line; a last
+// line without its newline (a run killed mid-write) is reported the same way.
+func ScanSamples(path string, fn func(Sample) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	return scanJSONL(path, f, func(line int, b []byte) error {
+		var s Sample
+		if err := json.Unmarshal(b, &s); err != nil {
+			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
+		}
+		return fn(s)
+	})
+}
+
+// ReadSamples reads a whole samples.jsonl file.
+func ReadSamples(path string) ([]Sample, error) {
+	var out []Sample
+	err := ScanSamples(path, func(s Sample) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// scanJSONL calls fn with each non-blank line and its 1-based number.
+func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	for line := 1; ; line++ {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Long line: collect it whole.
+			buf := append([]byte(nil), b...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				if len(buf) > maxLine {
+					return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("line longer than %d bytes", maxLine)}
+				}
+				b, err = br.ReadSlice('\n')
+				buf = append(buf, b...)
+			}
+			b = buf
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("datasets: %s:%d: %w", path, line, err)
+		}
+		if t := bytes.TrimSpace(b); len(t) > 0 {
+			if ferr := fn(line, t); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// SampleWriter appends samples to a samples.jsonl file, one line per problem, flushed to the
+// file as each is written: a killed run keeps every complete line it wrote.
+type SampleWriter struct {
+	f    *os.File
+	done map[string]bool
+}
+
+// CreateSamples starts a new samples file, truncating any file at path.
+func CreateSamples(path string) (*SampleWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	return &SampleWriter{f: f, done: map[string]bool{}}, nil
+}
+
+// ResumeSamples opens path for appending after the problems it already holds. A torn last line
+// (the run was killed while writing it) is cut off, so that problem is sampled again; every
+// complete line is kept. A missing file is created.
+func ResumeSamples(path string) (*SampleWriter, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return CreateSamples(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	keep := len(data)
+	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
+		keep = i + 1 // also 0 when there is no newline at all
+	}
+	done := map[string]bool{}
+	err = scanJSONL(path, bytes.NewReader(data[:keep]), func(line int, b []byte) error {
+		var s struct {
+			ID *string `json:"id"`
+		}
+		if err := json.Unmarshal(b, &s); err != nil || s.ID == nil {
+			return &DataError{File: path, Line: line, Group: -1, Field: "id", Err: fmt.Errorf("cannot resume: want a complete sample line with an id (%v)", err)}
+		}
+		done[*s.ID] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	if err := f.Truncate(int64(keep)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("datasets: cut torn last line of %s: %w", path, err)
+	}
+	if _, err := f.Seek(int64(keep), io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	return &SampleWriter{f: f, done: done}, nil
+}
+
+// Done reports whether the file already holds the problem with this id.
+func (w *SampleWriter) Done(id string) bool { return w.done[id] }
+
+// Write appends one sample as a single line, written with one system call.
+func (w *SampleWriter) Write(s Sample) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("datasets: encode sample %q: %w", s.ID, err)
+	}
+	if _, err := w.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("datasets: write sample %q: %w", s.ID, err)
+	}
+	w.done[s.ID] = true
+	return nil
+}
+
+// Close syncs and closes the file.
+func (w *SampleWriter) Close() error {
+	return errors.Join(w.f.Sync(), w.f.Close())
+}

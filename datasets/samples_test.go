@@ -1,0 +1,57 @@
+package datasets
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSamplesResumeCutsTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "samples.jsonl")
+	w, err := CreateSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	for _, id := range []string{"a", "b"} {
+		s := Sample{Problem: Problem{ID: id, Prompt: Prompt{Text: "q " + id}}, Completions: []Completion{{Text: "x", FinishReason: FinishStop, Correct: &yes}}}
+		if err := w.Write(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A run killed in the middle of writing problem c.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"id":"c","prompt":"q c","compl`)
+	f.Close()
+	if _, err := ReadSamples(path); err == nil || !strings.Contains(err.Error(), ":3") {
+		t.Fatalf("reading a torn file: want an error naming line 3, got %v", err)
+	}
+
+	w, err = ResumeSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"a": true, "b": true, "c": false} {
+		if w.Done(id) != want {
+			t.Errorf("Done(%q) = %v, want %v", id, !want, want)
+		}
+	}
+	if err := w.Write(Sample{Problem: Problem{ID: "c", Prompt: Prompt{Messages: []Message{{Role: "user", Content: "q c"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	got, err := ReadSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[2].ID != "c" || !got[2].Prompt.IsChat() || got[2].Prompt.String() != "q c" {
+		t.Fatalf("after resume: %+v", got)
+	}
+	if got[0].Completions[0].Correct == nil || !*got[0].Completions[0].Correct {
+		t.Errorf("correct flag lost: %+v", got[0].Completions[0])
+	}
+}
