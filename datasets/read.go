@@ -1,0 +1,201 @@
+package datasets
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ReadProblems reads problems from verl parquet (.parquet), JSONL (one object per line) or a
+// JSON array, detected from the file's content. It understands verl rows, mirage's own
+// Problem records, DeepScaleR's problem/answer and GSM8K's question/answer ("#### N"). Ids are
+// stable: an id field, else extra_info.id, unique_id or "<data_source>/<extra_info.index>",
+// else "<file stem>-<row>" with the 0-based row; an id seen before in the same file gets
+// "#2", "#3"... appended, so every problem of a file has its own id.
+func ReadProblems(path string) ([]Problem, error) {
+	return ReadProblemsMapped(path, Mapping{})
+}
+
+// ReadProblemsMapped is ReadProblems with explicit field names for JSON inputs whose fields
+// the defaults do not find.
+func ReadProblemsMapped(path string, m Mapping) ([]Problem, error) {
+	var out []Problem
+	err := scanRecords(path, func(rec record, pos position) error {
+		p, err := problemOf(rec, m, fileStem(path), pos.index, func(field string, err error) error {
+			return pos.err(path, field, err)
+		})
+		if err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	uniqueIDs(out)
+	return out, err
+}
+
+// uniqueIDs suffixes repeated ids ("x", "x#2", "x#3") in order of appearance.
+func uniqueIDs(ps []Problem) {
+	seen := make(map[string]int, len(ps))
+	for i := range ps {
+		id := ps[i].ID
+		seen[id]++
+		if n := seen[id]; n > 1 {
+			for {
+				alt := id + "#" + strconv.Itoa(n)
+				if seen[alt] == 0 {
+					ps[i].ID = alt
+					seen[alt] = 1
+					break
+				}
+				n++
+			}
+		}
+	}
+}
+
+// position locates a record: its 0-based index in the file and where an error should point.
+type position struct {
+	index int // 0-based record number in the file
+	line  int // 1-based line (JSONL) or element (JSON array) or row in its group (parquet)
+	group int // parquet row group, -1 otherwise
+}
+
+func (p position) err(path, field string, err error) error {
+	return &DataError{File: path, Line: p.line, Group: p.group, Field: field, Err: err}
+}
+
+// scanRecords calls fn for each record of a parquet, JSONL or JSON-array file.
+func scanRecords(path string, fn func(record, position) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	if n == 4 && string(head) == "PAR1" {
+		return scanParquet(path, f, fn)
+	}
+	return scanJSON(path, f, fn)
+}
+
+// scanJSON reads a JSON array of objects or JSONL, whichever the first non-space byte says.
+func scanJSON(path string, r io.Reader, fn func(record, position) error) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("datasets: %w", err)
+	}
+	return decodeJSONRecords(path, data, fn)
+}
+
+func decodeJSONRecords(path string, data []byte, fn func(record, position) error) error {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	trimmed = bytes.TrimPrefix(trimmed, []byte("\ufeff"))
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return decodeJSONArray(path, trimmed, fn)
+	}
+	index := 0
+	return scanJSONL(path, bytes.NewReader(data), func(line int, b []byte) error {
+		v, err := decodeValue(json.NewDecoder(bytes.NewReader(b)), true)
+		if err != nil {
+			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want one JSON object per line: %w", err)}
+		}
+		rec, ok := v.(map[string]any)
+		if !ok {
+			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object, got %s", typeName(v))}
+		}
+		pos := position{index: index, line: line, group: -1}
+		index++
+		return fn(rec, pos)
+	})
+}
+
+// decodeJSONArray streams the elements of a top-level array; errors name the element
+// (1-based) as the line.
+func decodeJSONArray(path string, data []byte, fn func(record, position) error) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		return &DataError{File: path, Group: -1, Err: err}
+	}
+	for i := 0; dec.More(); i++ {
+		v, err := decodeValue(dec, false)
+		if err != nil {
+			return &DataError{File: path, Line: i + 1, Group: -1, Err: fmt.Errorf("array element: %w", err)}
+		}
+		rec, ok := v.(map[string]any)
+		if !ok {
+			return &DataError{File: path, Line: i + 1, Group: -1, Err: fmt.Errorf("want a JSON object, got %s", typeName(v))}
+		}
+		if err := fn(rec, position{index: i, line: i + 1, group: -1}); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return &DataError{File: path, Group: -1, Err: fmt.Errorf("want the end of the array: %w", err)}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &DataError{File: path, Group: -1, Err: errors.New("trailing data after the array")}
+	}
+	return nil
+}
+
+// decodeValue decodes one JSON value into record types (int64 for integer literals that fit,
+// float64 for other numbers). whole requires that nothing follows the value.
+func decodeValue(dec *json.Decoder, whole bool) (any, error) {
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if whole {
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errors.New("trailing data after the value")
+		}
+	}
+	return normalize(v)
+}
+
+// normalize converts json.Number values to int64 or float64, in place.
+func normalize(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n, nil
+			}
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("number %s: %w", s, err)
+		}
+		return f, nil
+	case []any:
+		for i, e := range x {
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
+		}
+	case map[string]any:
+		for k, e := range x {
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = n
+		}
+	}
+	return v, nil
+}
