@@ -1,0 +1,314 @@
+// Package onnx writes mirage's Llama / Qwen2 models (train/arch) as ONNX model folders that any
+// ONNX Runtime user loads like an HF optimum export: model.onnx + model.onnx.data, config.json,
+// generation_config.json and the tokenizer files.
+//
+// The graph has the optimum decoder-with-past signature, opset 17 and standard ONNX operators only
+// (no com.microsoft contrib ops):
+//
+//	inputs   input_ids [B, S] int64, attention_mask [B, P+S] int64, position_ids [B, S] int64,
+//	         past_key_values.N.key|value [B, KVH, P, D]
+//	outputs  logits [B, S, V], present.N.key|value [B, KVH, P+S, D]
+//
+// The causal and padding mask is built inside the graph from attention_mask, so left padding works,
+// and so do the non-padded positions of right-padded rows. Options give the other formats the
+// sampler must read: fp16 weights and I/O, no position_ids input, GPT-2 style combined past_N.
+//
+// Weights keep their HF names and layout (nn.Linear [out, in], used through Gemm transB=1) and
+// always live in the external data file, never inside model.onnx: the protobuf stays a few hundred
+// KB whatever the model size, so the 2 GB protobuf limit never applies, and re-exporting new weights
+// (Exporter) rewrites only the data file. The protobuf is encoded here with protowire.
+package onnx
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/mirage-rl/mirage/train/arch"
+)
+
+// Layout selects the graph's input/output signature.
+type Layout int
+
+const (
+	// Optimum is the HF optimum decoder-with-past signature (the default).
+	Optimum Layout = iota
+	// NoPositionIDs drops the position_ids input; positions are derived from attention_mask.
+	NoPositionIDs
+	// LegacyCombinedPast uses GPT-2 style caches: past_N [2, B, KVH, P, D] → present_N.
+	LegacyCombinedPast
+)
+
+func (l Layout) String() string {
+	switch l {
+	case Optimum:
+		return "optimum"
+	case NoPositionIDs:
+		return "no-position-ids"
+	case LegacyCombinedPast:
+		return "legacy-combined-past"
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
+}
+
+// Default file names in a model folder.
+const (
+	ModelFile = "model.onnx"
+	DataFile  = "model.onnx.data"
+)
+
+// WriteOptions control the written folder. The zero value writes an fp32 optimum-layout model.
+type WriteOptions struct {
+	// Float16 stores weights as float16 and makes past/present/logits float16. The graph casts
+	// weights and caches to float32 and computes in float32 (ORT's CPU has few fp16 kernels).
+	Float16 bool
+	// Layout is the input/output signature; default Optimum.
+	Layout Layout
+	// TokenizerDir, if set, is a folder whose tokenizer files (tokenizer.json,
+	// tokenizer_config.json, special_tokens_map.json, ...) are copied next to the model.
+	TokenizerDir string
+	// DataFile is the external data file name; default "model.onnx.data". (transformers.js in a
+	// browser looks for "model.onnx_data"; under node it reads whatever model.onnx names.)
+	DataFile string
+}
+
+// tokenizerFiles are copied from WriteOptions.TokenizerDir when present.
+var tokenizerFiles = []string{
+	"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+	"vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja",
+}
+
+// dataEntry is one weight's place in the external data file.
+type dataEntry struct {
+	name   string
+	shape  []int
+	offset int64
+	length int64
+}
+
+// Exporter writes one model folder and re-exports new weights into it cheaply: the graph is
+// serialised once, at construction; the first Export writes every file, later ones only the data
+// file (to a temporary file renamed over the old one, so a session that memory-mapped the old
+// data keeps a consistent copy). An Exporter is not safe for concurrent use.
+type Exporter struct {
+	dir     string
+	cfg     arch.Config
+	opts    WriteOptions
+	model   []byte // serialised ModelProto
+	entries []dataEntry
+	size    int64 // data file size
+	written bool  // the static files are in place
+}
+
+// NewExporter validates cfg and builds the graph for dir. Nothing is written until Export.
+func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
+	}
+	if opts.Layout < Optimum || opts.Layout > LegacyCombinedPast {
+		return nil, fmt.Errorf("onnx: unknown layout %v", opts.Layout)
+	}
+	if opts.DataFile == "" {
+		opts.DataFile = DataFile
+	}
+	if opts.DataFile != filepath.Base(opts.DataFile) || opts.DataFile == ModelFile {
+		return nil, fmt.Errorf("onnx: data file %q: want a plain file name other than %s", opts.DataFile, ModelFile)
+	}
+	e := &Exporter{dir: dir, cfg: cfg, opts: opts}
+	elem, dtype := int64(4), dtFloat
+	if opts.Float16 {
+		elem, dtype = 2, dtFloat16
+	}
+	shapes := arch.ParamShapes(cfg)
+	var inits []msg
+	for _, name := range arch.SortedNames(shapes) {
+		shape := shapes[name]
+		length := elem * int64(numel(shape))
+		e.size = alignUp(e.size, length)
+		e.entries = append(e.entries, dataEntry{name: name, shape: shape, offset: e.size, length: length})
+		inits = append(inits, externalTensor(name, dtype, dims64(shape), opts.DataFile, e.size, length))
+		e.size += length
+	}
+	e.model = modelProto(buildGraph(cfg, opts, inits))
+	return e, nil
+}
+
+// alignUp aligns large tensors to 4 KiB (the page size, so ORT can map them) and small ones to 64
+// bytes.
+func alignUp(off, length int64) int64 {
+	a := int64(64)
+	if length >= 1<<16 {
+		a = 4096
+	}
+	return (off + a - 1) / a * a
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func dims64(shape []int) []int64 {
+	out := make([]int64, len(shape))
+	for i, d := range shape {
+		out[i] = int64(d)
+	}
+	return out
+}
+
+// Export writes w into the folder. The first call writes model.onnx, config.json,
+// generation_config.json and the tokenizer files too; later calls rewrite only the data file.
+// Weights must match the config exactly (arch.CheckWeights).
+func (e *Exporter) Export(ctx context.Context, w map[string]*arch.Tensor) error {
+	if err := arch.CheckWeights(e.cfg, w); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	if !e.written {
+		if err := e.writeStatic(); err != nil {
+			return err
+		}
+		e.written = true
+	}
+	return e.writeData(ctx, w)
+}
+
+// WriteModel writes a complete model folder for cfg and w (see the package doc).
+func WriteModel(dir string, cfg arch.Config, w map[string]*arch.Tensor, opts WriteOptions) error {
+	e, err := NewExporter(dir, cfg, opts)
+	if err != nil {
+		return err
+	}
+	return e.Export(context.Background(), w)
+}
+
+func (e *Exporter) writeStatic() error {
+	if err := os.MkdirAll(e.dir, 0o755); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(e.dir, ModelFile), func(w io.Writer) error {
+		_, err := w.Write(e.model)
+		return err
+	}); err != nil {
+		return err
+	}
+	cfg := e.cfg
+	cfg.TorchDtype = "float32"
+	if e.opts.Float16 {
+		cfg.TorchDtype = "float16"
+	}
+	if err := arch.WriteConfig(filepath.Join(e.dir, "config.json"), cfg); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	gen := map[string]any{"bos_token_id": cfg.BOSTokenID, "eos_token_id": cfg.EOSTokenID}
+	if len(cfg.PadTokenID) > 0 {
+		gen["pad_token_id"] = cfg.PadTokenID
+	}
+	b, err := json.MarshalIndent(gen, "", "  ")
+	if err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "generation_config.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	return e.copyTokenizer()
+}
+
+func (e *Exporter) copyTokenizer() error {
+	src := e.opts.TokenizerDir
+	if src == "" {
+		return nil
+	}
+	copied := 0
+	for _, name := range tokenizerFiles {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("onnx: tokenizer: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(e.dir, name), b, 0o644); err != nil {
+			return fmt.Errorf("onnx: tokenizer: %w", err)
+		}
+		copied++
+	}
+	if copied == 0 {
+		return fmt.Errorf("onnx: tokenizer dir %s has none of %v", src, tokenizerFiles)
+	}
+	return nil
+}
+
+// writeData streams the weights in entry order, converting to the stored type.
+func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) error {
+	return writeFileAtomic(filepath.Join(e.dir, e.opts.DataFile), func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		buf := make([]byte, 0, 1<<16)
+		var pos int64
+		for _, ent := range e.entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if pad := ent.offset - pos; pad > 0 {
+				if _, err := bw.Write(make([]byte, pad)); err != nil {
+					return err
+				}
+			}
+			data := w[ent.name].Data
+			for start := 0; start < len(data); start += 1 << 14 {
+				chunk := data[start:min(start+1<<14, len(data))]
+				buf = buf[:0]
+				for _, v := range chunk {
+					if e.opts.Float16 {
+						buf = binary.LittleEndian.AppendUint16(buf, Float16Bits(v))
+					} else {
+						buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+					}
+				}
+				if _, err := bw.Write(buf); err != nil {
+					return err
+				}
+			}
+			pos = ent.offset + ent.length
+		}
+		return bw.Flush()
+	})
+}
+
+// writeFileAtomic writes path through a temporary file in the same folder and renames it into
+// place, so readers never see a half-written file.
+func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := fill(f); err != nil {
+		return fmt.Errorf("onnx: writing %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("onnx: writing %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("onnx: %w", err)
+	}
+	return nil
+}
