@@ -1,0 +1,92 @@
+package logic
+
+func init() { register("skyscraper_puzzle", verifySkyscraper) }
+
+// skyscraperMeta is skyscraper_puzzle's metadata: grid size and the clues on each side (0 or
+// absent means no clue). The gold answer is empty; solved_grid is one solution of possibly many.
+type skyscraperMeta struct {
+	N      int   `json:"n"`
+	Top    []int `json:"top"`
+	Bottom []int `json:"bottom"`
+	Left   []int `json:"left"`
+	Right  []int `json:"right"`
+}
+
+// verifySkyscraper checks the n×n grid in the last ```python block against the rules: each row
+// and column holds 1..n once, and from every clued side exactly the clued number of buildings
+// is visible (a building is visible when taller than all before it).
+func verifySkyscraper(g GameData, region string) Result {
+	var m skyscraperMeta
+	if err := decodeMeta(g, &m); err != nil {
+		return badInstance("%v", err)
+	}
+	n := m.N
+	if n <= 0 || n > 30 {
+		return badInstance("n = %d", n)
+	}
+	for _, side := range [][]int{m.Top, m.Bottom, m.Left, m.Right} {
+		if len(side) != 0 && len(side) != n {
+			return badInstance("clue list has %d entries, want %d", len(side), n)
+		}
+	}
+	v, block, err := parsePythonAnswer(region)
+	if err != nil {
+		return incorrect(block, "%v", err)
+	}
+	grid, err := intGrid(v, n, n)
+	if err != nil {
+		return incorrect(block, "%v", err)
+	}
+	for i := range n {
+		for j := range n {
+			if grid[i][j] < 1 || grid[i][j] > n {
+				return incorrect(block, "cell (%d,%d) is %d, want 1..%d", i+1, j+1, grid[i][j], n)
+			}
+		}
+	}
+	if msg := latinViolation(grid); msg != "" {
+		return incorrect(block, "%s", msg)
+	}
+	line := make([]int, n)
+	check := func(clues []int, side string, fill func(k, t int) int) *Result {
+		for k := 0; k < len(clues); k++ {
+			if clues[k] <= 0 {
+				continue
+			}
+			for t := range n {
+				line[t] = fill(k, t)
+			}
+			if got := visible(line); got != clues[k] {
+				r := incorrect(block, "%s clue %d of line %d: %d visible", side, clues[k], k+1, got)
+				return &r
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		clues []int
+		side  string
+		fill  func(k, t int) int
+	}{
+		{m.Top, "top", func(k, t int) int { return grid[t][k] }},
+		{m.Bottom, "bottom", func(k, t int) int { return grid[n-1-t][k] }},
+		{m.Left, "left", func(k, t int) int { return grid[k][t] }},
+		{m.Right, "right", func(k, t int) int { return grid[k][n-1-t] }},
+	} {
+		if r := check(c.clues, c.side, c.fill); r != nil {
+			return *r
+		}
+	}
+	return Result{Correct: true, Extracted: block}
+}
+
+// visible counts the buildings seen from the start of line.
+func visible(line []int) int {
+	count, tallest := 0, 0
+	for _, h := range line {
+		if h > tallest {
+			count, tallest = count+1, h
+		}
+	}
+	return count
+}
