@@ -1,0 +1,622 @@
+package math
+
+import (
+	"errors"
+	"fmt"
+	stdmath "math"
+	"math/cmplx"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options tune comparisons. The zero value uses the documented defaults.
+type Options struct {
+	// RelTol is the relative tolerance of numeric comparisons (when a side is not an exact
+	// rational: π, √2, variables). Default 1e-9: float64 rounding, not approximate answers.
+	RelTol float64
+	// MaxLen bounds an answer's length in bytes; longer answers compare as not equal. Default 1000.
+	MaxLen int
+	// MaxDepth bounds nesting (braces, brackets, operators). Default 64.
+	MaxDepth int
+	// Timeout bounds one comparison's work after parsing. Default 100ms.
+	Timeout time.Duration
+}
+
+func (o Options) limits() *limits {
+	l := &limits{maxLen: 1000, maxDepth: 64, maxItems: 200, maxBits: 16384, maxSteps: 1 << 20}
+	if o.MaxLen > 0 {
+		l.maxLen = o.MaxLen
+	}
+	if o.MaxDepth > 0 {
+		l.maxDepth = o.MaxDepth
+	}
+	return l
+}
+
+func (o Options) relTol() float64 {
+	if o.RelTol > 0 {
+		return o.RelTol
+	}
+	return 1e-9
+}
+
+func (o Options) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return 100 * time.Millisecond
+}
+
+// Answer is a parsed answer, ready to compare. Parse a gold answer once and compare it with
+// many predictions; an Answer is safe for concurrent use.
+type Answer struct {
+	raw    string
+	n      *node  // nil for text answers and answers over budget
+	text   string // normalised text, for text answers
+	choice byte   // multiple-choice letter A–E, 0 if none
+	err    error  // a *BudgetError when the answer is too large to handle
+}
+
+// Parse parses an answer (LaTeX or plain text). It never fails: what is not math becomes a
+// text answer, and what is over budget compares as not equal with the reason.
+func Parse(s string, opts Options) *Answer {
+	lim := opts.limits()
+	a := &Answer{raw: s}
+	s = strings.TrimSpace(s)
+	if len(s) > lim.maxLen {
+		a.err = errBudget(fmt.Sprintf("answer longer than %d bytes", lim.maxLen))
+		return a
+	}
+	a.choice = choiceLetter(s)
+	toks, err := lex(s, lim)
+	if err == nil {
+		a.n, err = parseAnswer(toks, lim)
+	}
+	switch {
+	case errors.Is(err, errDeep):
+		a.err = errBudget(err.Error())
+	case errors.As(err, new(*BudgetError)):
+		a.err = err
+	case err != nil:
+		a.text = normText(s)
+	}
+	return a
+}
+
+// String returns the answer as given.
+func (a *Answer) String() string { return a.raw }
+
+// IsText reports whether the answer is compared as text (a name, a word, prose).
+func (a *Answer) IsText() bool { return a.n == nil && a.err == nil }
+
+// Result is the outcome of a comparison.
+type Result struct {
+	Equal bool
+	// Reason says why a pair is not equal when it is not a plain mismatch (over budget,
+	// undefined values); "" otherwise.
+	Reason string
+}
+
+// Equal reports whether two answers are mathematically equivalent, with default options.
+// It is symmetric.
+func Equal(gold, pred string) bool { return Check(gold, pred, Options{}).Equal }
+
+// Check compares two answer strings.
+func Check(gold, pred string, opts Options) Result {
+	return Compare(Parse(gold, opts), Parse(pred, opts), opts)
+}
+
+// Compare compares two parsed answers: numbers exactly as rationals where possible, other
+// expressions numerically (variables at several fixed pseudo-random points), lists and sets
+// without order, tuples, intervals and matrices elementwise, text after normalisation.
+func Compare(gold, pred *Answer, opts Options) Result {
+	for _, a := range []*Answer{gold, pred} {
+		if a.err != nil {
+			return Result{Reason: a.err.Error()}
+		}
+	}
+	if gold.choice != 0 && pred.choice != 0 {
+		return Result{Equal: gold.choice == pred.choice}
+	}
+	if gold.n == nil || pred.n == nil {
+		return Result{Equal: gold.n == nil && pred.n == nil && gold.text == pred.text && gold.text != ""}
+	}
+	lim := opts.limits()
+	lim.deadline = time.Now().Add(opts.timeout())
+	c := &comparer{lim: lim, tol: opts.relTol()}
+	eq, err := c.equal(gold.n, pred.n)
+	if err != nil {
+		return Result{Reason: err.Error()}
+	}
+	return Result{Equal: eq}
+}
+
+type comparer struct {
+	lim *limits
+	tol float64
+}
+
+// varValue returns v for "x = v" (or "f(x) = v"), nil otherwise.
+func varValue(n *node) *node {
+	if n.op != opRel || n.name != "=" || len(n.kids) != 2 {
+		return nil
+	}
+	l := n.kids[0]
+	if l.op == opVar || l.op == opMul && len(l.kids) == 2 && l.kids[0].op == opVar && l.kids[1].op == opVar {
+		return n.kids[1]
+	}
+	return nil
+}
+
+func isUnordered(n *node) bool { return n.op == opList || n.op == opSet }
+
+func (c *comparer) equal(a, b *node) (bool, error) {
+	if err := c.lim.step(); err != nil {
+		return false, err
+	}
+	if a.op == opRel && b.op != opRel {
+		if v := varValue(a); v != nil {
+			a = v
+		}
+	}
+	if b.op == opRel && a.op != opRel {
+		if v := varValue(b); v != nil {
+			b = v
+		}
+	}
+	// a ± b is the set {a + b, a - b}.
+	if va, err := c.expandPM(a); err != nil {
+		return false, err
+	} else if len(va) > 1 {
+		a = &node{op: opSet, kids: va}
+	}
+	if vb, err := c.expandPM(b); err != nil {
+		return false, err
+	} else if len(vb) > 1 {
+		b = &node{op: opSet, kids: vb}
+	}
+	switch {
+	case a.op == opRel && b.op == opRel:
+		return c.relEqual(a, b)
+	case isUnordered(a) && isUnordered(b), a.op == opUnion && b.op == opUnion:
+		return c.setEqual(a.kids, b.kids)
+	case isUnordered(a) && b.op == opTuple, isUnordered(b) && a.op == opTuple:
+		if a.op == opList || b.op == opList {
+			return c.seqEqual(a.kids, b.kids)
+		}
+		return c.setEqual(a.kids, b.kids)
+	case isUnordered(a) || isUnordered(b):
+		// A one-element list or set is its element.
+		if isUnordered(a) && len(a.kids) == 1 && !isUnordered(b) {
+			return c.equal(a.kids[0], b)
+		}
+		if isUnordered(b) && len(b.kids) == 1 && !isUnordered(a) {
+			return c.equal(a, b.kids[0])
+		}
+		return false, nil
+	case a.op == opTuple && b.op == opTuple:
+		if len(a.kids) == 2 && len(b.kids) == 2 && (a.open != b.open || a.close != b.close) {
+			return false, nil // intervals with different ends
+		}
+		return c.seqEqual(a.kids, b.kids)
+	case a.op == opMatrix && b.op == opMatrix:
+		if a.rows != b.rows || a.cols != b.cols {
+			return false, nil
+		}
+		return c.seqEqual(a.kids, b.kids)
+	case a.op == opMatrix && b.op == opTuple && (a.rows == 1 || a.cols == 1):
+		return c.seqEqual(a.kids, b.kids)
+	case b.op == opMatrix && a.op == opTuple && (b.rows == 1 || b.cols == 1):
+		return c.seqEqual(a.kids, b.kids)
+	case isScalar(a) && isScalar(b):
+		return c.scalarEqual(a, b)
+	}
+	return false, nil
+}
+
+func isScalar(n *node) bool {
+	switch n.op {
+	case opList, opSet, opTuple, opUnion, opMatrix, opRel:
+		return false
+	}
+	return true
+}
+
+func (c *comparer) seqEqual(a, b []*node) (bool, error) {
+	if len(a) != len(b) {
+		return false, nil
+	}
+	for i := range a {
+		if eq, err := c.equal(a[i], b[i]); !eq || err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// setEqual compares as sets: every element of each side equals some element of the other.
+// Repeats do not count ("1, 1, 2" lists the roots 1 and 2).
+func (c *comparer) setEqual(a, b []*node) (bool, error) {
+	for pass := 0; pass < 2; pass++ {
+		for _, x := range a {
+			found := false
+			for _, y := range b {
+				eq, err := c.equal(x, y)
+				if err != nil {
+					return false, err
+				}
+				if eq {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false, nil
+			}
+		}
+		a, b = b, a
+	}
+	return true, nil
+}
+
+// maxPM bounds the ± signs expanded in one scalar (2^maxPM variants).
+const maxPM = 4
+
+// expandPM returns the variants of a scalar with ± signs, or nil when it has none.
+func (c *comparer) expandPM(n *node) ([]*node, error) {
+	if !isScalar(n) || !hasPM(n) {
+		return nil, nil
+	}
+	if countPM(n) > maxPM {
+		return nil, errBudget("too many ± signs")
+	}
+	return variants(n), nil
+}
+
+func hasPM(n *node) bool {
+	if n.op == opPM {
+		return true
+	}
+	for _, k := range n.kids {
+		if hasPM(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func countPM(n *node) int {
+	c := 0
+	if n.op == opPM {
+		c = 1
+	}
+	for _, k := range n.kids {
+		c += countPM(k)
+	}
+	return c
+}
+
+func variants(n *node) []*node {
+	if !hasPM(n) {
+		return []*node{n}
+	}
+	if n.op == opPM {
+		var out []*node
+		for _, a := range variants(n.kids[0]) {
+			for _, b := range variants(n.kids[1]) {
+				out = append(out,
+					&node{op: opAdd, kids: []*node{a, b}},
+					&node{op: opAdd, kids: []*node{a, {op: opNeg, kids: []*node{b}}}})
+			}
+		}
+		return out
+	}
+	// Cartesian product over the children's variants.
+	out := []*node{{op: n.op, name: n.name, num: n.num, open: n.open, close: n.close}}
+	for _, k := range n.kids {
+		vk := variants(k)
+		next := make([]*node, 0, len(out)*len(vk))
+		for _, o := range out {
+			for _, v := range vk {
+				cp := *o
+				cp.kids = append(slices.Clip(o.kids), v)
+				next = append(next, &cp)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+var mirrored = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
+
+func (c *comparer) relEqual(a, b *node) (bool, error) {
+	if len(a.kids) != 2 || len(b.kids) != 2 {
+		if a.name != b.name {
+			return false, nil
+		}
+		return c.seqEqual(a.kids, b.kids) // chains such as 1 < x < 2
+	}
+	if a.name == "=" && b.name == "=" {
+		// Same variable on the left: compare the right sides (they may be lists or tuples).
+		if a.kids[0].op == opVar && b.kids[0].op == opVar && a.kids[0].name == b.kids[0].name {
+			return c.equal(a.kids[1], b.kids[1])
+		}
+		if isScalar(a.kids[0]) && isScalar(a.kids[1]) && isScalar(b.kids[0]) && isScalar(b.kids[1]) {
+			return c.proportional(
+				&node{op: opAdd, kids: []*node{a.kids[0], {op: opNeg, kids: []*node{a.kids[1]}}}},
+				&node{op: opAdd, kids: []*node{b.kids[0], {op: opNeg, kids: []*node{b.kids[1]}}}})
+		}
+	}
+	if a.name == b.name {
+		l, err := c.equal(a.kids[0], b.kids[0])
+		if err != nil || !l {
+			return false, err
+		}
+		return c.equal(a.kids[1], b.kids[1])
+	}
+	if mirrored[a.name] == b.name {
+		l, err := c.equal(a.kids[0], b.kids[1])
+		if err != nil || !l {
+			return false, err
+		}
+		return c.equal(a.kids[1], b.kids[0])
+	}
+	return false, nil
+}
+
+// Points at which expressions with variables are compared: fixed, so results are
+// reproducible, and irrational-looking, so that different expressions rarely agree by chance.
+var samplePoints = [][]float64{
+	{0.7390851, 1.3247180, 0.5671433, 1.6180340, 2.2360680, 0.4142136, 1.1892071, 0.9159656},
+	{1.4142136, 0.6931472, 1.7320508, 0.5772157, 1.2020569, 2.6651441, 0.8862269, 1.3035772},
+	{2.7182818, 1.9021161, 0.3183099, 1.4655712, 0.7071068, 1.0986123, 2.5029079, 0.6434543},
+	{0.5493061, 2.0794415, 1.2599210, 0.8414710, 1.5707963, 0.3678794, 1.8392868, 2.2931662},
+}
+
+func (c *comparer) env(names []string, p int) *env {
+	e := &env{names: names, vals: make([]complex128, len(names))}
+	row := samplePoints[p]
+	for i := range names {
+		// More variables than columns: shift to another row's values.
+		v := row[i%len(row)] + float64(i/len(row))*0.37
+		e.vals[i] = complex(v, 0)
+	}
+	return e
+}
+
+// points returns how many sample points to use for expressions over these variables.
+func points(names []string) int {
+	if len(names) == 0 {
+		return 1
+	}
+	return len(samplePoints)
+}
+
+func (c *comparer) scalarEqual(a, b *node) (bool, error) {
+	ra, oka, err := c.lim.exact(a)
+	if err != nil && !errors.Is(err, errUndefined) {
+		return false, err
+	}
+	rb, okb, err := c.lim.exact(b)
+	if err != nil && !errors.Is(err, errUndefined) {
+		return false, err
+	}
+	if oka && okb {
+		return ra.Cmp(rb) == 0, nil
+	}
+	names := collectVars(b, collectVars(a, nil))
+	infA, infB := hasInf(a), hasInf(b)
+	compared := 0
+	for p := 0; p < points(names); p++ {
+		e := c.env(names, p)
+		va, errA := c.lim.eval(a, e)
+		vb, errB := c.lim.eval(b, e)
+		for _, err := range []error{errA, errB} {
+			if err != nil && errors.As(err, new(*BudgetError)) {
+				return false, err
+			}
+		}
+		if errA != nil || errB != nil {
+			if (errA == nil) != (errB == nil) && len(names) == 0 {
+				return false, nil // defined on one side only
+			}
+			continue
+		}
+		if err := overflow(va, infA); err != nil {
+			return false, err
+		}
+		if err := overflow(vb, infB); err != nil {
+			return false, err
+		}
+		if !c.close(va, vb) {
+			return false, nil
+		}
+		compared++
+	}
+	if compared == 0 {
+		// Undefined everywhere on both sides (1/0): only the same expression is equal.
+		return key(a) == key(b), nil
+	}
+	return true, nil
+}
+
+// overflow reports a non-finite value that no explicit ∞ accounts for (10^{10^{10}}).
+func overflow(v complex128, explicitInf bool) error {
+	if cmplx.IsNaN(v) || cmplx.IsInf(v) {
+		if !explicitInf {
+			return errBudget("number too large to compare")
+		}
+	}
+	return nil
+}
+
+func (c *comparer) close(a, b complex128) bool {
+	if cmplx.IsInf(a) || cmplx.IsInf(b) {
+		return real(a) == real(b) && imag(a) == imag(b) // same infinity, both finite parts equal
+	}
+	if cmplx.IsNaN(a) || cmplx.IsNaN(b) {
+		return false
+	}
+	d := cmplx.Abs(a - b)
+	return d <= c.tol*stdmath.Max(cmplx.Abs(a), cmplx.Abs(b)) || d <= 1e-12
+}
+
+// proportional reports whether f = k·g for a constant k ≠ 0 (equations f = 0 and g = 0 are
+// the same equation).
+func (c *comparer) proportional(f, g *node) (bool, error) {
+	names := collectVars(g, collectVars(f, nil))
+	var k complex128
+	seen := false
+	for p := 0; p < points(names); p++ {
+		e := c.env(names, p)
+		vf, errF := c.lim.eval(f, e)
+		vg, errG := c.lim.eval(g, e)
+		if errF != nil || errG != nil {
+			if errors.As(errF, new(*BudgetError)) {
+				return false, errF
+			}
+			if errors.As(errG, new(*BudgetError)) {
+				return false, errG
+			}
+			continue
+		}
+		zf, zg := cmplx.Abs(vf) <= 1e-12, cmplx.Abs(vg) <= 1e-12
+		switch {
+		case zf && zg:
+			continue
+		case zf != zg:
+			return false, nil
+		}
+		r := vf / vg
+		if !seen {
+			k, seen = r, true
+		} else if !c.close(k, r) {
+			return false, nil
+		}
+	}
+	if !seen {
+		return key(f) == key(g), nil
+	}
+	return true, nil
+}
+
+// key is a canonical string of n: exact rationals as p/q, other constants as a rounded
+// decimal, lists and sets sorted. Equivalent answers usually share a key (used for
+// majority voting); equal keys always mean equivalent answers.
+func key(n *node) string {
+	var b strings.Builder
+	writeKey(&b, n)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, n *node) {
+	switch n.op {
+	case opList, opSet, opUnion:
+		ks := make([]string, len(n.kids))
+		for i, k := range n.kids {
+			ks[i] = key(k)
+		}
+		slices.Sort(ks)
+		ks = slices.Compact(ks)
+		b.WriteString("{" + strings.Join(ks, ",") + "}")
+		return
+	case opTuple, opMatrix:
+		open, close := "(", ")"
+		if n.op == opTuple && len(n.kids) == 2 {
+			open, close = string(n.open), string(n.close)
+		}
+		if n.op == opMatrix {
+			open = fmt.Sprintf("[%dx%d:", n.rows, n.cols)
+			close = "]"
+		}
+		b.WriteString(open)
+		for i, k := range n.kids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeKey(b, k)
+		}
+		b.WriteString(close)
+		return
+	case opRel:
+		if v := varValue(n); v != nil {
+			writeKey(b, v)
+			return
+		}
+		for i, k := range n.kids {
+			if i > 0 {
+				b.WriteString(n.name)
+			}
+			writeKey(b, k)
+		}
+		return
+	}
+	if hasPM(n) && countPM(n) <= maxPM {
+		writeKey(b, &node{op: opSet, kids: variants(n)})
+		return
+	}
+	lim := Options{}.limits()
+	if r, ok, err := lim.exact(n); ok && err == nil {
+		b.WriteString(r.RatString())
+		return
+	}
+	if len(collectVars(n, nil)) == 0 {
+		if v, err := lim.eval(n, &env{}); err == nil && !cmplx.IsNaN(v) {
+			b.WriteString(formatComplex(v))
+			return
+		}
+	}
+	writeTree(b, n)
+}
+
+func formatComplex(v complex128) string {
+	re := strconv.FormatFloat(real(v), 'g', 10, 64)
+	if stdmath.Abs(imag(v)) <= 1e-12*stdmath.Max(1, stdmath.Abs(real(v))) {
+		return re
+	}
+	return re + "+" + strconv.FormatFloat(imag(v), 'g', 10, 64) + "i"
+}
+
+// writeTree prints n in prefix form.
+func writeTree(b *strings.Builder, n *node) {
+	switch n.op {
+	case opNum:
+		b.WriteString(n.num.RatString())
+		return
+	case opVar, opConst:
+		b.WriteString(n.name)
+		return
+	}
+	names := [...]string{opAdd: "+", opMul: "*", opPow: "^", opNeg: "neg", opRoot: "root",
+		opFact: "fact", opBinom: "binom", opPM: "pm"}
+	name := n.name
+	if int(n.op) < len(names) && names[n.op] != "" {
+		name = names[n.op]
+	}
+	b.WriteString(name + "(")
+	for i, k := range n.kids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeTree(b, k)
+	}
+	b.WriteByte(')')
+}
+
+// Normalized returns a canonical form of the answer for majority voting: exact numbers as
+// p/q ("\frac{1}{2}" and "0.5" give "1/2"), other constants rounded to 10 digits, lists and
+// sets sorted, text lowercased without articles and punctuation.
+func (a *Answer) Normalized() string {
+	switch {
+	case a.err != nil:
+		return strings.TrimSpace(a.raw)
+	case a.choice != 0:
+		return string(a.choice)
+	case a.n == nil:
+		return a.text
+	}
+	return key(a.n)
+}

@@ -1,0 +1,29 @@
+// Package math verifies answers to math problems: it extracts the final answer from a
+// completion and decides whether it is equivalent to the reference answer.
+//
+// Extraction (Extract) follows selectable rules — the <answer> tag of the
+// "<think> … </think> <answer> … </answer>" format, the last \boxed{…}, GSM8K's "#### …",
+// "Answer: …" lines, and the last number only when asked — and reports which rule matched.
+//
+// Equivalence (Parse, Compare, Equal) parses LaTeX and plain-text math into an expression
+// tree and compares values, not strings:
+//   - numbers exactly as rationals (math/big): \frac{1}{2}, \dfrac12, 0.5, 1/2, 5e-1 are equal;
+//     thousands separators (1,000, 1{,}000, 1\,000), units (5 cm, \text{ inches}), \%, \$
+//     and degrees (90^\circ) do not change a number;
+//   - other constants and expressions with variables numerically over the complex numbers,
+//     with a relative tolerance of 1e-9, variables at four fixed pseudo-random points
+//     (3\sqrt{13} = \sqrt{117}, 2(k+1) = 2k+2, \cot x = \cos x/\sin x, 6-5i);
+//   - "x = 5" equals 5; equations equal when one is a non-zero multiple of the other;
+//   - a ± b is the set {a+b, a−b}; comma lists and \{sets\} compare without order; tuples,
+//     intervals (open and closed ends), unions and pmatrix/bmatrix matrices elementwise;
+//   - multiple-choice letters ((C), \text{(C)}); text answers after lowercasing and dropping
+//     \text wrappers, punctuation and articles.
+//
+// Comparisons are symmetric. Each runs under a budget (Options: length, nesting depth,
+// work and time): 10^{10^{10}}, 5,000-character answers or deeply nested braces compare as
+// not equal with a Reason, and never hang. Parse never fails: input that is not math is
+// compared as text.
+//
+// Base subscripts are dropped: 52_8 equals 52_{8} and 52 (the digits as written) but not 42.
+// i is the imaginary unit and e Euler's number; \log is the natural logarithm.
+package math

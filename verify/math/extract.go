@@ -1,0 +1,227 @@
+package math
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Format selects where a completion's final answer is looked for.
+type Format string
+
+const (
+	// FormatAny tries, in order: the last <answer>…</answer>, the last \boxed{…} or
+	// \fbox{…}, the last "#### …" line (GSM8K), the last "Answer: …" / "the answer is …" line.
+	FormatAny Format = "any"
+	// FormatThinkAnswer is the paper's format, "<think> … </think> <answer> … </answer>":
+	// only the last <answer> tag counts (a \boxed{} inside it is unwrapped).
+	FormatThinkAnswer Format = "think-answer"
+	// FormatBoxed takes only the last \boxed{…} or \fbox{…}.
+	FormatBoxed Format = "boxed"
+)
+
+// ParseFormat checks a format name; "" means FormatAny.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case "":
+		return FormatAny, nil
+	case FormatAny, FormatThinkAnswer, FormatBoxed:
+		return f, nil
+	}
+	return "", fmt.Errorf("math: unknown answer format %q (want any, think-answer or boxed)", s)
+}
+
+// Rule names the extraction rule that found an answer.
+type Rule string
+
+const (
+	RuleNone       Rule = ""            // nothing found
+	RuleAnswerTag  Rule = "answer-tag"  // <answer>…</answer>
+	RuleBoxed      Rule = "boxed"       // \boxed{…} or \fbox{…}
+	RuleHashes     Rule = "hashes"      // #### …
+	RuleAnswerLine Rule = "answer-line" // Answer: … / The answer is …
+	RuleLastNumber Rule = "last-number" // the last number in the text (only when asked)
+)
+
+// ExtractOptions select the extraction rules. The zero value is FormatAny without the
+// last-number fallback.
+type ExtractOptions struct {
+	Format Format
+	// LastNumber falls back to the last number in the text when no rule matched.
+	LastNumber bool
+}
+
+// Extraction is an extracted answer and the rule that found it.
+type Extraction struct {
+	Answer string
+	Rule   Rule
+}
+
+// Extract finds the final answer in a completion. ok is false when no enabled rule matched.
+func Extract(text string, opts ExtractOptions) (ex Extraction, ok bool) {
+	format := opts.Format
+	if format == "" {
+		format = FormatAny
+	}
+	if format == FormatAny || format == FormatThinkAnswer {
+		if a, ok := AnswerTag(text); ok {
+			if b, ok := lastBoxed(a); ok {
+				a = b
+			}
+			return Extraction{strings.TrimSpace(a), RuleAnswerTag}, true
+		}
+	}
+	if format == FormatAny || format == FormatBoxed {
+		if a, ok := lastBoxed(text); ok {
+			return Extraction{strings.TrimSpace(a), RuleBoxed}, true
+		}
+	}
+	if format == FormatAny {
+		if a, ok := hashes(text); ok {
+			return Extraction{a, RuleHashes}, true
+		}
+		if a, ok := answerLine(text); ok {
+			return Extraction{a, RuleAnswerLine}, true
+		}
+	}
+	if opts.LastNumber {
+		if m := lastNumberRE.FindAllString(text, -1); len(m) > 0 {
+			return Extraction{m[len(m)-1], RuleLastNumber}, true
+		}
+	}
+	return Extraction{}, false
+}
+
+// AnswerTag returns the content of the last complete <answer>…</answer>, untrimmed.
+func AnswerTag(text string) (string, bool) {
+	end := strings.LastIndex(text, "</answer>")
+	if end < 0 {
+		return "", false
+	}
+	start := strings.LastIndex(text[:end], "<answer>")
+	if start < 0 {
+		return "", false
+	}
+	return text[start+len("<answer>") : end], true
+}
+
+// ThinkAnswerFormat reports whether a completion follows the paper's format: one
+// "</think>", then one "<answer>…</answer>" that ends the text. The opening <think> may be
+// missing, since chat templates of reasoning models often put it in the prompt.
+func ThinkAnswerFormat(text string) bool {
+	if strings.Count(text, "<think>") > 1 || strings.Count(text, "</think>") != 1 ||
+		strings.Count(text, "<answer>") != 1 || strings.Count(text, "</answer>") != 1 {
+		return false
+	}
+	thinkEnd := strings.Index(text, "</think>")
+	if open := strings.Index(text, "<think>"); open > thinkEnd {
+		return false
+	}
+	a := strings.Index(text, "<answer>")
+	b := strings.Index(text, "</answer>")
+	return thinkEnd < a && a < b && strings.TrimSpace(text[b+len("</answer>"):]) == ""
+}
+
+// lastBoxed returns the content of the last complete \boxed{…} or \fbox{…}, with nested
+// braces; "\boxed 5" (no braces) gives "5".
+func lastBoxed(text string) (string, bool) {
+	end := len(text)
+	for {
+		i := strings.LastIndex(text[:end], "\\boxed")
+		if j := strings.LastIndex(text[:end], "\\fbox"); j > i {
+			i = j
+		}
+		if i < 0 {
+			return "", false
+		}
+		k := i + 1
+		for k < len(text) && isLetter(text[k]) {
+			k++
+		}
+		if a, ok := macroArg(text, k); ok {
+			return a, true
+		}
+		end = i // unclosed (truncated): try the one before
+	}
+}
+
+// macroArg reads a macro argument at s[i:]: a brace group, or a bare token after spaces.
+func macroArg(s string, i int) (string, bool) {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	if i >= len(s) {
+		return "", false
+	}
+	if s[i] == '{' {
+		inner, _, ok := braced(s, i)
+		return inner, ok
+	}
+	if i == 0 || s[i-1] != ' ' {
+		return "", false // "\boxedx" is another command
+	}
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != '$' && s[j] != '\n' {
+		j++
+	}
+	return s[i:j], j > i
+}
+
+func hashes(text string) (string, bool) {
+	i := strings.LastIndex(text, "####")
+	if i < 0 {
+		return "", false
+	}
+	line := text[i+4:]
+	if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+		line = line[:nl]
+	}
+	line = strings.TrimSpace(line)
+	return line, line != ""
+}
+
+// answerLine finds the last line that states the answer: "Answer: 42", "**Final Answer:** 42",
+// "The answer is $42$." (or the line after a bare "Answer:").
+func answerLine(text string) (string, bool) {
+	lines := strings.Split(text, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		lower := strings.ToLower(lines[i])
+		j := strings.LastIndex(lower, "answer")
+		if j < 0 {
+			continue
+		}
+		rest := strings.TrimLeft(lines[i][j+len("answer"):], "* ")
+		switch {
+		case strings.HasPrefix(rest, ":"):
+			rest = rest[1:]
+		case strings.HasPrefix(strings.ToLower(rest), "is"):
+			rest = strings.TrimPrefix(rest[2:], ":")
+		default:
+			continue
+		}
+		rest = cleanAnswer(rest)
+		if rest == "" && i+1 < len(lines) {
+			rest = cleanAnswer(lines[i+1])
+		}
+		if rest != "" {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// cleanAnswer strips markdown emphasis, a trailing full stop and surrounding math delimiters.
+func cleanAnswer(s string) string {
+	s = strings.Trim(strings.TrimSpace(s), "* ")
+	s = strings.TrimSuffix(s, ".")
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && s[0] == '$' && s[len(s)-1] == '$' {
+		s = strings.Trim(s, "$")
+	}
+	if b, ok := lastBoxed(s); ok {
+		s = b
+	}
+	return strings.TrimSpace(s)
+}
+
+var lastNumberRE = regexp.MustCompile(`-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?|-?\.\d+`)
