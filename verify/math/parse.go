@@ -10,24 +10,24 @@ import (
 type op uint8
 
 const (
-	opNum      op = iota // num
-	opVar                // name
-	opConst              // name: pi, e, i, inf
-	opAdd                // kids summed
-	opMul                // kids multiplied (division is a power -1)
-	opPow                // kids[0] ^ kids[1]
-	opNeg                // -kids[0]
-	opFunc               // name(kids[0]); log with a base has kids[1] = base
-	opRoot               // kids[0]-th root of kids[1]
-	opFact               // kids[0]!
-	opBinom              // C(kids[0], kids[1])
-	opPM                 // kids[0] ± kids[1] (mp: kids[0] ∓ kids[1], same set)
-	opRel                // kids[0] name kids[1] (name "=", "<", "<=", ...), possibly chained
-	opList               // a top-level comma list: unordered
-	opSet                // \{...\}: unordered
-	opTuple              // (a, b, ...) or [a, b]: ordered; open/close hold the brackets
-	opUnion              // kids are intervals or sets
-	opMatrix             // rows x cols cells in kids, row-major
+	opNum    op = iota // num
+	opVar              // name
+	opConst            // name: pi, e, i, inf
+	opAdd              // kids summed
+	opMul              // kids multiplied (division is a power -1)
+	opPow              // kids[0] ^ kids[1]
+	opNeg              // -kids[0]
+	opFunc             // name(kids[0]); log with a base has kids[1] = base
+	opRoot             // kids[0]-th root of kids[1]
+	opFact             // kids[0]!
+	opBinom            // C(kids[0], kids[1])
+	opPM               // kids[0] ± kids[1] (mp: kids[0] ∓ kids[1], same set)
+	opRel              // kids[0] name kids[1] (name "=", "<", "<=", ...), possibly chained
+	opList             // a top-level comma list: unordered
+	opSet              // \{...\}: unordered
+	opTuple            // (a, b, ...) or [a, b]: ordered; open/close hold the brackets
+	opUnion            // kids are intervals or sets
+	opMatrix           // rows x cols cells in kids, row-major
 )
 
 // node is an expression tree node. Trees are built once per answer and never mutated after
@@ -588,7 +588,9 @@ func (p *parser) parseFunc() (*node, error) {
 
 var inverseTrig = map[string]string{"sin": "asin", "cos": "acos", "tan": "atan"}
 
-func isOne(n *node) bool { return n.op == opNum && n.num.IsInt() && n.num.Num().IsInt64() && n.num.Num().Int64() == 1 }
+func isOne(n *node) bool {
+	return n.op == opNum && n.num.IsInt() && n.num.Num().IsInt64() && n.num.Num().Int64() == 1
+}
 
 // parseFuncArg reads a function's argument: a bracketed group, or the implicit product of the
 // factors that follow ("\sin 2x" is sin(2x); "\sin x \cos x" is sin(x)·cos(x)).
