@@ -171,7 +171,11 @@ func (a *assembler) readOne(s *shape) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[f.name] = v
+		// Parquet cannot tell a null struct field from a missing one; files that gather
+		// objects of different shapes (SynLogic metadata) have many, and they read as absent.
+		if v != nil {
+			m[f.name] = v
+		}
 	}
 	return m, nil
 }
