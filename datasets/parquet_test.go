@@ -163,7 +163,7 @@ func generatedProblems(n int) []Problem {
 		case 2:
 			p.Extra["tags"] = []any{}
 			p.Extra["difficulty"] = int64(3) // mixed with doubles: stored as double
-			var w any // a struct field that is null in some rows only
+			var w any                        // a struct field that is null in some rows only
 			if i%8 == 6 {
 				w = "z"
 			}
