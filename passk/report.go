@@ -131,14 +131,20 @@ func Estimate(recs []Record, opts Options) (*Report, error) {
 }
 
 func (o Options) withDefaults(recs []Record) Options {
+	o = o.bootstrapDefaults()
+	if len(o.Ks) == 0 {
+		o.Ks = DefaultKs(recs)
+	}
+	return o
+}
+
+// bootstrapDefaults fills in the default number of resamples and confidence.
+func (o Options) bootstrapDefaults() Options {
 	if o.Resamples == 0 {
 		o.Resamples = DefaultResamples
 	}
 	if o.Confidence == 0 {
 		o.Confidence = DefaultConfidence
-	}
-	if len(o.Ks) == 0 {
-		o.Ks = DefaultKs(recs)
 	}
 	return o
 }
