@@ -3,6 +3,8 @@ package tokenizer
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +45,29 @@ var referenceTexts = []struct{ name, text string }{
 	// Fixed bugs: cases where sugarme/tokenizer v0.3.0 gave wrong ids.
 	{"equal-rank pairs merge leftmost first", "aaaaaaa ==================== zzzzzzzzz"},
 	{"byte fallback for newline and tab", "Hello\nworld\tand\r\nmore"},
+}
+
+// randomFragments are glued at random into texts that hit the boundaries between the regex
+// alternatives (letters after spaces, digits after punctuation, newlines after spaces...).
+var randomFragments = []string{
+	" ", "  ", "\t", "\n", "\r\n", " \n", "\n\n", "a", "The", " cat", "'s", "'VE", "don't",
+	"0", "42", "12345", "3.14", ",", ".", "!?", "...", "(", ")", "{", "}", "$", "\\", "_", "-",
+	"é", "ü", "Ω", "你", "好世界", "日本", "한", "🙂", "👍🏽", "\u200d", "\u00a0", "\u3000", "→",
+	"<|im_start|>", "<|im_end|>", "<|eot_id|>", "<|begin_of_text|>", "<s>", "</s>", "<think>", "<|",
+	"|>", "<", ">", "x_1", "==", "aaaa",
+}
+
+func randomTexts(n int) []string {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]string, n)
+	for i := range out {
+		var sb strings.Builder
+		for k := rng.IntN(12) + 1; k > 0; k-- {
+			sb.WriteString(randomFragments[rng.IntN(len(randomFragments))])
+		}
+		out[i] = sb.String()
+	}
+	return out
 }
 
 type referenceModel struct {
@@ -143,11 +168,15 @@ func TestEncodeMatchesReference(t *testing.T) {
 			}
 			// A long mixed text exercises the merge queue and the cache together.
 			texts = append(texts, strings.Repeat(strings.Join(texts, " | "), 3))
+			texts = append(texts, randomTexts(300)...)
 			ref := reference(t, m.dir, texts, nil)
 			for i, text := range texts {
-				name := "long concatenation"
-				if i < len(referenceTexts) {
+				name := fmt.Sprintf("random %d", i-len(referenceTexts)-1)
+				switch {
+				case i < len(referenceTexts):
 					name = referenceTexts[i].name
+				case i == len(referenceTexts):
+					name = "long concatenation"
 				}
 				t.Run(name, func(t *testing.T) {
 					got, err := tok.Encode(text, false)
