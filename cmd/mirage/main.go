@@ -30,6 +30,7 @@ func newApp() *cli.App {
 		Usage: "measure model–task alignment (pass@k) and run the RL variants of 'Mirage or Method?'",
 		Commands: []*cli.Command{
 			// Commands are added here, one constructor per file.
+			passkCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mirage-rl/mirage/passk"
+)
+
+// bootstrapFlags are shared by the commands that report intervals.
+func bootstrapFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "resamples", Value: passk.DefaultResamples, Usage: "bootstrap resamples of the problems for the intervals (negative: none)"},
+		&cli.Uint64Flag{Name: "seed-bootstrap", Value: 0, Usage: "seed of the bootstrap"},
+		&cli.Float64Flag{Name: "confidence", Value: passk.DefaultConfidence, Usage: "coverage of the intervals"},
+	}
+}
+
+func bootstrapOptions(c *cli.Context) passk.Options {
+	return passk.Options{Resamples: c.Int("resamples"), Seed: c.Uint64("seed-bootstrap"), Confidence: c.Float64("confidence")}
+}
+
+func passkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "passk",
+		Usage:     "unbiased pass@k, maj@k and mean@k with bootstrap intervals, from scored samples",
+		ArgsUsage: " ",
+		Description: `Reads scored samples.jsonl files (from mirage verify) or JSONL lines holding only
+"id", "n" and "c", and prints pass@k and maj@k per k with 95% bootstrap intervals over problems,
+mean@k, the area under the pass@k curve, and a breakdown per data_source.
+
+Several --in files for the same problems (shards, repeated runs) are merged per problem id.
+With --label, each --in gets the label at the same position, files with the same label are
+merged, and each label is its own curve (e.g. a base model against its RL-trained version).
+
+Examples:
+  mirage passk --in scored.jsonl
+  mirage passk --in shard0.jsonl --in shard1.jsonl --k 1,8,64 --csv passk.csv
+  mirage passk --in base.jsonl --label base --in rl.jsonl --label rl --plot curves.svg
+  mirage passk --in counts.jsonl --json     # lines like {"id":"p1","n":256,"c":17}`,
+		Flags: append([]cli.Flag{
+			&cli.StringSliceFlag{Name: "in", Required: true, Usage: "scored samples.jsonl or id/n/c JSONL (repeatable)"},
+			&cli.StringSliceFlag{Name: "label", Usage: "curve name for the --in at the same position (repeatable)"},
+			&cli.IntSliceFlag{Name: "k", Usage: "values of k (default: powers of two up to the smallest n)"},
+			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of reports instead of the table"},
+			&cli.StringFlag{Name: "csv", Usage: "also write the values to this CSV file"},
+			&cli.StringFlag{Name: "plot", Usage: "also draw pass@k against log2 k to this .svg or .png file"},
+			&cli.StringFlag{Name: "title", Usage: "title of the plot"},
+			&cli.BoolFlag{Name: "plot-maj", Usage: "draw maj@k curves on the plot too"},
+		}, bootstrapFlags()...),
+		Action: runPassk,
+	}
+}
+
+func runPassk(c *cli.Context) error {
+	files, labels := c.StringSlice("in"), c.StringSlice("label")
+	if len(labels) > 0 && len(labels) != len(files) {
+		return fmt.Errorf("passk: %d --label for %d --in; give one label per file (files with the same label are merged)", len(labels), len(files))
+	}
+	if len(labels) == 0 {
+		labels = make([]string, len(files))
+	}
+	var order []string
+	parts := map[string][][]passk.Record{}
+	for i, f := range files {
+		recs, err := passk.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if _, ok := parts[labels[i]]; !ok {
+			order = append(order, labels[i])
+		}
+		parts[labels[i]] = append(parts[labels[i]], recs)
+	}
+	opts := bootstrapOptions(c)
+	opts.Ks = c.IntSlice("k")
+	var reps []*passk.Report
+	for _, label := range order {
+		recs, err := passk.Merge(parts[label]...)
+		if err != nil {
+			return err
+		}
+		o := opts
+		o.Label = label
+		rep, err := passk.Estimate(recs, o)
+		if err != nil {
+			return fmt.Errorf("%w (curve %q)", err, label)
+		}
+		reps = append(reps, rep)
+	}
+	if path := c.String("csv"); path != "" {
+		if err := writeFileWith(path, func(f *os.File) error { return passk.WriteCSV(f, reps) }); err != nil {
+			return err
+		}
+	}
+	if path := c.String("plot"); path != "" {
+		if err := passk.Plot(path, reps, passk.PlotOptions{Title: c.String("title"), Maj: c.Bool("plot-maj")}); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(reps)
+	}
+	return passk.WriteTable(c.App.Writer, reps)
+}
+
+// writeFileWith creates path, lets fill write it and closes it, reporting the first error.
+func writeFileWith(path string, fill func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
