@@ -50,9 +50,11 @@ type GenerateOptions struct {
 }
 
 // TextStream turns token ids into text incrementally: Add returns the text completed by id
-// (it may hold back an incomplete UTF-8 sequence until the next token).
+// (it may hold back an incomplete UTF-8 sequence until the next token); Flush returns what is
+// held back at the end. sampler/tokenizer's *Stream is one.
 type TextStream interface {
 	Add(id int) string
+	Flush() string
 }
 
 // Output is one completion.
@@ -139,6 +141,7 @@ type row struct {
 	start          int // left-padded layouts: first valid cache column
 	length         int // right-padded layouts: valid cache columns
 	stream         TextStream
+	cut            bool // text was cut at a stop string
 	text           strings.Builder
 	maxNew         int
 }
@@ -432,6 +435,7 @@ func (e *engine) accept(r *row, tok int, lp float64) bool {
 				if k := strings.Index(s[from:], st); k >= 0 {
 					r.text.Reset()
 					r.text.WriteString(s[:from+k])
+					r.cut = true
 					r.out.FinishReason = "stop"
 					return true
 				}
@@ -447,6 +451,9 @@ func (e *engine) accept(r *row, tok int, lp float64) bool {
 
 // finish records a finished completion and hands finished prompts to OnPrompt in order.
 func (e *engine) finish(r *row) error {
+	if r.stream != nil && !r.cut {
+		r.text.WriteString(r.stream.Flush())
+	}
 	r.out.Text = r.text.String()
 	e.results[r.prompt][r.sample] = r.out
 	e.left[r.prompt]--

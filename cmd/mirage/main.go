@@ -31,6 +31,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are added here, one constructor per file.
 			passkCommand(),
+			sampleCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler"
+)
+
+func sampleCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sample",
+		Usage:     "sample completions from an ONNX model through ONNX Runtime into samples.jsonl",
+		ArgsUsage: " ",
+		Description: `Reads problems (verl parquet, JSONL or a JSON array), renders each prompt (chat template by
+default), and samples --n completions per problem with a KV-cached, continuously batched decoder.
+samples.jsonl gets one line per problem, written and flushed as each finishes; --resume continues
+a killed run without repeating or losing a problem. The same --seed gives the same completions
+whatever --batch-size.
+
+Examples:
+   mirage sample --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --out samples.jsonl
+   mirage sample --model qwen2.5-0.5b-instruct-onnx --data aime.parquet --out s.jsonl --n 64 --temperature 1 --top-p 1
+   mirage sample --model DIR --data problems.jsonl --out s.jsonl --template raw --stop "</answer>" --stop "\n\n\n"
+   mirage sample --model DIR --data problems.jsonl --out s.jsonl --resume          # after a kill or Ctrl-C
+   MIRAGE_ORT_LIB=/opt/ort-gpu/lib/libonnxruntime.so mirage sample --device cuda --model DIR --data d.json --out s.jsonl
+
+The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` fetched.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "model folder (model.onnx + tokenizer.json + config.json or genai_config.json)", Required: true},
+			&cli.StringFlag{Name: "data", Usage: "problems: verl `FILE`.parquet, .jsonl or .json", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "samples.jsonl to write", Value: "samples.jsonl"},
+			&cli.IntFlag{Name: "n", Usage: "completions per problem", Value: 16},
+			&cli.Float64Flag{Name: "temperature", Usage: "sampling temperature; 0 is greedy", Value: 0.6},
+			&cli.Float64Flag{Name: "top-p", Usage: "nucleus sampling mass (1: off)", Value: 0.95},
+			&cli.IntFlag{Name: "top-k", Usage: "keep the k most likely tokens (0: off)"},
+			&cli.Float64Flag{Name: "min-p", Usage: "drop tokens less likely than min-p × the most likely (0: off)"},
+			&cli.IntFlag{Name: "max-new-tokens", Usage: "tokens per completion at most", Value: 4096},
+			&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, model and flags: same output)"},
+			&cli.StringSliceFlag{Name: "stop", Usage: "stop string (repeatable); the text is cut before it"},
+			&cli.IntFlag{Name: "batch-size", Usage: "sequences decoded together", Value: 32},
+			&cli.StringFlag{Name: "template", Usage: "chat (the model's chat template), raw (text + BOS) or none (text only)", Value: "chat"},
+			&cli.StringFlag{Name: "system", Usage: "system prompt to prepend"},
+			&cli.StringFlag{Name: "device", Usage: "cpu or cuda (needs a CUDA build of ONNX Runtime in $MIRAGE_ORT_LIB)", Value: "cpu"},
+			&cli.IntFlag{Name: "threads", Usage: "ONNX Runtime threads on the CPU (0: one per core)"},
+			&cli.BoolFlag{Name: "resume", Usage: "append to --out, skipping problems it already holds"},
+			&cli.IntFlag{Name: "limit", Usage: "use only the first N problems (0: all)"},
+			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+		},
+		Action: sampleAction,
+	}
+}
+
+func sampleAction(c *cli.Context) error {
+	problems, err := datasets.ReadProblems(c.String("data"))
+	if err != nil {
+		return err
+	}
+	if n := c.Int("limit"); n > 0 && n < len(problems) {
+		problems = problems[:n]
+	}
+	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var out *datasets.SampleWriter
+	if c.Bool("resume") {
+		out, err = datasets.ResumeSamples(c.String("out"))
+	} else {
+		out, err = datasets.CreateSamples(c.String("out"))
+	}
+	if err != nil {
+		return err
+	}
+	opts := sampler.RunOptions{
+		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
+		N:            c.Int("n"),
+		MaxNewTokens: c.Int("max-new-tokens"),
+		Seed:         c.Uint64("seed"),
+		BatchSize:    c.Int("batch-size"),
+		StopStrings:  c.StringSlice("stop"),
+		Template:     c.String("template"),
+		System:       c.String("system"),
+	}
+	bar := newSampleBar(c.Bool("quiet"))
+	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
+	bar.finish()
+	if err := errors.Join(runErr, out.Close()); err != nil {
+		if c.Context.Err() != nil {
+			return fmt.Errorf("interrupted; what was written is kept, continue with --resume: %w", err)
+		}
+		return err
+	}
+	if !c.Bool("quiet") {
+		p := bar.last
+		fmt.Fprintf(os.Stderr, "wrote %d problems × %d completions to %s: %d tokens in %s (%.0f tokens/s)\n",
+			p.Done, opts.N, c.String("out"), p.Tokens, p.Elapsed.Round(time.Millisecond), float64(p.Tokens)/max(p.Elapsed.Seconds(), 1e-9))
+	}
+	return nil
+}
+
+// sampleBar draws Run's progress on stderr when it is a terminal.
+type sampleBar struct {
+	bar  *progressbar.ProgressBar
+	last sampler.Progress
+	on   bool
+}
+
+func newSampleBar(quiet bool) *sampleBar {
+	return &sampleBar{on: !quiet && term.IsTerminal(int(os.Stderr.Fd()))}
+}
+
+func (b *sampleBar) update(p sampler.Progress) {
+	b.last = p
+	if !b.on {
+		return
+	}
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionSetDescription("sampling"))
+	}
+	if s := p.Elapsed.Seconds(); s > 0 {
+		b.bar.Describe(fmt.Sprintf("%.0f tokens/s", float64(p.Tokens)/s))
+	}
+	b.bar.Set(p.Done)
+}
+
+func (b *sampleBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+		fmt.Fprintln(os.Stderr)
+	}
+}

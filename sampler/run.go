@@ -1,0 +1,158 @@
+package sampler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mirage-rl/mirage/datasets"
+)
+
+// Tokenizer is what Run needs from a tokenizer; sampler/tokenizer's *Tokenizer has it.
+type Tokenizer interface {
+	// Encode returns the ids of text, with the tokenizer's own special tokens (BOS) when
+	// addSpecial is set.
+	Encode(text string, addSpecial bool) ([]int, error)
+	// VocabSize is the largest id plus one, added tokens included.
+	VocabSize() int
+}
+
+// Templates say how a problem becomes prompt text.
+const (
+	TemplateChat = "chat" // the model's chat template, with a generation prompt (default)
+	TemplateRaw  = "raw"  // the prompt text as is, plus the tokenizer's special tokens (BOS)
+	TemplateNone = "none" // the prompt text as is, nothing added
+)
+
+// RunOptions configures Run. The zero value is greedy, one completion per problem, chat
+// template, until EOS or the end of the context.
+type RunOptions struct {
+	Choice           // temperature, top-k, top-p, min-p
+	N                int
+	MaxNewTokens     int
+	Seed             uint64
+	BatchSize        int
+	StopStrings      []string // end a completion at any of these (cut before it)
+	StopTokens       []int    // extra stop ids (the model's and the tokenizer's EOS always stop)
+	Template, System string   // Template is chat|raw|none; System is prepended as a system message (chat) or text
+
+	// Tokenizer, ChatTemplate, NewStream and EOS default to what the model folder holds
+	// (tokenizer.json, tokenizer_config.json); set them to override.
+	Tokenizer    Tokenizer
+	ChatTemplate func(msgs []datasets.Message) (string, error) // renders with the generation prompt
+	NewStream    func() TextStream
+	EOS          []int
+}
+
+// Progress is reported by Run after every decode step and every finished problem.
+type Progress struct {
+	Done, Total int           // problems written (this run) and to write
+	Tokens      int64         // tokens generated so far (this run)
+	Elapsed     time.Duration // since Run started
+}
+
+// Run samples opts.N completions for every problem not already in out (out.Done(id)) and
+// writes one datasets.Sample per problem to out, in input order, each as soon as it and the
+// problems before it are finished; a killed run loses at most the problems in flight, and
+// ResumeSamples continues it. The random streams follow each problem's index in problems, so
+// resuming draws what an uninterrupted run would have.
+//
+// Bad prompts (longer than the context, a tokenizer that does not fit the model) fail before
+// anything is generated.
+func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOptions, out *datasets.SampleWriter, onProgress func(Progress)) error {
+	if err := fillTokenizer(m, &opts); err != nil {
+		return err
+	}
+	if v := opts.Tokenizer.VocabSize(); v > m.info.Vocab {
+		return fmt.Errorf("sampler: the tokenizer has %d ids but the model's logits cover %d: tokenizer and model do not belong together", v, m.info.Vocab)
+	}
+	var todo []int
+	var prompts [][]int
+	for i, p := range problems {
+		if out.Done(p.ID) {
+			continue
+		}
+		ids, err := encodePrompt(p, opts)
+		if err != nil {
+			return fmt.Errorf("sampler: problem %d (id %q): %w", i, p.ID, err)
+		}
+		todo = append(todo, i)
+		prompts = append(prompts, ids)
+	}
+	start := time.Now()
+	prog := Progress{Total: len(todo)}
+	report := func() {
+		if onProgress != nil {
+			prog.Elapsed = time.Since(start)
+			onProgress(prog)
+		}
+	}
+	report()
+	if len(todo) == 0 {
+		return nil
+	}
+	g := GenerateOptions{Choice: opts.Choice, N: opts.N, MaxNewTokens: opts.MaxNewTokens, Seed: opts.Seed, Keys: todo,
+		BatchSize: opts.BatchSize, StopTokens: append(append([]int(nil), opts.StopTokens...), opts.EOS...),
+		StopStrings: opts.StopStrings, NewStream: opts.NewStream}
+	g.OnStep = func(n int) {
+		prog.Tokens += int64(n)
+		report()
+	}
+	g.OnPrompt = func(k int, outs []Output) error {
+		s := datasets.Sample{Problem: problems[todo[k]], Completions: make([]datasets.Completion, len(outs))}
+		for j, o := range outs {
+			s.Completions[j] = datasets.Completion{Text: o.Text, FinishReason: o.FinishReason, NumTokens: len(o.Tokens), CumulativeLogprob: o.Logprob}
+		}
+		if err := out.Write(s); err != nil {
+			return err
+		}
+		prog.Done++
+		report()
+		return nil
+	}
+	_, err := m.Generate(ctx, prompts, g)
+	var pe *PromptError
+	if errors.As(err, &pe) {
+		k := todo[pe.Prompt]
+		return fmt.Errorf("sampler: problem %d (id %q): %s", k, problems[k].ID, pe.Reason)
+	}
+	return err
+}
+
+// encodePrompt renders a problem with the chosen template and tokenizes it.
+func encodePrompt(p datasets.Problem, o RunOptions) ([]int, error) {
+	switch o.Template {
+	case "", TemplateChat:
+		if o.ChatTemplate == nil {
+			return nil, errors.New("the model folder has no chat template (tokenizer_config.json chat_template); use --template raw")
+		}
+		msgs := p.Prompt.Messages
+		if !p.Prompt.IsChat() {
+			msgs = []datasets.Message{{Role: "user", Content: p.Prompt.Text}}
+		}
+		if o.System != "" && (len(msgs) == 0 || msgs[0].Role != "system") {
+			msgs = append([]datasets.Message{{Role: "system", Content: o.System}}, msgs...)
+		}
+		text, err := o.ChatTemplate(msgs)
+		if err != nil {
+			return nil, fmt.Errorf("chat template: %w", err)
+		}
+		return o.Tokenizer.Encode(text, false)
+	case TemplateRaw, TemplateNone:
+		text := p.Prompt.String()
+		if p.Prompt.IsChat() {
+			parts := make([]string, 0, len(p.Prompt.Messages))
+			for _, m := range p.Prompt.Messages {
+				parts = append(parts, m.Content)
+			}
+			text = strings.Join(parts, "\n\n")
+		}
+		if o.System != "" {
+			text = o.System + "\n\n" + text
+		}
+		return o.Tokenizer.Encode(text, o.Template == TemplateRaw)
+	}
+	return nil, fmt.Errorf("unknown template %q (want chat, raw or none)", o.Template)
+}
