@@ -106,7 +106,7 @@ func lastDoubleBracket(text string) (string, bool) {
 }
 
 // afterLastMarker returns the rest of the line after the last occurrence of any marker,
-// matched ASCII-case-insensitively ("The answer is", "答案是").
+// matched ASCII-case-insensitively ("The answer is", "答案是"), without a leading colon.
 func afterLastMarker(text string, markers ...string) (string, bool) {
 	lower := asciiLower(text)
 	best, bestLen := -1, 0
@@ -122,7 +122,7 @@ func afterLastMarker(text string, markers ...string) (string, bool) {
 	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
 		rest = rest[:nl]
 	}
-	return strings.TrimSpace(rest), true
+	return strings.TrimLeft(strings.TrimSpace(rest), ":： "), true
 }
 
 // lastNonEmptyLine returns the last line of text with non-space content, trimmed.

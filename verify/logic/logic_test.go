@@ -78,6 +78,8 @@ func expect(t *testing.T, task string, g GameData, response string, want bool) {
 // the corruptions (must not).
 type sampleSuite struct {
 	task string
+	// instances replaces the shared samples (for tasks without any, built by generators).
+	instances []GameData
 	// good returns responses built from the sample's solution in the task's answer format.
 	good func(t *testing.T, g GameData) []string
 	// bad returns named corrupted responses.
@@ -85,7 +87,11 @@ type sampleSuite struct {
 }
 
 func (s sampleSuite) run(t *testing.T) {
-	for i, g := range loadSamples(t, s.task) {
+	instances := s.instances
+	if instances == nil {
+		instances = loadSamples(t, s.task)
+	}
+	for i, g := range instances {
 		t.Run(fmt.Sprintf("%s/%02d", s.task, i), func(t *testing.T) {
 			for _, r := range s.good(t, g) {
 				expect(t, s.task, g, r, true)

@@ -1,0 +1,109 @@
+package logic
+
+import (
+	"regexp"
+	"strings"
+)
+
+func init() { register("cryptarithm", verifyCryptarithm) }
+
+// cryptarithmMeta is our reading of cryptarithm's metadata (no upstream sample was
+// available): the letter equation under "equation", "puzzle" or "expression". Without it the
+// equation is taken from the question.
+type cryptarithmMeta struct {
+	Equation   string `json:"equation"`
+	Puzzle     string `json:"puzzle"`
+	Expression string `json:"expression"`
+}
+
+// letterEquation finds "SEND + MORE = MONEY" in a question (RE2: linear time).
+var letterEquation = regexp.MustCompile(`[A-Z]+(?:\s*[-+*×]\s*[A-Z]+)+\s*=\s*[A-Z]+`)
+
+// verifyCryptarithm checks the digit equation in the answer (last [[...]], \boxed{}, ...)
+// against the rules: it has the puzzle's shape (same operators, each number as long as its
+// word), equal letters get equal digits and different letters different digits, no
+// multi-digit number starts with 0, and the arithmetic holds exactly. Any valid assignment is
+// accepted. Without a recognisable puzzle it compares with the gold answer.
+func verifyCryptarithm(g GameData, region string) Result {
+	var m cryptarithmMeta
+	_ = decodeMeta(g, &m)
+	puzzle := firstNonEmpty(m.Equation, m.Puzzle, m.Expression)
+	if puzzle == "" {
+		puzzle = letterEquation.FindString(g.Question)
+	}
+	ans, ok := equationAnswer(region)
+	if !ok {
+		return incorrect("", "no equation in the answer")
+	}
+	if len(ans) > maxExprBytes {
+		return incorrect(ans[:64], "answer too long")
+	}
+	got := normaliseEquation(ans)
+	if puzzle == "" {
+		want := normaliseEquation(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
+		if want == "" {
+			return badInstance("no puzzle equation in metadata or question, and no gold answer")
+		}
+		if got != want {
+			return incorrect(ans, "equation differs from the gold answer %s", want)
+		}
+		return Result{Correct: true, Extracted: ans}
+	}
+	pt, at := eqTokens(normaliseEquation(puzzle)), eqTokens(got)
+	if len(pt) != len(at) {
+		return incorrect(ans, "equation does not have the puzzle's shape %s", puzzle)
+	}
+	letterDigit, digitLetter := map[byte]byte{}, map[byte]byte{}
+	for i := range pt {
+		p, a := pt[i], at[i]
+		if !isOperand(p) {
+			if p != a {
+				return incorrect(ans, "operator %q where the puzzle has %q", a, p)
+			}
+			continue
+		}
+		if len(p) != len(a) {
+			return incorrect(ans, "%s has %d digits, want %d for %s", a, len(a), len(p), p)
+		}
+		if len(a) > 1 && a[0] == '0' {
+			return incorrect(ans, "%s starts with 0", a)
+		}
+		for k := 0; k < len(p); k++ {
+			l, d := p[k], a[k]
+			if d < '0' || d > '9' {
+				return incorrect(ans, "%s is not a number", a)
+			}
+			if l >= '0' && l <= '9' {
+				if l != d {
+					return incorrect(ans, "digit %c of the puzzle changed to %c", l, d)
+				}
+				continue
+			}
+			if prev, seen := letterDigit[l]; seen && prev != d {
+				return incorrect(ans, "letter %c is both %c and %c", l, prev, d)
+			}
+			if prev, seen := digitLetter[d]; seen && prev != l {
+				return incorrect(ans, "letters %c and %c are both %c", prev, l, d)
+			}
+			letterDigit[l], digitLetter[d] = d, l
+		}
+	}
+	if err := checkEquation(got); err != nil {
+		return incorrect(ans, "%v", err)
+	}
+	return Result{Correct: true, Extracted: ans}
+}
+
+func isOperand(tok string) bool {
+	c := tok[0]
+	return c == '?' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,109 @@
+package logic
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+func init() { register("futoshiki", verifyFutoshiki) }
+
+// futoshikiMeta is our reading of futoshiki's metadata (no upstream sample was available):
+// the puzzle grid (0, "X" or "" for blanks) under "grid" or "puzzle", and inequalities under
+// "constraints" or "inequalities", each [[r1, c1], [r2, c2]] meaning cell1 < cell2, or with a
+// third element "<" or ">"; coordinates are 0-based.
+type futoshikiMeta struct {
+	Grid        [][]json.RawMessage `json:"grid"`
+	Puzzle      [][]json.RawMessage `json:"puzzle"`
+	Constraints []json.RawMessage   `json:"constraints"`
+	Inequal     []json.RawMessage   `json:"inequalities"`
+}
+
+type inequality struct{ r1, c1, r2, c2 int } // cell (r1,c1) < cell (r2,c2)
+
+// verifyFutoshiki checks the n×n grid answer (last ```python block or [[1 2 3, ...]]) against
+// the rules: each row and column holds 1..n once, givens are kept, every inequality holds.
+// Without a puzzle in the metadata it compares with the gold answer instead.
+func verifyFutoshiki(g GameData, region string) Result {
+	var m futoshikiMeta
+	_ = decodeMeta(g, &m)
+	puzzle := m.Grid
+	if puzzle == nil {
+		puzzle = m.Puzzle
+	}
+	grid, text, err := gridAnswer(region)
+	if err != nil {
+		return incorrect(text, "%v", err)
+	}
+	if puzzle == nil {
+		return compareWithGold(g, grid, text)
+	}
+	n := len(puzzle)
+	if n == 0 || n > 30 {
+		return badInstance("grid has %d rows", n)
+	}
+	ineqs, err := parseInequalities(append(m.Constraints, m.Inequal...), n)
+	if err != nil {
+		return badInstance("%v", err)
+	}
+	if err := gridShape(grid, n, n); err != nil {
+		return incorrect(text, "%v", err)
+	}
+	vals := make([][]int, n)
+	for i := range n {
+		if len(puzzle[i]) != n {
+			return badInstance("grid row %d has %d cells, want %d", i+1, len(puzzle[i]), n)
+		}
+		vals[i] = make([]int, n)
+		for j := range n {
+			v, err := strconv.Atoi(grid[i][j])
+			if err != nil || v < 1 || v > n {
+				return incorrect(text, "cell (%d,%d) is %q, want 1..%d", i+1, j+1, grid[i][j], n)
+			}
+			if given := givenDigit(puzzle[i][j]); given != 0 && given != v {
+				return incorrect(text, "cell (%d,%d) is %d but the puzzle gives %d", i+1, j+1, v, given)
+			}
+			vals[i][j] = v
+		}
+	}
+	if msg := latinViolation(vals); msg != "" {
+		return incorrect(text, "%s", msg)
+	}
+	for _, q := range ineqs {
+		if vals[q.r1][q.c1] >= vals[q.r2][q.c2] {
+			return incorrect(text, "inequality (%d,%d) < (%d,%d) fails: %d vs %d", q.r1+1, q.c1+1, q.r2+1, q.c2+1, vals[q.r1][q.c1], vals[q.r2][q.c2])
+		}
+	}
+	return Result{Correct: true, Extracted: text}
+}
+
+func parseInequalities(raws []json.RawMessage, n int) ([]inequality, error) {
+	var out []inequality
+	for k, raw := range raws {
+		var parts []json.RawMessage
+		if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 || len(parts) > 3 {
+			return nil, errorAt("constraint", k, "want [[r1, c1], [r2, c2]] or with \"<\"/\">\"")
+		}
+		var a, b [2]int
+		if json.Unmarshal(parts[0], &a) != nil || json.Unmarshal(parts[1], &b) != nil {
+			return nil, errorAt("constraint", k, "cells must be [row, col]")
+		}
+		op := "<"
+		if len(parts) == 3 && json.Unmarshal(parts[2], &op) != nil {
+			return nil, errorAt("constraint", k, "operator must be a string")
+		}
+		for _, v := range []int{a[0], a[1], b[0], b[1]} {
+			if v < 0 || v >= n {
+				return nil, errorAt("constraint", k, "cell outside the grid")
+			}
+		}
+		switch op {
+		case "<":
+			out = append(out, inequality{a[0], a[1], b[0], b[1]})
+		case ">":
+			out = append(out, inequality{b[0], b[1], a[0], a[1]})
+		default:
+			return nil, errorAt("constraint", k, "operator must be < or >")
+		}
+	}
+	return out, nil
+}

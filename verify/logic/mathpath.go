@@ -1,0 +1,72 @@
+package logic
+
+import (
+	"regexp"
+	"strings"
+)
+
+func init() { register("math_path", verifyMathPath) }
+
+// mathPathMeta is our reading of math_path's metadata (no upstream sample was available): the
+// equation with '?' for each missing digit under "query_expr" (or "template"), and optionally
+// a reference filling under "ref_expr".
+type mathPathMeta struct {
+	QueryExpr string `json:"query_expr"`
+	Template  string `json:"template"`
+}
+
+// questionTemplate finds "3 ? 4 + ? = 15"-like equations with '?' blanks in a question.
+var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/×÷() ]*=\s*[0-9?]+`)
+
+// verifyMathPath checks the filled equation in the answer (last [[...]], \boxed{}, ...)
+// against the rules: it is the template with every '?' replaced by one digit 0-9 and all
+// else unchanged, and both sides are equal when evaluated exactly. Any valid filling is
+// accepted. Without a template it compares with the gold answer.
+func verifyMathPath(g GameData, region string) Result {
+	var m mathPathMeta
+	_ = decodeMeta(g, &m)
+	tmpl := firstNonEmpty(m.QueryExpr, m.Template)
+	if tmpl == "" {
+		for _, cand := range questionTemplate.FindAllString(g.Question, -1) {
+			if strings.Contains(cand, "?") {
+				tmpl = cand
+			}
+		}
+	}
+	ans, ok := equationAnswer(region)
+	if !ok {
+		return incorrect("", "no equation in the answer")
+	}
+	if len(ans) > maxExprBytes {
+		return incorrect(ans[:64], "answer too long")
+	}
+	got := normaliseEquation(ans)
+	if tmpl == "" {
+		want := normaliseEquation(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
+		if want == "" {
+			return badInstance("no template in metadata or question, and no gold answer")
+		}
+		if got != want {
+			return incorrect(ans, "equation differs from the gold answer %s", want)
+		}
+		return Result{Correct: true, Extracted: ans}
+	}
+	want := normaliseEquation(tmpl)
+	if len(got) != len(want) {
+		return incorrect(ans, "equation does not match the template %s", tmpl)
+	}
+	for i := 0; i < len(want); i++ {
+		switch w, c := want[i], got[i]; {
+		case w == '?':
+			if c < '0' || c > '9' {
+				return incorrect(ans, "blank %d is %q, want a digit", i+1, c)
+			}
+		case w != c:
+			return incorrect(ans, "equation does not match the template %s", tmpl)
+		}
+	}
+	if err := checkEquation(got); err != nil {
+		return incorrect(ans, "%v", err)
+	}
+	return Result{Correct: true, Extracted: ans}
+}
