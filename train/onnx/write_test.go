@@ -89,8 +89,8 @@ func (c *checker) check(what string, got []float32, want []float64) {
 }
 
 // TestLogitsMatchReference writes each config in each layout and precision, runs it in ONNX
-// Runtime with graph optimisation off and on, and compares with arch.ReferenceForward: a
-// left-padded prefill of rows of different lengths, then two cached decode steps feeding the
+// Runtime with graph optimisation off and on, and compares with arch.ReferenceForward: a left- or
+// right-padded prefill of rows of different lengths, then two cached decode steps feeding the
 // presents back as past.
 func TestLogitsMatchReference(t *testing.T) {
 	needORT(t)
@@ -111,9 +111,11 @@ func TestLogitsMatchReference(t *testing.T) {
 						ref = roundToHalf(w)
 					}
 					for _, optimize := range []bool{false, true} {
-						c := &checker{t: t, fp16: fp16, vocab: cfg.VocabSize}
-						checkPaddedDecode(t, c, openORT(t, dir, cfg, opts, optimize), cfg, ref)
-						t.Logf("optimize=%v: max |diff| %.3g over logits up to %.3g", optimize, c.maxErr, c.maxRef)
+						for _, left := range []bool{true, false} {
+							c := &checker{t: t, fp16: fp16, vocab: cfg.VocabSize}
+							checkPaddedDecode(t, c, openORT(t, dir, cfg, opts, optimize), cfg, ref, left)
+							t.Logf("optimize=%v left-padded=%v: max |diff| %.3g over logits up to %.3g", optimize, left, c.maxErr, c.maxRef)
+						}
 					}
 				})
 			}
@@ -121,33 +123,34 @@ func TestLogitsMatchReference(t *testing.T) {
 	}
 }
 
-// checkPaddedDecode runs a left-padded prefill (P = 0) of rows of lengths 6, 3 and 1, then two
-// decode steps of one token each, comparing every non-padded position with the reference.
-func checkPaddedDecode(t *testing.T, c *checker, m *ortModel, cfg arch.Config, w map[string]*arch.Tensor) {
+// checkPaddedDecode runs a padded prefill (P = 0) of rows of lengths 6, 3 and 1, then two decode
+// steps of one token each, comparing every non-padded position with the reference. With right
+// padding the decode steps append after the pads, which the mask must hide as keys.
+func checkPaddedDecode(t *testing.T, c *checker, m *ortModel, cfg arch.Config, w map[string]*arch.Tensor, left bool) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	lengths := []int{6, 3, 1}
 	width := 6
 	rows := make([][]int, len(lengths))
+	cols := make([][]int, len(lengths)) // column of each real token in the prefill batch
 	ids, mask, pos := make([][]int64, len(rows)), make([][]int64, len(rows)), make([][]int64, len(rows))
 	for b, n := range lengths {
 		ids[b], mask[b], pos[b] = make([]int64, width), make([]int64, width), make([]int64, width)
 		for i := range n {
 			rows[b] = append(rows[b], rng.IntN(cfg.VocabSize))
-			col := width - n + i
+			col := i
+			if left {
+				col = width - n + i
+			}
+			cols[b] = append(cols[b], col)
 			ids[b][col], mask[b][col], pos[b][col] = int64(rows[b][i]), 1, int64(i)
 		}
 	}
-	kvLen := cfg.NumKeyValueHeads * cfg.HeadDim * len(rows) * 0 // P = 0: empty caches
-	past := make([]cache, cfg.NumHiddenLayers)
-	for l := range past {
-		past[l] = cache{k: make([]float32, kvLen), v: make([]float32, kvLen)}
-	}
+	past := make([]cache, cfg.NumHiddenLayers) // P = 0: empty caches
 	logits, past := m.run(t, ids, mask, pos, past)
 	want := arch.ReferenceForward(cfg, w, rows)
 	V := cfg.VocabSize
-	for b, n := range lengths {
-		for i := range n {
-			col := width - n + i
+	for b := range rows {
+		for i, col := range cols[b] {
 			c.check(fmt.Sprintf("prefill row %d pos %d", b, i), logits[(b*width+col)*V:], want[b][i])
 		}
 	}

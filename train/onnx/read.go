@@ -1,0 +1,281 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/mirage-rl/mirage/train/arch"
+)
+
+// initializer is what ReadModel needs of a TensorProto.
+type initializer struct {
+	name     string
+	dims     []int64
+	dtype    int
+	raw      []byte    // raw_data, when inline
+	floats   []float32 // float_data, when inline
+	location string    // external data file, when external
+	offset   int64
+	length   int64 // -1: to the end of the file
+	external bool
+}
+
+// ReadModel reads a model folder that mirage wrote (or any ONNX model whose float32/float16
+// initializers carry HF names in HF layout): config.json and every parameter the config needs,
+// converted to float32. Other initializers (graph constants) are ignored. Errors name the file and
+// the tensor.
+func ReadModel(dir string) (arch.Config, map[string]*arch.Tensor, error) {
+	cfg, err := arch.ReadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return arch.Config{}, nil, fmt.Errorf("onnx: %w", err)
+	}
+	path := filepath.Join(dir, ModelFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return arch.Config{}, nil, fmt.Errorf("onnx: %w", err)
+	}
+	inits, err := parseInitializers(b)
+	if err != nil {
+		return arch.Config{}, nil, fmt.Errorf("onnx: %s: %w", path, err)
+	}
+	byName := map[string]*initializer{}
+	for i := range inits {
+		byName[inits[i].name] = &inits[i]
+	}
+	files := map[string]*os.File{}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	shapes := arch.ParamShapes(cfg)
+	w := map[string]*arch.Tensor{}
+	for _, name := range arch.SortedNames(shapes) {
+		in, ok := byName[name]
+		if !ok {
+			return arch.Config{}, nil, fmt.Errorf("onnx: %s: no initializer %s (want shape %v)", path, name, shapes[name])
+		}
+		if !slices.Equal(in.dims, dims64(shapes[name])) {
+			return arch.Config{}, nil, fmt.Errorf("onnx: %s: initializer %s: want shape %v, got %v", path, name, shapes[name], in.dims)
+		}
+		t, err := in.load(dir, files, numel(shapes[name]))
+		if err != nil {
+			return arch.Config{}, nil, fmt.Errorf("onnx: %s: initializer %s: %w", path, name, err)
+		}
+		t.Shape = shapes[name]
+		w[name] = t
+	}
+	return cfg, w, nil
+}
+
+// load returns the tensor's n values as float32, reading external data through files (opened
+// once per location, relative to dir).
+func (in *initializer) load(dir string, files map[string]*os.File, n int) (*arch.Tensor, error) {
+	elem := 4
+	switch in.dtype {
+	case dtFloat:
+	case dtFloat16:
+		elem = 2
+	default:
+		return nil, fmt.Errorf("data type %d: want float32 (1) or float16 (10)", in.dtype)
+	}
+	if len(in.floats) > 0 {
+		if in.dtype != dtFloat || len(in.floats) != n {
+			return nil, fmt.Errorf("float_data holds %d values, want %d float32", len(in.floats), n)
+		}
+		return &arch.Tensor{Data: in.floats}, nil
+	}
+	raw := in.raw
+	if in.external {
+		if in.location == "" || filepath.IsAbs(in.location) || in.location != filepath.Clean(in.location) || in.location[0] == '.' {
+			return nil, fmt.Errorf("external data location %q: want a file name inside the model folder", in.location)
+		}
+		f, ok := files[in.location]
+		if !ok {
+			var err error
+			if f, err = os.Open(filepath.Join(dir, in.location)); err != nil {
+				return nil, err
+			}
+			files[in.location] = f
+		}
+		length := in.length
+		if length < 0 {
+			length = int64(n * elem)
+		}
+		if length != int64(n*elem) {
+			return nil, fmt.Errorf("external length %d, want %d bytes", length, n*elem)
+		}
+		raw = make([]byte, length)
+		if _, err := f.ReadAt(raw, in.offset); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("%s ends before offset %d + %d bytes", in.location, in.offset, length)
+			}
+			return nil, err
+		}
+	}
+	if len(raw) != n*elem {
+		return nil, fmt.Errorf("holds %d bytes, want %d", len(raw), n*elem)
+	}
+	t := &arch.Tensor{Data: make([]float32, n)}
+	for i := range t.Data {
+		if elem == 2 {
+			t.Data[i] = Float16Value(binary.LittleEndian.Uint16(raw[2*i:]))
+		} else {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+	}
+	return t, nil
+}
+
+// fields calls fn for each field of a protobuf message; fn gets the field number, wire type and
+// the field's value bytes (for varints and fixed types: the decoded number in v).
+func fields(b []byte, fn func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		var v uint64
+		var data []byte
+		switch typ {
+		case protowire.VarintType:
+			v, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed32Type:
+			var v32 uint32
+			v32, n = protowire.ConsumeFixed32(b)
+			v = uint64(v32)
+		case protowire.Fixed64Type:
+			v, n = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			data, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return fmt.Errorf("field %d: %w", num, protowire.ParseError(n))
+		}
+		b = b[n:]
+		if err := fn(num, typ, v, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseInitializers returns the initializers of a serialised ModelProto (graph = 7,
+// initializer = 5).
+func parseInitializers(model []byte) ([]initializer, error) {
+	var graph []byte
+	if err := fields(model, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+		if num == 7 && typ == protowire.BytesType {
+			graph = data
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("not an ONNX model: %w", err)
+	}
+	if graph == nil {
+		return nil, errors.New("not an ONNX model: no graph")
+	}
+	var out []initializer
+	err := fields(graph, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+		if num != 5 || typ != protowire.BytesType {
+			return nil
+		}
+		in, err := parseTensor(data)
+		if err != nil {
+			return fmt.Errorf("initializer %d: %w", len(out), err)
+		}
+		out = append(out, in)
+		return nil
+	})
+	return out, err
+}
+
+// parseTensor decodes the TensorProto fields ReadModel uses: dims (1), data_type (2),
+// float_data (4), name (8), raw_data (9), external_data (13), data_location (14).
+func parseTensor(b []byte) (initializer, error) {
+	in := initializer{length: -1}
+	err := fields(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			in.dims = append(in.dims, int64(v))
+		case num == 1 && typ == protowire.BytesType: // packed dims
+			for len(data) > 0 {
+				d, n := protowire.ConsumeVarint(data)
+				if n < 0 {
+					return fmt.Errorf("dims: %w", protowire.ParseError(n))
+				}
+				in.dims = append(in.dims, int64(d))
+				data = data[n:]
+			}
+		case num == 2 && typ == protowire.VarintType:
+			in.dtype = int(v)
+		case num == 4 && typ == protowire.Fixed32Type:
+			in.floats = append(in.floats, math.Float32frombits(uint32(v)))
+		case num == 4 && typ == protowire.BytesType: // packed float_data
+			if len(data)%4 != 0 {
+				return fmt.Errorf("float_data: %d bytes is not a multiple of 4", len(data))
+			}
+			for i := 0; i < len(data); i += 4 {
+				in.floats = append(in.floats, math.Float32frombits(binary.LittleEndian.Uint32(data[i:])))
+			}
+		case num == 8 && typ == protowire.BytesType:
+			in.name = string(data)
+		case num == 9 && typ == protowire.BytesType:
+			in.raw = data
+		case num == 13 && typ == protowire.BytesType:
+			return in.externalEntry(data)
+		case num == 14 && typ == protowire.VarintType:
+			in.external = v == 1
+		}
+		return nil
+	})
+	for _, d := range in.dims {
+		if d < 0 {
+			return in, fmt.Errorf("tensor %q: negative dimension %d", in.name, d)
+		}
+	}
+	return in, err
+}
+
+// externalEntry decodes one StringStringEntryProto (key = 1, value = 2) of external_data.
+func (in *initializer) externalEntry(b []byte) error {
+	var key, value string
+	if err := fields(b, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+		if typ == protowire.BytesType {
+			switch num {
+			case 1:
+				key = string(data)
+			case 2:
+				value = string(data)
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("external_data: %w", err)
+	}
+	var err error
+	switch key {
+	case "location":
+		in.location = value
+	case "offset":
+		in.offset, err = strconv.ParseInt(value, 10, 64)
+	case "length":
+		in.length, err = strconv.ParseInt(value, 10, 64)
+	}
+	if err != nil || in.offset < 0 {
+		return fmt.Errorf("tensor %q: external_data %s = %q: want a non-negative integer", in.name, key, value)
+	}
+	return nil
+}
