@@ -58,9 +58,9 @@ type ModelInfo struct {
 	ContextLength                    int    // longest sequence the model takes (prompt + completion)
 	EOS                              []int  // stop token ids from the folder's config files
 	BOS, Pad                         int    // -1 when the config does not say
-	PositionIDs                      bool   // the graph takes position_ids
+	PositionIDs                      bool   // the graph takes position_ids (else it must derive them from attention_mask)
 	RightPadding                     bool   // GroupQueryAttention: sequences must be right-padded
-	Params                           int64  // number of weights (initializer elements)
+	Params                           int64  // number of weights (initializer elements, so a few graph constants too)
 	WeightBytes                      int64  // bytes of weights, as stored
 }
 
@@ -368,9 +368,6 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	}
 	if m.info.Vocab <= 0 {
 		return nil, fail("cannot tell the vocabulary size from the logits or a config file")
-	}
-	if !m.hasPos && !m.info.RightPadding {
-		return nil, fail("the graph takes no position_ids and does not use GroupQueryAttention, so padded batches would get wrong positions; export it with position_ids")
 	}
 	if m.info.ContextLength <= 0 {
 		m.info.ContextLength = 1 << 20
