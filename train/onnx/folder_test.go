@@ -248,7 +248,7 @@ func TestFloat16(t *testing.T) {
 		{65520, 0x7c00}, // halfway to the next (nonexistent) value rounds to even: Inf
 		{65519, 0x7bff},
 		{float32(math.Inf(1)), 0x7c00}, {float32(math.Inf(-1)), 0xfc00},
-		{6.103515625e-05, 0x0400},     // smallest normal
+		{6.103515625e-05, 0x0400},       // smallest normal
 		{5.960464477539063e-08, 0x0001}, // smallest subnormal
 		{2.9802322387695312e-08, 0},     // half of it: tie to even → 0
 		{4.470348358154297e-08, 0x0001}, // 0.75 of it → 1
