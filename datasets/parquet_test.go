@@ -157,7 +157,6 @@ func generatedProblems(n int) []Problem {
 		switch i % 4 {
 		case 1:
 			p.Prompt = Prompt{Text: "plain text"}
-			p.Prompt = Prompt{Messages: []Message{{Role: "user", Content: "plain text"}}}
 			delete(p.Extra, "tags")
 			p.Extra["meta"] = nil
 		case 2:
@@ -178,7 +177,8 @@ func generatedProblems(n int) []Problem {
 }
 
 // widen is what a problem looks like after a parquet round trip: integers in a double
-// column read back as doubles, and null object fields as absent.
+// column read back as doubles, null object fields as absent, text prompts as one user
+// message.
 func widen(ps []Problem) []Problem {
 	out := make([]Problem, len(ps))
 	for i, p := range ps {
@@ -188,6 +188,10 @@ func widen(ps []Problem) []Problem {
 		}
 		// Null struct fields read as absent.
 		dropNulls(p.Extra)
+		// verl prompts are chat messages.
+		if !p.Prompt.IsChat() {
+			p.Prompt = Prompt{Messages: []Message{{Role: "user", Content: p.Prompt.Text}}}
+		}
 		out[i] = p
 	}
 	return out

@@ -22,6 +22,9 @@ type WriteOptions struct {
 	Compression string
 	// RowGroupRows caps the rows per row group (default DefaultRowGroupRows).
 	RowGroupRows int
+	// VerlJSON makes WriteFile's JSON and JSONL outputs hold verl rows (data_source, prompt,
+	// ability, reward_model, extra_info) rather than Problem records.
+	VerlJSON bool
 }
 
 // DefaultRowGroupRows is the row group size WriteProblems uses by default.
