@@ -31,7 +31,6 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are added here, one constructor per file.
 			passkCommand(),
-			alignCommand(),
 			sampleCommand(),
 			convertCommand(),
 		},
