@@ -185,7 +185,7 @@ func hashes(text string) (string, bool) {
 func answerLine(text string) (string, bool) {
 	lines := strings.Split(text, "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
-		lower := strings.ToLower(lines[i])
+		lower := lowerASCII(lines[i]) // byte offsets must match the line's
 		j := strings.LastIndex(lower, "answer")
 		if j < 0 {
 			continue
@@ -194,7 +194,7 @@ func answerLine(text string) (string, bool) {
 		switch {
 		case strings.HasPrefix(rest, ":"):
 			rest = rest[1:]
-		case strings.HasPrefix(strings.ToLower(rest), "is"):
+		case strings.HasPrefix(lowerASCII(rest), "is"):
 			rest = strings.TrimPrefix(rest[2:], ":")
 		default:
 			continue
@@ -225,3 +225,14 @@ func cleanAnswer(s string) string {
 }
 
 var lastNumberRE = regexp.MustCompile(`-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?|-?\.\d+`)
+
+// lowerASCII lowercases ASCII letters only, keeping every byte offset.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

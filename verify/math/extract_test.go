@@ -1,0 +1,84 @@
+package math
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestExtract(t *testing.T) {
+	cases := []struct {
+		name   string
+		text   string
+		opts   ExtractOptions
+		want   string
+		rule   Rule
+		wantOK bool
+	}{
+		{"answer tag", "<think>2+2</think> <answer>4</answer>", ExtractOptions{}, "4", RuleAnswerTag, true},
+		{"answer tag trims", "<think>x</think><answer>\n  \\frac{1}{2} \n</answer>", ExtractOptions{}, "\\frac{1}{2}", RuleAnswerTag, true},
+		{"last answer tag wins", "<answer>3</answer> wait <answer>4</answer>", ExtractOptions{}, "4", RuleAnswerTag, true},
+		{"boxed inside answer tag", "<answer>The answer is \\boxed{7}</answer>", ExtractOptions{}, "7", RuleAnswerTag, true},
+		{"answer tag before boxed", "\\boxed{3} <answer>5</answer>", ExtractOptions{}, "5", RuleAnswerTag, true},
+		{"unclosed answer tag", "<think>..</think><answer>5", ExtractOptions{Format: FormatThinkAnswer}, "", RuleNone, false},
+		{"think-answer ignores boxed", "so \\boxed{5}", ExtractOptions{Format: FormatThinkAnswer}, "", RuleNone, false},
+		{"boxed", "Thus the answer is $\\boxed{42}$.", ExtractOptions{}, "42", RuleBoxed, true},
+		{"last boxed", "\\boxed{1} then \\boxed{2}", ExtractOptions{}, "2", RuleBoxed, true},
+		{"nested braces", "\\boxed{\\frac{\\sqrt{3}}{2}}", ExtractOptions{}, "\\frac{\\sqrt{3}}{2}", RuleBoxed, true},
+		{"fbox", "\\fbox{9}", ExtractOptions{Format: FormatBoxed}, "9", RuleBoxed, true},
+		{"boxed without braces", "so \\boxed 5$.", ExtractOptions{}, "5", RuleBoxed, true},
+		{"truncated last boxed", "\\boxed{3} and finally \\boxed{\\frac{1", ExtractOptions{}, "3", RuleBoxed, true},
+		{"boxed format ignores tag", "<answer>4</answer>", ExtractOptions{Format: FormatBoxed}, "", RuleNone, false},
+		{"gsm8k hashes", "She has 3 apples.\n#### 1,000\n", ExtractOptions{}, "1,000", RuleHashes, true},
+		{"answer line", "work\nAnswer: 17", ExtractOptions{}, "17", RuleAnswerLine, true},
+		{"final answer bold", "**Final Answer:** $\\frac{3}{4}$.", ExtractOptions{}, "\\frac{3}{4}", RuleAnswerLine, true},
+		{"the answer is", "Therefore, the answer is 12.", ExtractOptions{}, "12", RuleAnswerLine, true},
+		{"answer on next line", "Answer:\n 8", ExtractOptions{}, "8", RuleAnswerLine, true},
+		{"answer word without colon", "I will answer carefully: no", ExtractOptions{}, "", RuleNone, false},
+		{"no answer", "I think it is 5 or 6", ExtractOptions{}, "", RuleNone, false},
+		{"last number when asked", "I think it is 5 or -6.5", ExtractOptions{LastNumber: true}, "-6.5", RuleLastNumber, true},
+		{"last number fraction", "ratio 3/4", ExtractOptions{LastNumber: true}, "3/4", RuleLastNumber, true},
+		{"rules before last number", "\\boxed{2} 7", ExtractOptions{LastNumber: true}, "2", RuleBoxed, true},
+		{"empty", "", ExtractOptions{LastNumber: true}, "", RuleNone, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, ok := Extract(c.text, c.opts)
+			if ok != c.wantOK || ex.Answer != c.want || ex.Rule != c.rule {
+				t.Errorf("Extract(%q) = %+v, %v; want {%q %q}, %v", c.text, ex, ok, c.want, c.rule, c.wantOK)
+			}
+		})
+	}
+}
+
+func TestThinkAnswerFormat(t *testing.T) {
+	cases := []struct {
+		text string
+		want bool
+	}{
+		{"<think>a</think> <answer>1</answer>", true},
+		{"<think>a</think>\n<answer>1</answer>\n", true},
+		{"a</think><answer>1</answer>", true}, // <think> was in the prompt
+		{"<think>a</think> <answer>1</answer> more", false},
+		{"<answer>1</answer>", false},
+		{"<think>a</think>", false},
+		{"<think>a</think><answer>1</answer><answer>2</answer>", false},
+		{"<answer>1</answer><think>a</think>", false},
+		{"</think><think>a <answer>1</answer>", false},
+	}
+	for _, c := range cases {
+		if got := ThinkAnswerFormat(c.text); got != c.want {
+			t.Errorf("ThinkAnswerFormat(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"", "any", "think-answer", "boxed"} {
+		if _, err := ParseFormat(s); err != nil {
+			t.Errorf("ParseFormat(%q): %v", s, err)
+		}
+	}
+	if _, err := ParseFormat("latex"); err == nil || !strings.Contains(err.Error(), "think-answer") {
+		t.Errorf("ParseFormat(latex) = %v, want an error listing the formats", err)
+	}
+}
