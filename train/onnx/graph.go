@@ -126,7 +126,7 @@ func buildGraph(cfg arch.Config, opts WriteOptions, initializers []msg) msg {
 	}
 	logits := d.linear(x, head, "") // [N, V]
 	shape := b.op("Concat", []string{batch, b.ints(-1, int64(cfg.VocabSize))}, intAttr("axis", 0))
-	d.output("logits", b.op("Reshape", []string{logits, shape})) // [B, S, V]
+	d.outputOp("logits", "Reshape", []string{logits, shape}) // [B, S, V]
 
 	all := append(b.consts, initializers...)
 	return graphProto("mirage_decoder", b.nodes, all, inputs, outputs)
@@ -175,13 +175,15 @@ func (d *decoder) input(name string) string {
 	return name
 }
 
-// output makes x (float32) the graph output name, cast to the model's float type.
-func (d *decoder) output(name, x string) {
+// outputOp adds the node computing graph output name: the node itself in fp32 models, the node
+// and then a Cast to float16 in fp16 models.
+func (d *decoder) outputOp(name, op string, inputs []string, attrs ...attribute) {
 	if d.opts.Float16 {
+		x := d.op(op, inputs, attrs...)
 		d.opTo(name, "Cast", []string{x}, intAttr("to", dtFloat16))
 		return
 	}
-	d.opTo(name, "Identity", []string{x})
+	d.opTo(name, op, inputs, attrs...)
 }
 
 // positions returns the [B, S] int64 positions of the new tokens: the position_ids input, or,
@@ -233,7 +235,7 @@ func (d *decoder) attentionBias(past, total string) string {
 
 // rmsNorm is x / sqrt(mean(x²) + eps) · weight over the last axis.
 func (d *decoder) rmsNorm(x, weight string) string {
-	sq := d.op("Mul", []string{x, x})
+	sq := d.op("Pow", []string{x, d.scalar(2)})
 	ms := d.op("ReduceMean", []string{sq}, intsAttr("axes", -1), intAttr("keepdims", 1))
 	rms := d.op("Sqrt", []string{d.op("Add", []string{ms, d.scalar(float32(d.cfg.RMSNormEps))})})
 	return d.op("Mul", []string{d.op("Div", []string{x, rms}), d.weight(weight)})
@@ -274,16 +276,27 @@ func (d *decoder) pastKV(l int) (k, v string) {
 	return d.input(fmt.Sprintf("past_key_values.%d.key", l)), d.input(fmt.Sprintf("past_key_values.%d.value", l))
 }
 
-// present writes layer l's full keys and values [B, KVH, T, D] to the graph outputs.
-func (d *decoder) present(l int, k, v string) {
-	if d.opts.Layout == LegacyCombinedPast {
-		k = d.op("Unsqueeze", []string{k, d.ints(0)})
-		v = d.op("Unsqueeze", []string{v, d.ints(0)})
-		d.output(fmt.Sprintf("present_%d", l), d.op("Concat", []string{k, v}, intAttr("axis", 0)))
-		return
+// present concatenates layer l's past and new keys and values into the full [B, KVH, T, D] ones,
+// writes them to the graph outputs and returns them as float32.
+func (d *decoder) present(l int, k, v string) (string, string) {
+	pastK, pastV := d.pastKV(l)
+	if d.opts.Layout == LegacyCombinedPast || d.opts.Float16 {
+		k = d.op("Concat", []string{pastK, k}, intAttr("axis", 2))
+		v = d.op("Concat", []string{pastV, v}, intAttr("axis", 2))
+		if d.opts.Layout == LegacyCombinedPast {
+			k0 := d.op("Unsqueeze", []string{k, d.ints(0)})
+			v0 := d.op("Unsqueeze", []string{v, d.ints(0)})
+			d.outputOp(fmt.Sprintf("present_%d", l), "Concat", []string{k0, v0}, intAttr("axis", 0))
+		} else {
+			d.outputOp(fmt.Sprintf("present.%d.key", l), "Identity", []string{k})
+			d.outputOp(fmt.Sprintf("present.%d.value", l), "Identity", []string{v})
+		}
+		return k, v
 	}
-	d.output(fmt.Sprintf("present.%d.key", l), k)
-	d.output(fmt.Sprintf("present.%d.value", l), v)
+	// fp32 optimum layout: the Concat writes the output itself, no copy.
+	k = d.opTo(fmt.Sprintf("present.%d.key", l), "Concat", []string{pastK, k}, intAttr("axis", 2))
+	v = d.opTo(fmt.Sprintf("present.%d.value", l), "Concat", []string{pastV, v}, intAttr("axis", 2))
+	return k, v
 }
 
 // layer is one decoder block on the residual stream x [N, d].
@@ -307,10 +320,7 @@ func (d *decoder) layer(l int, x, batch, cos, sin, bias string) string {
 	k = d.rope(d.heads(k, batch, kvh), cos, sin) // [B, KVH, S, D]
 	v = d.heads(v, batch, kvh)                   // [B, KVH, S, D]
 
-	pastK, pastV := d.pastKV(l)
-	k = d.op("Concat", []string{pastK, k}, intAttr("axis", 2)) // [B, KVH, T, D]
-	v = d.op("Concat", []string{pastV, v}, intAttr("axis", 2)) // [B, KVH, T, D]
-	d.present(l, k, v)
+	k, v = d.present(l, k, v) // [B, KVH, T, D]
 
 	// Grouped-query attention without copying keys: query heads g·j … g·j+g-1 share kv head j,
 	// so [B, H, S, D] is viewed as [B, KVH, g·S, D] against [B, KVH, T, D].

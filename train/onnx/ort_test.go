@@ -67,7 +67,7 @@ func openORT(t testing.TB, dir string, cfg arch.Config, opts WriteOptions, optim
 	if err := so.SetGraphOptimizationLevel(level); err != nil {
 		t.Fatal(err)
 	}
-	if err := so.SetIntraOpNumThreads(1); err != nil {
+	if err := so.SetIntraOpNumThreads(ortThreads(t)); err != nil {
 		t.Fatal(err)
 	}
 	m := &ortModel{cfg: cfg, opts: opts}
@@ -189,4 +189,12 @@ func (m *ortModel) run(t testing.TB, ids, mask, pos [][]int64, past []cache) ([]
 		present[l] = cache{k: m.floats(outs[1+2*l])[:n], v: m.floats(outs[2+2*l])[:n], len: int(p + s)}
 	}
 	return logits, present
+}
+
+// ortThreads is 1 for tests (many small sessions) and 2 for benchmarks.
+func ortThreads(t testing.TB) int {
+	if _, ok := t.(*testing.B); ok {
+		return 2
+	}
+	return 1
 }

@@ -1,0 +1,86 @@
+package onnx
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// opCounts returns how many nodes of each op type a serialised ModelProto's graph has.
+func opCounts(t *testing.T, model []byte) map[string]int {
+	t.Helper()
+	count := map[string]int{}
+	err := fields(model, func(num protowire.Number, _ protowire.Type, _ uint64, graph []byte) error {
+		if num != 7 {
+			return nil
+		}
+		return fields(graph, func(num protowire.Number, _ protowire.Type, _ uint64, node []byte) error {
+			if num != 1 {
+				return nil
+			}
+			return fields(node, func(num protowire.Number, _ protowire.Type, _ uint64, op []byte) error {
+				if num == 4 {
+					count[string(op)]++
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return count
+}
+
+// TestORTFusesGraph checks that ONNX Runtime's optimiser recognises the graph's patterns, which is
+// why the graph is written the way it is: RMSNorm as Pow/ReduceMean/Add/Sqrt/Div/Mul fuses into
+// SimplifiedLayerNormalization, x·sigmoid(x) into QuickGelu, Transpose+MatMul into FusedMatMul;
+// and the fp32 caches are written by their Concat directly (no Identity copies).
+func TestORTFusesGraph(t *testing.T) {
+	needORT(t)
+	cfg := testConfigs[1].cfg.Defaults()
+	dir := t.TempDir()
+	if err := WriteModel(dir, cfg, testWeights(cfg, 1), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := os.ReadFile(filepath.Join(dir, ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := opCounts(t, plain)["Identity"]; n != 0 {
+		t.Errorf("%d Identity nodes in the fp32 optimum graph", n)
+	}
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer so.Destroy()
+	optimized := filepath.Join(dir, "optimized.onnx")
+	if err := so.SetOptimizedModelFilePath(optimized); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ort.NewDynamicAdvancedSession(filepath.Join(dir, ModelFile), []string{"input_ids"}, []string{"logits"}, so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Destroy()
+	b, err := os.ReadFile(optimized)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := opCounts(t, b)
+	norms := 2*cfg.NumHiddenLayers + 1
+	for op, want := range map[string]int{
+		"SimplifiedLayerNormalization": norms,
+		"QuickGelu":                    cfg.NumHiddenLayers,
+		"FusedMatMul":                  cfg.NumHiddenLayers,
+		"ReduceMean":                   0,
+	} {
+		if got[op] != want {
+			t.Errorf("optimised graph has %d %s nodes, want %d (all ops: %v)", got[op], op, want, got)
+		}
+	}
+}
