@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mirage-rl/mirage/train/arch"
+	"github.com/mirage-rl/mirage/train/weights"
 )
 
 func smallConfig() arch.Config {
@@ -85,7 +86,7 @@ func TestFolderContents(t *testing.T) {
 			if external != len(w) {
 				t.Errorf("%d external initializers, want %d", external, len(w))
 			}
-			_, back, err := ReadModel(dir)
+			_, back, err := weights.Load(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +96,7 @@ func TestFolderContents(t *testing.T) {
 						v = Float16Value(Float16Bits(v))
 					}
 					if back[name].Data[i] != v {
-						t.Fatalf("ReadModel %s[%d] = %g, want %g", name, i, back[name].Data[i], v)
+						t.Fatalf("read back %s[%d] = %g, want %g", name, i, back[name].Data[i], v)
 					}
 				}
 			}
@@ -126,7 +127,7 @@ func TestExporterRewritesOnlyData(t *testing.T) {
 	if !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) || !bytes.Equal(beforeBytes, afterBytes) {
 		t.Errorf("model.onnx was rewritten by the second export")
 	}
-	_, back, err := ReadModel(dir)
+	_, back, err := weights.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,69 +175,6 @@ func TestWriteErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestReadModelErrors(t *testing.T) {
-	cfg := smallConfig()
-	good := t.TempDir()
-	if err := WriteModel(good, cfg, testWeights(cfg, 1), WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	copyDir := func(t *testing.T, mutate func(dir string)) string {
-		dir := t.TempDir()
-		for _, n := range []string{ModelFile, DataFile, "config.json"} {
-			b, _ := os.ReadFile(filepath.Join(good, n))
-			os.WriteFile(filepath.Join(dir, n), b, 0o644)
-		}
-		mutate(dir)
-		return dir
-	}
-	for _, tc := range []struct {
-		name   string
-		mutate func(dir string)
-		want   string
-	}{
-		{"no data file", func(dir string) { os.Remove(filepath.Join(dir, DataFile)) }, "no such file"},
-		{"truncated data", func(dir string) { os.Truncate(filepath.Join(dir, DataFile), 100) }, "ends before offset"},
-		{"garbage model", func(dir string) { os.WriteFile(filepath.Join(dir, ModelFile), []byte{0xff, 0xff}, 0o644) }, "not an ONNX model"},
-		{"config mismatch", func(dir string) {
-			c := cfg
-			c.IntermediateSize = 40
-			arch.WriteConfig(dir, c)
-		}, "want shape [32 40], got [32 48]"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := ReadModel(copyDir(t, tc.mutate))
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "onnx: ") {
-				t.Errorf("got %v, want an error containing %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func FuzzParseInitializers(f *testing.F) {
-	cfg := arch.Config{ModelType: "llama", HiddenSize: 8, NumHiddenLayers: 1, NumAttentionHeads: 2,
-		IntermediateSize: 8, VocabSize: 8}
-	e, err := NewExporter(f.TempDir(), cfg, WriteOptions{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add([]byte(e.model))
-	f.Add([]byte(e.model[:len(e.model)/2]))
-	f.Add([]byte(modelProto(graphProto("g", nil, []msg{inlineTensor("x", dtFloat, []int64{2}, float32Raw(1, 2))}, nil, nil))))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		inits, err := parseInitializers(b)
-		if err != nil {
-			return
-		}
-		for _, in := range inits {
-			for _, d := range in.dims {
-				if d < 0 {
-					t.Fatalf("accepted negative dim in %q", in.name)
-				}
-			}
-		}
-	})
 }
 
 func TestFloat16(t *testing.T) {

@@ -1,22 +1,19 @@
 package onnx
 
+// Test helpers that decode the written protobuf, to check its structure (which tensors are
+// external, which ops ONNX Runtime fused). Reading weights back is train/weights' job.
+
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
-
-	"github.com/mirage-rl/mirage/train/arch"
 )
 
-// initializer is what ReadModel needs of a TensorProto.
+// initializer is what the tests inspect of a TensorProto.
 type initializer struct {
 	name     string
 	dims     []int64
@@ -27,113 +24,6 @@ type initializer struct {
 	offset   int64
 	length   int64 // -1: to the end of the file
 	external bool
-}
-
-// ReadModel reads a model folder that mirage wrote (or any ONNX model whose float32/float16
-// initializers carry HF names in HF layout): config.json and every parameter the config needs,
-// converted to float32. Other initializers (graph constants) are ignored. Errors name the file and
-// the tensor.
-func ReadModel(dir string) (arch.Config, map[string]*arch.Tensor, error) {
-	cfg, err := arch.ReadConfig(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return arch.Config{}, nil, fmt.Errorf("onnx: %w", err)
-	}
-	path := filepath.Join(dir, ModelFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return arch.Config{}, nil, fmt.Errorf("onnx: %w", err)
-	}
-	inits, err := parseInitializers(b)
-	if err != nil {
-		return arch.Config{}, nil, fmt.Errorf("onnx: %s: %w", path, err)
-	}
-	byName := map[string]*initializer{}
-	for i := range inits {
-		byName[inits[i].name] = &inits[i]
-	}
-	files := map[string]*os.File{}
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
-	shapes := arch.ParamShapes(cfg)
-	w := map[string]*arch.Tensor{}
-	for _, name := range arch.SortedNames(shapes) {
-		in, ok := byName[name]
-		if !ok {
-			return arch.Config{}, nil, fmt.Errorf("onnx: %s: no initializer %s (want shape %v)", path, name, shapes[name])
-		}
-		if !slices.Equal(in.dims, dims64(shapes[name])) {
-			return arch.Config{}, nil, fmt.Errorf("onnx: %s: initializer %s: want shape %v, got %v", path, name, shapes[name], in.dims)
-		}
-		t, err := in.load(dir, files, numel(shapes[name]))
-		if err != nil {
-			return arch.Config{}, nil, fmt.Errorf("onnx: %s: initializer %s: %w", path, name, err)
-		}
-		t.Shape = shapes[name]
-		w[name] = t
-	}
-	return cfg, w, nil
-}
-
-// load returns the tensor's n values as float32, reading external data through files (opened
-// once per location, relative to dir).
-func (in *initializer) load(dir string, files map[string]*os.File, n int) (*arch.Tensor, error) {
-	elem := 4
-	switch in.dtype {
-	case dtFloat:
-	case dtFloat16:
-		elem = 2
-	default:
-		return nil, fmt.Errorf("data type %d: want float32 (1) or float16 (10)", in.dtype)
-	}
-	if len(in.floats) > 0 {
-		if in.dtype != dtFloat || len(in.floats) != n {
-			return nil, fmt.Errorf("float_data holds %d values, want %d float32", len(in.floats), n)
-		}
-		return &arch.Tensor{Data: in.floats}, nil
-	}
-	raw := in.raw
-	if in.external {
-		if in.location == "" || filepath.IsAbs(in.location) || in.location != filepath.Clean(in.location) || in.location[0] == '.' {
-			return nil, fmt.Errorf("external data location %q: want a file name inside the model folder", in.location)
-		}
-		f, ok := files[in.location]
-		if !ok {
-			var err error
-			if f, err = os.Open(filepath.Join(dir, in.location)); err != nil {
-				return nil, err
-			}
-			files[in.location] = f
-		}
-		length := in.length
-		if length < 0 {
-			length = int64(n * elem)
-		}
-		if length != int64(n*elem) {
-			return nil, fmt.Errorf("external length %d, want %d bytes", length, n*elem)
-		}
-		raw = make([]byte, length)
-		if _, err := f.ReadAt(raw, in.offset); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("%s ends before offset %d + %d bytes", in.location, in.offset, length)
-			}
-			return nil, err
-		}
-	}
-	if len(raw) != n*elem {
-		return nil, fmt.Errorf("holds %d bytes, want %d", len(raw), n*elem)
-	}
-	t := &arch.Tensor{Data: make([]float32, n)}
-	for i := range t.Data {
-		if elem == 2 {
-			t.Data[i] = Float16Value(binary.LittleEndian.Uint16(raw[2*i:]))
-		} else {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		}
-	}
-	return t, nil
 }
 
 // fields calls fn for each field of a protobuf message; fn gets the field number, wire type and
@@ -202,7 +92,7 @@ func parseInitializers(model []byte) ([]initializer, error) {
 	return out, err
 }
 
-// parseTensor decodes the TensorProto fields ReadModel uses: dims (1), data_type (2),
+// parseTensor decodes the TensorProto fields the tests inspect: dims (1), data_type (2),
 // float_data (4), name (8), raw_data (9), external_data (13), data_location (14).
 func parseTensor(b []byte) (initializer, error) {
 	in := initializer{length: -1}
