@@ -13,6 +13,9 @@ const (
 	maxExprBytes  = 4096
 	maxExprDepth  = 64
 	maxLiteralLen = 40
+	// maxLiterals bounds the operand count: no SynLogic equation has more than a handful,
+	// and long sums of fractions are what would make exact arithmetic slow.
+	maxLiterals = 64
 )
 
 // arith is a parsed and exactly evaluated arithmetic expression over integer literals with
@@ -172,6 +175,9 @@ func (p *arithParser) factor(depth int) (*big.Rat, error) {
 		if len(lit) > 1 && lit[0] == '0' {
 			// Python 3 rejects 09 and would not evaluate the answer.
 			return nil, fmt.Errorf("leading zero in %q", lit)
+		}
+		if len(p.out.numbers) == maxLiterals {
+			return nil, fmt.Errorf("more than %d numbers", maxLiterals)
 		}
 		n, _ := new(big.Int).SetString(lit, 10)
 		p.out.numbers = append(p.out.numbers, n)

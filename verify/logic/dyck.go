@@ -103,27 +103,27 @@ func verifyDyckLanguageErrors(g GameData, region string) Result {
 	return Result{Correct: true, Extracted: text}
 }
 
-// intAnswer reads a single integer answer: from the last \boxed{}, else after the last
-// "answer is"/"答案" label, else from a last line that is only the number. Text around the
-// number must be decoration only, so "position 15 of 20" is not read as 20.
+// intAnswer reads a single integer answer: the latest of the last \boxed{}, the text after the
+// last "answer is"/"答案" label, and the last line that holds only the number (with
+// decoration). Text around the number is not allowed, so "position 15 of 20" is not read as 20.
 func intAnswer(region string) (int, string, bool) {
-	var cand string
-	if b, ok := lastBoxed(region); ok {
-		cand = b
-	} else if a, ok := afterLastMarker(region, "answer is", "answer:", "答案是", "答案为", "答案：", "答案:"); ok {
-		cand = a
-	} else {
-		cand = lastNonEmptyLine(region)
+	var first string
+	for i, cand := range finalAnswerCandidates(region) {
+		cand = stripDecoration(strings.TrimLeft(stripDecoration(cand), ":：是为 "))
+		if i == 0 {
+			first = cand
+		}
+		if len(cand) > 64 {
+			continue
+		}
+		if loc := answerInt.FindStringIndex(cand); loc != nil && loc[0] == 0 && loc[1] == len(cand) {
+			if n, err := strconv.Atoi(cand); err == nil {
+				return n, cand, true
+			}
+		}
 	}
-	cand = strings.TrimLeft(stripDecoration(cand), ":：是为 ")
-	cand = stripDecoration(cand)
-	if len(cand) > 64 {
-		return 0, cand[:64], false
+	if len(first) > 64 {
+		first = first[:64]
 	}
-	loc := answerInt.FindStringIndex(cand)
-	if loc == nil || loc[0] != 0 || loc[1] != len(cand) {
-		return 0, cand, false
-	}
-	n, err := strconv.Atoi(cand)
-	return n, cand, err == nil
+	return 0, first, false
 }

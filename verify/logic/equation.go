@@ -5,33 +5,36 @@ import (
 	"strings"
 )
 
-// equationAnswer reads a filled-in equation ("9567 + 1085 = 10652") from a response: the last
-// [[...]], else the last \boxed{}, else the last ```python block, else the text after the last
-// "answer is"/"答案", else the last line holding '='.
+// equationAnswer reads a filled-in equation ("9567 + 1085 = 10652") from a response: the
+// latest of the last [[...]], \boxed{}, ```python block and "answer is"/"答案" line holding
+// '=', else the last line holding '='.
 func equationAnswer(region string) (string, bool) {
-	if s, ok := lastDoubleBracket(region); ok {
-		return s, true
+	best, bestAt := "", -1
+	consider := func(s string, at int, ok bool) {
+		if ok && at > bestAt {
+			best, bestAt = s, at
+		}
 	}
-	if s, ok := lastBoxed(region); ok {
-		return s, true
+	consider(lastDoubleBracketAt(region))
+	consider(lastBoxedAt(region))
+	consider(lastFencedAt(region, pythonTags...))
+	if s, at, ok := afterLastMarkerAt(region, answerMarkers...); ok && strings.Contains(s, "=") {
+		consider(s, at, true)
 	}
-	if s, ok := lastPythonBlock(region); ok {
-		return s, true
-	}
-	if s, ok := afterLastMarker(region, "answer is", "答案是", "答案为", "answer:", "答案："); ok && strings.Contains(s, "=") {
-		return s, true
+	if bestAt >= 0 {
+		return best, true
 	}
 	text := strings.TrimRight(region, " \t\r\n")
-	for len(text) > 0 {
+	for n := 0; len(text) > 0 && n < 1000; n++ {
 		line := lastNonEmptyLine(text)
 		if strings.Contains(line, "=") {
 			return line, true
 		}
-		i := strings.LastIndexByte(strings.TrimRight(text, " \t\r\n"), '\n')
+		i := strings.LastIndexByte(text, '\n')
 		if i < 0 {
 			break
 		}
-		text = text[:i]
+		text = strings.TrimRight(text[:i], " \t\r\n")
 	}
 	return "", false
 }

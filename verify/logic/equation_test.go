@@ -28,7 +28,7 @@ func cryptarithmInstance(t testing.TB, seed uint64) GameData {
 		for _, d := range fmt.Sprint(a, b, c) {
 			digits[d] = true
 		}
-		if len(digits) > 7 { // keep the test solver's search small
+		if len(digits) > 6 { // keep the test solver's search small
 			continue
 		}
 		eq := enc(a) + " + " + enc(b) + " = " + enc(c)
@@ -88,6 +88,13 @@ func solveCryptarithm(eq string) []string {
 }
 
 func TestCryptarithmGenerated(t *testing.T) {
+	solved := map[string][]string{}
+	solveCryptarithm := func(eq string) []string {
+		if _, ok := solved[eq]; !ok {
+			solved[eq] = solveCryptarithm(eq)
+		}
+		return solved[eq]
+	}
 	var instances []GameData
 	for seed := range uint64(6) {
 		instances = append(instances, cryptarithmInstance(t, seed))

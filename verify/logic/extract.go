@@ -1,6 +1,7 @@
 package logic
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -21,11 +22,18 @@ func answerRegion(resp string) string {
 // letters, digits, '+', '-' or '_' right after the opening fence, so ```python [1, 2]``` on
 // one line works too. One pass over text.
 func lastFenced(text string, langs ...string) (body string, ok bool) {
-	pos := 0
+	body, _, ok = lastFencedAt(text, langs...)
+	return body, ok
+}
+
+// lastFencedAt is lastFenced that also returns where the block's opening fence starts (-1
+// when there is none).
+func lastFencedAt(text string, langs ...string) (body string, at int, ok bool) {
+	pos, at := 0, -1
 	for {
 		i := strings.Index(text[pos:], "```")
 		if i < 0 {
-			return body, ok
+			return body, at, ok
 		}
 		open := pos + i + 3
 		tagEnd := open
@@ -34,13 +42,13 @@ func lastFenced(text string, langs ...string) (body string, ok bool) {
 		}
 		j := strings.Index(text[tagEnd:], "```")
 		if j < 0 {
-			return body, ok
+			return body, at, ok
 		}
 		closeAt := tagEnd + j
 		tag := asciiLower(text[open:tagEnd])
 		for _, l := range langs {
 			if tag == l {
-				body, ok = strings.TrimSpace(text[tagEnd:closeAt]), true
+				body, at, ok = strings.TrimSpace(text[tagEnd:closeAt]), open-3, true
 				break
 			}
 		}
@@ -52,14 +60,38 @@ func isTagByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '_'
 }
 
-// lastPythonBlock is lastFenced for the ```python blocks most SynLogic prompts ask for.
+// pythonTags are the fence tags accepted for the ```python blocks most SynLogic prompts ask for.
+var pythonTags = []string{"python", "py", "python3"}
+
+// lastPythonBlock is lastFenced for ```python blocks.
 func lastPythonBlock(text string) (string, bool) {
-	return lastFenced(text, "python", "py", "python3")
+	return lastFenced(text, pythonTags...)
+}
+
+// blockOrBrackets returns the later of the last ```python block and the last [[...]] answer;
+// brackets reports which one it is.
+func blockOrBrackets(text string) (body string, brackets, ok bool) {
+	py, pyAt, pyOK := lastFencedAt(text, pythonTags...)
+	br, brAt, brOK := lastDoubleBracketAt(text)
+	switch {
+	// Brackets inside the python block ("[[1, 2], [3, 4]]") are the block's own content.
+	case brOK && (!pyOK || brAt > pyAt && strings.Contains(text[pyAt+3:brAt], "```")):
+		return br, true, true
+	case pyOK:
+		return py, false, true
+	}
+	return "", false, false
 }
 
 // lastBoxed returns the content of the last balanced \boxed{...} in text. A single forward pass
 // keeps a stack of open braces, so adversarial input (thousands of unclosed \boxed{) stays linear.
 func lastBoxed(text string) (string, bool) {
+	s, _, ok := lastBoxedAt(text)
+	return s, ok
+}
+
+// lastBoxedAt is lastBoxed that also returns where the content starts.
+func lastBoxedAt(text string) (string, int, bool) {
 	const marker = `\boxed{`
 	type open struct {
 		at    int
@@ -86,43 +118,105 @@ func lastBoxed(text string) (string, bool) {
 		}
 	}
 	if bestStart < 0 {
-		return "", false
+		return "", -1, false
 	}
-	return strings.TrimSpace(text[bestStart:bestEnd]), true
+	return strings.TrimSpace(text[bestStart:bestEnd]), bestStart, true
 }
 
 // lastDoubleBracket returns the text between the last "]]" and the "[[" before it (the
 // KOR-style answer wrapper).
 func lastDoubleBracket(text string) (string, bool) {
+	s, _, ok := lastDoubleBracketAt(text)
+	return s, ok
+}
+
+// lastDoubleBracketAt is lastDoubleBracket that also returns where "[[" starts.
+func lastDoubleBracketAt(text string) (string, int, bool) {
 	end := strings.LastIndex(text, "]]")
 	if end < 0 {
-		return "", false
+		return "", -1, false
 	}
 	start := strings.LastIndex(text[:end], "[[")
 	if start < 0 {
-		return "", false
+		return "", -1, false
 	}
-	return strings.TrimSpace(text[start+2 : end]), true
+	return strings.TrimSpace(text[start+2 : end]), start, true
 }
 
 // afterLastMarker returns the rest of the line after the last occurrence of any marker,
 // matched ASCII-case-insensitively ("The answer is", "答案是"), without a leading colon.
 func afterLastMarker(text string, markers ...string) (string, bool) {
-	lower := asciiLower(text)
-	best, bestLen := -1, 0
-	for _, m := range markers {
-		if i := strings.LastIndex(lower, asciiLower(m)); i > best {
-			best, bestLen = i, len(m)
-		}
-	}
+	s, _, ok := afterLastMarkerAt(text, markers...)
+	return s, ok
+}
+
+// afterLastMarkerAt is afterLastMarker that also returns where the marker starts.
+func afterLastMarkerAt(text string, markers ...string) (string, int, bool) {
+	best, bestLen := lastMarker(text, markers)
 	if best < 0 {
-		return "", false
+		return "", -1, false
 	}
 	rest := text[best+bestLen:]
 	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
 		rest = rest[:nl]
 	}
-	return strings.TrimLeft(strings.TrimSpace(rest), ":： "), true
+	return strings.TrimLeft(strings.TrimSpace(rest), ":： "), best, true
+}
+
+// lastMarker finds the last occurrence of any marker (ASCII letters matched case-
+// insensitively) in one backward pass without copying text; it returns its start and the
+// marker's length, or -1.
+func lastMarker(text string, markers []string) (int, int) {
+	for i := len(text) - 1; i >= 0; i-- {
+		c := lowerByte(text[i])
+		for _, m := range markers {
+			if c != lowerByte(m[0]) || len(text)-i < len(m) {
+				continue
+			}
+			match := true
+			for k := 1; k < len(m) && match; k++ {
+				match = lowerByte(text[i+k]) == lowerByte(m[k])
+			}
+			if match {
+				return i, len(m)
+			}
+		}
+	}
+	return -1, 0
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// answerMarkers introduce a final answer in English and Chinese prompts' formats.
+var answerMarkers = []string{"answer is", "answer:", "答案是", "答案为", "答案：", "答案:"}
+
+// finalAnswerCandidates returns the places a short final answer may be, latest first: the
+// last \boxed{}, the text after the last answer marker, and the last non-empty line.
+func finalAnswerCandidates(region string) []string {
+	type cand struct {
+		text string
+		at   int
+	}
+	var cs []cand
+	if s, at, ok := lastBoxedAt(region); ok {
+		cs = append(cs, cand{s, at})
+	}
+	if s, at, ok := afterLastMarkerAt(region, answerMarkers...); ok {
+		cs = append(cs, cand{s, at})
+	}
+	trimmed := strings.TrimRight(region, " \t\r\n")
+	cs = append(cs, cand{lastNonEmptyLine(region), strings.LastIndexByte(trimmed, '\n') + 1})
+	slices.SortStableFunc(cs, func(a, b cand) int { return b.at - a.at })
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.text
+	}
+	return out
 }
 
 // lastNonEmptyLine returns the last line of text with non-space content, trimmed.

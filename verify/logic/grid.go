@@ -6,11 +6,15 @@ import (
 	"strings"
 )
 
-// gridAnswer reads a grid answer: the last ```python block holding a list of rows, or else the
-// last KOR-style [[a b c, d e f]] block (cells split by spaces, rows by commas). Cells come
-// back as trimmed text; ints are written in decimal.
+// gridAnswer reads a grid answer: the later of the last ```python block holding a list of
+// rows and the last KOR-style [[a b c, d e f]] block (cells split by spaces, rows by commas).
+// Cells come back as trimmed text; ints are written in decimal.
 func gridAnswer(region string) ([][]string, string, error) {
-	if block, ok := lastPythonBlock(region); ok {
+	body, brackets, found := blockOrBrackets(region)
+	if !found {
+		return nil, "", errors.New("no ```python grid and no [[...]] answer")
+	}
+	if block := body; !brackets {
 		v, err := parsePyLiteral(block)
 		if err != nil {
 			return nil, block, fmt.Errorf("python block is not a literal: %w", err)
@@ -32,11 +36,8 @@ func gridAnswer(region string) ([][]string, string, error) {
 		}
 		return out, block, nil
 	}
-	if body, ok := lastDoubleBracket(region); ok {
-		g, err := korGrid(body)
-		return g, body, err
-	}
-	return nil, "", errors.New("no ```python grid and no [[...]] answer")
+	g, err := korGrid(body)
+	return g, body, err
 }
 
 // korGrid splits "1 2 3, 4 5 6" into rows of cells.

@@ -63,15 +63,15 @@ func verifyMinesweeper(g GameData, region string) Result {
 	return Result{Correct: true, Extracted: text}
 }
 
-// coordAnswer reads a list of (row, col) pairs from the last ```python block or [[...]].
+// coordAnswer reads a list of (row, col) pairs from the later of the last ```python block
+// and the last [[...]].
 func coordAnswer(region string) ([][2]int, string, error) {
-	text, ok := lastPythonBlock(region)
-	if !ok {
-		body, found := lastDoubleBracket(region)
-		if !found {
-			return nil, "", fmt.Errorf("no ```python list and no [[...]] answer")
-		}
-		text = "[[" + body + "]]"
+	text, brackets, found := blockOrBrackets(region)
+	if !found {
+		return nil, "", fmt.Errorf("no ```python list and no [[...]] answer")
+	}
+	if brackets {
+		text = "[[" + text + "]]"
 	}
 	v, err := parsePyLiteral(text)
 	if err != nil {
@@ -103,4 +103,3 @@ func coordList(v pyValue) ([][2]int, error) {
 	}
 	return out, nil
 }
-

@@ -43,6 +43,9 @@ func parsePyLiteral(src string) (pyValue, error) {
 	if len(src) > maxAnswerBytes {
 		return pyValue{}, fmt.Errorf("literal too long (%d bytes, limit %d)", len(src), maxAnswerBytes)
 	}
+	if !utf8.ValidString(src) {
+		return pyValue{}, errors.New("literal is not valid UTF-8") // Python would reject the source too
+	}
 	p := pyParser{src: src}
 	v, err := p.value(0)
 	if err != nil {
@@ -275,6 +278,22 @@ func (p *pyParser) str() (string, error) {
 				b.WriteByte('\t')
 			case 'r':
 				b.WriteByte('\r')
+			case 'a':
+				b.WriteByte('\a')
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'v':
+				b.WriteByte('\v')
+			case '0', '1', '2', '3', '4', '5', '6', '7':
+				// Octal escape: up to three digits, the first already read.
+				r := rune(e - '0')
+				for k := 0; k < 2 && p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '7'; k++ {
+					r = r*8 + rune(p.src[p.pos]-'0')
+					p.pos++
+				}
+				b.WriteRune(r)
 			case '\\', '\'', '"':
 				b.WriteByte(e)
 			case '\n':

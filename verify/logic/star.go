@@ -20,7 +20,7 @@ type starMeta struct {
 // region holds exactly k stars, no two stars touch (diagonals included), and each star is
 // listed under the letter of the region it lies in. The answer is the dict the prompt asks
 // for ({'A': [(1, 1)], ...} in the last ```python block, 1-based row and column) or, when
-// there is no such block, the older [[A(1,1)\n\nB(5,4)]] form of the stored gold answer.
+// the older [[A(1,1)\n\nB(5,4)]] form of the stored gold answer, whichever comes last.
 func verifyStarPlacement(g GameData, region string) Result {
 	var m starMeta
 	if err := decodeMeta(g, &m); err != nil {
@@ -100,9 +100,13 @@ type star struct {
 	r, c   int
 }
 
-// starAnswer reads the stars from the last ```python dict, or from the last [[...]] block.
+// starAnswer reads the stars from the later of the last ```python dict and the last [[...]].
 func starAnswer(region string) ([]star, string, error) {
-	if block, ok := lastPythonBlock(region); ok {
+	body, brackets, found := blockOrBrackets(region)
+	if !found {
+		return nil, "", fmt.Errorf("no ```python dict and no [[...]] answer")
+	}
+	if block := body; !brackets {
 		v, err := parsePyLiteral(block)
 		if err != nil {
 			return nil, block, fmt.Errorf("python block is not a literal: %w", err)
@@ -133,10 +137,6 @@ func starAnswer(region string) ([]star, string, error) {
 			}
 		}
 		return out, block, nil
-	}
-	body, ok := lastDoubleBracket(region)
-	if !ok {
-		return nil, "", fmt.Errorf("no ```python dict and no [[...]] answer")
 	}
 	return legacyStars(body)
 }

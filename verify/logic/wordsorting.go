@@ -11,19 +11,20 @@ func init() {
 	register("object_counting", verifyObjectCounting)
 }
 
-// verifyWordSorting compares the word list in the answer (last \boxed{}, else after the last
-// "answer is"/"答案", else the last line) with the gold sorted list, word by word,
-// ignoring case and separators (spaces, commas).
+// verifyWordSorting compares the word list in the answer (the later of the last \boxed{} and
+// the text after the last "answer is"/"答案", else the last line) with the gold sorted list,
+// word by word, ignoring case and separators (spaces, commas).
 func verifyWordSorting(g GameData, region string) Result {
 	want := words(g.Answer)
 	if len(want) == 0 {
 		return badInstance("empty gold answer")
 	}
-	text, ok := lastBoxed(region)
-	if !ok {
-		text, ok = afterLastMarker(region, "answer is", "answer:", "答案是", "答案为", "答案：", "答案:")
-	}
-	if !ok {
+	box, boxAt, boxOK := lastBoxedAt(region)
+	text, at, ok := afterLastMarkerAt(region, answerMarkers...)
+	switch {
+	case boxOK && (!ok || boxAt > at):
+		text = box
+	case !ok:
 		text = lastNonEmptyLine(region)
 	}
 	if len(text) > maxAnswerBytes {

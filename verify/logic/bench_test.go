@@ -1,0 +1,101 @@
+package logic
+
+import (
+	"strings"
+	"testing"
+)
+
+// goldCases returns, for every task, an instance and a response that verifies correct.
+func goldCases(tb testing.TB) map[string][2]any {
+	out := map[string][2]any{}
+	add := func(task string, g GameData, resp string) { out[task] = [2]any{g, resp} }
+	sample := func(task string) GameData { return loadSamples(tb, task)[0] }
+
+	g := sample("game_of_24")
+	m := meta[game24Meta](tb, g)
+	add("game_of_24", g, pyBlock(solve24(m.Numbers, *m.Result, true)))
+	for _, task := range []string{"arrow_maze", "sudoku", "goods_exchange"} {
+		add(task, sample(task), pyBlock(sample(task).Answer))
+	}
+	add("dyck_language", sample("dyck_language"), sample("dyck_language").Answer)
+	add("dyck_language_errors", sample("dyck_language_errors"), sample("dyck_language_errors").Answer)
+	add("web_of_lies", sample("web_of_lies"), "The answer is **"+sample("web_of_lies").Answer+"**.")
+	sky := sample("skyscraper_puzzle")
+	add("skyscraper_puzzle", sky, pyBlock(gridJSON(tb, meta[skyTestMeta](tb, sky).Solved)))
+	add("star_placement_puzzle", sample("star_placement_puzzle"), sample("star_placement_puzzle").Answer)
+	add("boolean_expressions", sample("boolean_expressions"), `\boxed{`+sample("boolean_expressions").Answer+`}`)
+	fut, _ := futoshikiInstance(tb, 1, 4)
+	add("futoshiki", fut, pyBlock(fut.Answer))
+	kuk := kukurasuInstance(tb, 1, 4, 4)
+	add("kukurasu", kuk, pyBlock(gridJSON(tb, solveKukurasu(meta[kukurasuTestMeta](tb, kuk))[0])))
+	add("minesweeper", GameData{Metadata: []byte(`{"mines": [[0, 1], [2, 3]]}`)}, pyBlock("[(2, 3), (0, 1)]"))
+	add("cryptarithm", GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}, "[[12 + 12 = 24]]")
+	add("math_path", GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}, "[[2 + 3 × 4 = 14]]")
+	add("word_sorting", GameData{Answer: "apple banana"}, `\boxed{apple, banana}`)
+	add("object_counting", GameData{Answer: "7"}, "The answer is 7.")
+	return out
+}
+
+// filler is ~1 MB of plausible reasoning text full of the markers the extractors look for
+// (balanced, so the real answer at the end still counts).
+var filler = strings.Repeat("Try (3 + 4) * 2 first; maybe \\boxed{14}? The answer is not [[x]] yet.\n```python\n[1, 2]\n```\n", 1<<20/96)
+
+// hostile are 1 MB responses built to stress the parsers: unclosed openers repeated.
+var hostile = map[string]string{
+	"boxed":    strings.Repeat(`\boxed{`, 1<<20/7),
+	"fences":   strings.Repeat("```python\n", 1<<20/10),
+	"brackets": strings.Repeat("[[", 1<<19) + strings.Repeat("]", 1<<10),
+	"parens":   "```python\n" + strings.Repeat("(", 1<<20) + "\n```",
+	"answer":   strings.Repeat("answer is 答案是 ", 1<<20/20),
+	"digits":   "```python\n" + strings.Repeat("9", 1<<20) + "\n```",
+}
+
+func TestLargeResponses(t *testing.T) {
+	for task, c := range goldCases(t) {
+		g, resp := c[0].(GameData), c[1].(string)
+		t.Run(task, func(t *testing.T) {
+			expect(t, task, g, filler+resp, true)
+			for name, h := range hostile {
+				t.Run(name, func(t *testing.T) { expect(t, task, g, h, false) })
+			}
+		})
+	}
+}
+
+// BenchmarkVerify1MB grades a 1 MB response (filler, then the right answer) per task; the
+// setup checks the verdict first. The target is milliseconds per response.
+func BenchmarkVerify1MB(b *testing.B) {
+	for _, task := range Tasks() {
+		c := goldCases(b)[task]
+		g, resp := c[0].(GameData), filler+c[1].(string)
+		v, _ := Lookup(task)
+		if res := v.Verify(g, resp); !res.Correct {
+			b.Fatalf("%s: setup response not correct: %s", task, res.Reason)
+		}
+		b.Run(task, func(b *testing.B) {
+			b.SetBytes(int64(len(resp)))
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Verify(g, resp)
+			}
+		})
+	}
+}
+
+// BenchmarkVerifyHostile grades 1 MB adversarial responses with every task's verifier.
+func BenchmarkVerifyHostile(b *testing.B) {
+	cases := goldCases(b)
+	for name, h := range hostile {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(h)) * int64(len(cases)))
+			for b.Loop() {
+				for task, c := range cases {
+					v, _ := Lookup(task)
+					if v.Verify(c[0].(GameData), h).Correct {
+						b.Fatalf("%s accepted hostile %s", task, name)
+					}
+				}
+			}
+		})
+	}
+}

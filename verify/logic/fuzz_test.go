@@ -1,0 +1,196 @@
+package logic
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// renderPy writes a parsed literal back as Python source.
+func renderPy(v pyValue) string {
+	switch v.kind {
+	case pyInt:
+		return strconv.FormatInt(v.i, 10)
+	case pyStr:
+		return strconv.Quote(v.s)
+	case pyBool:
+		return map[int64]string{0: "False", 1: "True"}[v.i]
+	case pyNone:
+		return "None"
+	case pyList, pyTuple:
+		parts := make([]string, len(v.items))
+		for i, it := range v.items {
+			parts[i] = renderPy(it)
+		}
+		switch {
+		case v.kind == pyList:
+			return "[" + strings.Join(parts, ", ") + "]"
+		case len(parts) == 0:
+			return "()"
+		}
+		return "(" + strings.Join(parts, ", ") + ",)"
+	case pyDict:
+		parts := make([]string, len(v.items))
+		for i := range v.items {
+			parts[i] = renderPy(v.keys[i]) + ": " + renderPy(v.items[i])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	panic("unknown kind")
+}
+
+func FuzzPyLiteral(f *testing.F) {
+	for _, s := range []string{
+		"((1, 2), (3, 4))", `[["1", "\u2190"], ['x', 3]]`, "{'A': [(1, 1)], 'B': [(3, 2)]}",
+		"(('Alice','red book'),)", "[1, -2, +3, 1_000]", "(1)", "()", "[True, None, False]",
+		"[[1, 2], # comment\n [3, 4]]", `"\x41\n"`, "[" + strings.Repeat("[", 40) + "]", "01", "1.5", "{[1]: 2}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		start := time.Now()
+		v, err := parsePyLiteral(src)
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("parse took %v for %d bytes", d, len(src))
+		}
+		if err != nil {
+			return
+		}
+		// Round trip: what we accept, rendered back, parses to the same value.
+		again, err := parsePyLiteral(renderPy(v))
+		if err != nil {
+			t.Fatalf("re-parse of %q: %v", renderPy(v), err)
+		}
+		if renderPy(again) != renderPy(v) {
+			t.Fatalf("round trip changed %q to %q", renderPy(v), renderPy(again))
+		}
+	})
+}
+
+func FuzzEvalArith(f *testing.F) {
+	for _, s := range []string{"8 / (3 - 8 / 3)", "-(1 - 2) * 4", "((2))", "1/0", "2**3", "7 // 2", "1.5", "09", "((((1", "1+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		a, err := evalArith(src)
+		if err != nil {
+			return
+		}
+		// Negating and re-parenthesising must give the exact negation; the literals found
+		// must be the decimal runs of the source.
+		neg, err := evalArith("-(" + src + ")")
+		if err != nil {
+			if strings.Contains(err.Error(), "nested too deeply") {
+				return
+			}
+			t.Fatalf("-(%s): %v", src, err)
+		}
+		if new(big.Rat).Neg(neg.value).Cmp(a.value) != 0 {
+			t.Fatalf("-(%s) = %s, want %s", src, neg.value.RatString(), new(big.Rat).Neg(a.value).RatString())
+		}
+		runs := strings.FieldsFunc(src, func(r rune) bool { return r < '0' || r > '9' })
+		if len(runs) != len(a.numbers) {
+			t.Fatalf("%q: literals %v, digit runs %v", src, a.numbers, runs)
+		}
+		for i, r := range runs {
+			if fmt.Sprint(a.numbers[i]) != r {
+				t.Fatalf("%q: literal %d is %v, source has %s", src, i, a.numbers[i], r)
+			}
+		}
+	})
+}
+
+// naiveLastBoxed is a reference: try each \boxed{ from the last, scanning forward with a
+// depth counter; the first one that closes wins.
+func naiveLastBoxed(s string) (string, bool) {
+	for end := len(s); ; {
+		i := strings.LastIndex(s[:end], `\boxed{`)
+		if i < 0 {
+			return "", false
+		}
+		depth := 0
+		for j := i + len(`\boxed`); j < len(s); j++ {
+			if s[j] == '{' {
+				depth++
+			} else if s[j] == '}' {
+				depth--
+				if depth == 0 {
+					return strings.TrimSpace(s[i+len(`\boxed{`) : j]), true
+				}
+			}
+		}
+		end = i
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	for _, s := range []string{
+		`\boxed{1} and \boxed{{2}}`, `\boxed{\frac{1}{2}`, "```python\n[1]\n```\n```\nx\n```", "[[a]] [[b]]",
+		"The answer is **yes, no**.", "answer is: 15", `}}\boxed{a{b}c}{`, "```py x```", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := lastBoxed(s)
+		want, wantOK := naiveLastBoxed(s)
+		if got != want || ok != wantOK {
+			t.Fatalf("lastBoxed(%q) = %q, %v; reference %q, %v", s, got, ok, want, wantOK)
+		}
+		if body, ok := lastPythonBlock(s); ok && !strings.Contains(s, body) {
+			t.Fatalf("python block %q is not part of the input", body)
+		}
+		if body, ok := lastDoubleBracket(s); ok && !strings.Contains(s, "[["+body) {
+			t.Fatalf("[[...]] body %q is not part of the input", body)
+		}
+		_, _ = afterLastMarker(s, "answer is", "答案是")
+		_, _, _ = intAnswer(s)
+		_, _ = bracketAnswer(s)
+		_, _ = equationAnswer(s)
+	})
+}
+
+// FuzzVerify feeds arbitrary responses to every task with a real instance: no panic, a
+// verdict within a time bound, and a reason exactly when the answer is incorrect.
+func FuzzVerify(f *testing.F) {
+	instances := map[string]GameData{}
+	for _, task := range []string{"game_of_24", "arrow_maze", "sudoku", "dyck_language", "dyck_language_errors", "web_of_lies", "skyscraper_puzzle", "star_placement_puzzle", "boolean_expressions", "goods_exchange"} {
+		g := loadSamples(f, task)[0]
+		instances[task] = g
+		f.Add(pyBlock(g.Answer))
+		f.Add(g.Answer)
+		f.Add(`\boxed{` + g.Answer + `}`)
+	}
+	instances["futoshiki"], _ = futoshikiInstance(f, 1, 4)
+	instances["kukurasu"] = kukurasuInstance(f, 1, 4, 4)
+	instances["minesweeper"] = GameData{Metadata: []byte(`{"mines": [[0, 1], [2, 3]]}`)}
+	instances["cryptarithm"] = GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}
+	instances["math_path"] = GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}
+	instances["word_sorting"] = GameData{Answer: "apple banana"}
+	instances["object_counting"] = GameData{Answer: "7"}
+	f.Add("[[12 + 12 = 24]]")
+	f.Add("[[2 + 3 × 4 = 14]]")
+	f.Add("```python\n[(0, 1), (2, 3)]\n```")
+	f.Fuzz(func(t *testing.T, response string) {
+		for _, task := range Tasks() {
+			g, ok := instances[task]
+			if !ok {
+				t.Fatalf("no fuzz instance for %s", task)
+			}
+			v, _ := Lookup(task)
+			start := time.Now()
+			res := v.Verify(g, response)
+			if d := time.Since(start); d > time.Second {
+				t.Fatalf("%s took %v", task, d)
+			}
+			if res.Correct == (res.Reason != "") {
+				t.Fatalf("%s: Correct=%v with reason %q", task, res.Correct, res.Reason)
+			}
+			if strings.Contains(res.Reason, "internal error") {
+				t.Fatalf("%s: %s", task, res.Reason)
+			}
+		}
+	})
+}
