@@ -95,8 +95,10 @@ func (a *Answer) IsText() bool { return a.n == nil && a.err == nil }
 type Result struct {
 	Equal bool
 	// Reason says why a pair is not equal when it is not a plain mismatch (over budget,
-	// undefined values); "" otherwise.
+	// empty answer); "" otherwise.
 	Reason string
+	// OverBudget is set when the answers were too large, deep or slow to compare.
+	OverBudget bool
 }
 
 // Equal reports whether two answers are mathematically equivalent, with default options.
@@ -114,7 +116,7 @@ func Check(gold, pred string, opts Options) Result {
 func Compare(gold, pred *Answer, opts Options) Result {
 	for _, a := range []*Answer{gold, pred} {
 		if a.err != nil {
-			return Result{Reason: a.err.Error()}
+			return Result{Reason: a.err.Error(), OverBudget: true}
 		}
 	}
 	if gold.choice != 0 && pred.choice != 0 {
@@ -131,7 +133,7 @@ func Compare(gold, pred *Answer, opts Options) Result {
 	c := &comparer{lim: lim, tol: opts.relTol()}
 	eq, err := c.equal(gold.n, pred.n)
 	if err != nil {
-		return Result{Reason: err.Error()}
+		return Result{Reason: err.Error(), OverBudget: true}
 	}
 	return Result{Equal: eq}
 }
@@ -575,7 +577,7 @@ func writeKey(b *strings.Builder, n *node) {
 		return
 	}
 	if len(collectVars(n, nil)) == 0 {
-		if v, err := lim.eval(n, &env{}); err == nil && !cmplx.IsNaN(v) {
+		if v, err := lim.eval(n, &env{}); err == nil && !cmplx.IsNaN(v) && !cmplx.IsInf(v) {
 			b.WriteString(formatComplex(v))
 			return
 		}

@@ -122,49 +122,65 @@ func ThinkAnswerFormat(text string) bool {
 	return thinkEnd < a && a < b && strings.TrimSpace(text[b+len("</answer>"):]) == ""
 }
 
-// lastBoxed returns the content of the last complete \boxed{…} or \fbox{…}, with nested
-// braces; "\boxed 5" (no braces) gives "5".
+// lastBoxed returns the content of the last complete \boxed{…} or \fbox{…} (the one that
+// starts last), with nested braces; "\boxed 5" (no braces) gives "5". One forward pass with a
+// stack of open braces keeps it linear on adversarial text (thousands of unclosed \boxed{).
 func lastBoxed(text string) (string, bool) {
-	end := len(text)
-	for {
-		i := strings.LastIndex(text[:end], "\\boxed")
-		if j := strings.LastIndex(text[:end], "\\fbox"); j > i {
-			i = j
-		}
-		if i < 0 {
-			return "", false
-		}
-		k := i + 1
-		for k < len(text) && isLetter(text[k]) {
-			k++
-		}
-		if a, ok := macroArg(text, k); ok {
-			return a, true
-		}
-		end = i // unclosed (truncated): try the one before
+	type open struct {
+		at    int
+		boxed bool
 	}
-}
-
-// macroArg reads a macro argument at s[i:]: a brace group, or a bare token after spaces.
-func macroArg(s string, i int) (string, bool) {
-	for i < len(s) && s[i] == ' ' {
-		i++
+	var stack []open
+	start, end := -1, -1
+	boxedNext := false // the next '{' opens a \boxed argument
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\\':
+			j := i + 1
+			for j < len(text) && isLetter(text[j]) {
+				j++
+			}
+			if j == i+1 {
+				i++ // an escaped character: \{ and \} are not braces
+				continue
+			}
+			if name := text[i+1 : j]; name == "boxed" || name == "fbox" {
+				k := j
+				for k < len(text) && text[k] == ' ' {
+					k++
+				}
+				if k < len(text) && text[k] == '{' {
+					boxedNext = true
+				} else if k > j {
+					l := k
+					for l < len(text) && text[l] != ' ' && text[l] != '$' && text[l] != '\n' {
+						l++
+					}
+					if l > k {
+						start, end = k, l
+					}
+				}
+				i = k - 1
+				continue
+			}
+			i = j - 1
+		case '{':
+			stack = append(stack, open{i, boxedNext})
+			boxedNext = false
+		case '}':
+			if n := len(stack); n > 0 {
+				o := stack[n-1]
+				stack = stack[:n-1]
+				if o.boxed && o.at+1 > start {
+					start, end = o.at+1, i
+				}
+			}
+		}
 	}
-	if i >= len(s) {
+	if start < 0 {
 		return "", false
 	}
-	if s[i] == '{' {
-		inner, _, ok := braced(s, i)
-		return inner, ok
-	}
-	if i == 0 || s[i-1] != ' ' {
-		return "", false // "\boxedx" is another command
-	}
-	j := i
-	for j < len(s) && s[j] != ' ' && s[j] != '$' && s[j] != '\n' {
-		j++
-	}
-	return s[i:j], j > i
+	return text[start:end], true
 }
 
 func hashes(text string) (string, bool) {

@@ -3,6 +3,7 @@ package math
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExtract(t *testing.T) {
@@ -80,5 +81,26 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("latex"); err == nil || !strings.Contains(err.Error(), "think-answer") {
 		t.Errorf("ParseFormat(latex) = %v, want an error listing the formats", err)
+	}
+}
+
+// Fixed bug: the last \boxed{ was searched backwards, rescanning to the end for every
+// unclosed one (quadratic; minutes on a 700 KB completion).
+func TestExtractAdversarial(t *testing.T) {
+	cases := map[string]string{
+		"unclosed boxed":  strings.Repeat("\\boxed{", 100000),
+		"unclosed braces": "\\boxed{1}" + strings.Repeat("{", 200000),
+		"many tags":       strings.Repeat("<answer>", 100000) + "</answer>",
+		"many lines":      strings.Repeat("answer\n", 100000),
+		"many numbers":    strings.Repeat("1,234 ", 100000),
+	}
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			Extract(text, ExtractOptions{LastNumber: true})
+			if d := time.Since(start); d > slow {
+				t.Errorf("Extract took %v on %d bytes", d, len(text))
+			}
+		})
 	}
 }

@@ -1,0 +1,183 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Item is one problem and its completions, as read from a samples file. Ref is carried
+// through untouched, for the caller to find its record again.
+type Item struct {
+	Task        Task
+	Completions []string
+	Ref         any
+}
+
+// Scored is a graded Item: Outcomes[i] grades Completions[i].
+type Scored struct {
+	Item
+	Grader   Grader
+	Outcomes []Outcome
+}
+
+// Summary counts what Score graded.
+type Summary struct {
+	Problems    int `json:"problems"`
+	Completions int `json:"scored"`
+	Correct     int `json:"correct"`
+	// NoAnswer counts completions from which no answer could be extracted.
+	NoAnswer int `json:"extraction_failures"`
+	// FormatErrors counts completions not in the think/answer format.
+	FormatErrors int `json:"format_errors"`
+	// OverBudget counts comparisons stopped by the size or time budget.
+	OverBudget int `json:"over_budget"`
+	// ByGrader counts problems per grader that ran.
+	ByGrader map[Grader]int `json:"by_grader"`
+	// ByRule counts completions per extraction rule.
+	ByRule map[string]int `json:"by_rule"`
+	// UnknownTasks counts problems per SynLogic task name without a verifier.
+	UnknownTasks map[string]int `json:"unknown_tasks"`
+}
+
+func (s *Summary) add(sc Scored) {
+	if s.ByGrader == nil {
+		s.ByGrader, s.ByRule, s.UnknownTasks = map[Grader]int{}, map[string]int{}, map[string]int{}
+	}
+	s.Problems++
+	s.ByGrader[sc.Grader]++
+	for i, o := range sc.Outcomes {
+		s.Completions++
+		if o.Correct {
+			s.Correct++
+		}
+		if o.NoAnswer {
+			s.NoAnswer++
+		}
+		if !o.FormatOK {
+			s.FormatErrors++
+		}
+		if o.OverBudget {
+			s.OverBudget++
+		}
+		if o.Rule != "" {
+			s.ByRule[o.Rule]++
+		}
+		if i == 0 && o.UnknownTask != "" {
+			s.UnknownTasks[o.UnknownTask]++
+		}
+	}
+}
+
+// chunk is how many completions one worker grades at a time: problems with hundreds of
+// completions are shared among workers.
+const chunk = 32
+
+type job struct {
+	it     *inflight
+	lo, hi int
+}
+
+// inflight is an item being graded; ready is closed when its last chunk is graded.
+type inflight struct {
+	sc    Scored
+	prob  *Problem
+	left  atomic.Int32
+	ready chan struct{}
+}
+
+// Score reads items from next until it returns io.EOF, grades them on opts.Workers
+// goroutines and calls emit with each graded item, in input order. An error from next
+// stops reading: the items read before it are still graded and emitted, then Score
+// returns the error. An error from emit or the end of ctx stops everything. The summary
+// covers the items emitted.
+func Score(ctx context.Context, opts Options, next func() (Item, error), emit func(Scored) error) (Summary, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	jobs := make(chan job, workers*2)
+	// order carries items in input order to the writer; its capacity bounds the items
+	// held in memory.
+	order := make(chan *inflight, workers*4)
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				for i := j.lo; i < j.hi; i++ {
+					j.it.sc.Outcomes[i] = j.it.prob.Grade(j.it.sc.Completions[i])
+				}
+				if j.it.left.Add(-1) == 0 {
+					close(j.it.ready)
+				}
+			}
+		}()
+	}
+
+	var readErr error // written by the reader before it closes order
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for ctx.Err() == nil {
+			item, err := next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err
+				}
+				return
+			}
+			it := &inflight{prob: Prepare(item.Task, opts), ready: make(chan struct{})}
+			it.sc = Scored{Item: item, Grader: it.prob.Grader(), Outcomes: make([]Outcome, len(item.Completions))}
+			n := (len(item.Completions) + chunk - 1) / chunk
+			if n == 0 {
+				close(it.ready)
+			}
+			it.left.Store(int32(n))
+			select {
+			case order <- it:
+			case <-ctx.Done():
+				return
+			}
+			for lo := 0; lo < len(item.Completions); lo += chunk {
+				select {
+				case jobs <- job{it, lo, min(lo+chunk, len(item.Completions))}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+
+	var sum Summary
+	err := func() error {
+		for it := range order {
+			select {
+			case <-it.ready:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if err := emit(it.sc); err != nil {
+				return err
+			}
+			sum.add(it.sc)
+		}
+		if err := ctx.Err(); err != nil {
+			return err // the reader stopped early
+		}
+		return readErr
+	}()
+	cancel()
+	for range order { // unblock the reader
+	}
+	wg.Wait()
+	return sum, err
+}

@@ -1,0 +1,254 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	vmath "github.com/mirage-rl/mirage/verify/math"
+)
+
+const game24 = `{"question": "Make 24 from [2, 6, 7, 9].", "answer": "", "difficulty": 1,
+ "metadata": {"numbers": [2, 6, 7, 9], "operators": ["+", "-", "*", "/"], "result": 24}, "gpt_response": ""}`
+
+func TestParseGrader(t *testing.T) {
+	for _, s := range []string{"", "auto", "math", "math-strict", "synlogic"} {
+		if _, err := ParseGrader(s); err != nil {
+			t.Errorf("ParseGrader(%q): %v", s, err)
+		}
+	}
+	if _, err := ParseGrader("sympy"); err == nil || !strings.Contains(err.Error(), "math-strict") {
+		t.Errorf("ParseGrader(sympy) = %v, want an error listing the graders", err)
+	}
+}
+
+func TestReward(t *testing.T) {
+	cases := []struct {
+		correct, formatOK bool
+		penalty, want     float64
+	}{
+		{true, true, 0, 1}, {false, true, 0, 0}, {true, false, 0, 1}, {false, false, 0, 0},
+		{true, true, 1, 1}, {false, true, 1, 0}, {true, false, 1, -1}, {false, false, 0.5, -0.5},
+	}
+	for _, c := range cases {
+		if got := Reward(c.correct, c.formatOK, c.penalty); got != c.want {
+			t.Errorf("Reward(%v, %v, %v) = %v, want %v", c.correct, c.formatOK, c.penalty, got, c.want)
+		}
+	}
+}
+
+func TestGrade(t *testing.T) {
+	cases := []struct {
+		name       string
+		task       Task
+		opts       Options
+		completion string
+		want       Outcome
+	}{
+		{"math think-answer", Task{GroundTruth: "\\frac{1}{2}"}, Options{},
+			"<think>half</think> <answer>0.5</answer>",
+			Outcome{Correct: true, Reward: 1, Answer: "1/2", Extracted: "0.5", Grader: GraderMath, Rule: "answer-tag", FormatOK: true}},
+		{"math boxed wrong", Task{GroundTruth: "9"}, Options{},
+			"so $\\boxed{8}$",
+			Outcome{Answer: "8", Extracted: "8", Grader: GraderMath, Rule: "boxed"}},
+		{"math no answer", Task{GroundTruth: "9"}, Options{Format: vmath.FormatThinkAnswer},
+			"so $\\boxed{9}$",
+			Outcome{Grader: GraderMath, NoAnswer: true, Reason: "no answer found (format think-answer)"}},
+		{"math last number when asked", Task{GroundTruth: "9"}, Options{LastNumber: true},
+			"it is 9",
+			Outcome{Correct: true, Reward: 1, Answer: "9", Extracted: "9", Grader: GraderMath, Rule: "last-number"}},
+		{"format penalty", Task{GroundTruth: "9"}, Options{FormatPenalty: 1},
+			"\\boxed{9}",
+			Outcome{Correct: true, Reward: -1, Answer: "9", Extracted: "9", Grader: GraderMath, Rule: "boxed"}},
+		{"gsm8k gold solution", Task{GroundTruth: "She pays 2*3=6 dollars.\n#### 6"}, Options{},
+			"#### 6",
+			Outcome{Correct: true, Reward: 1, Answer: "6", Extracted: "6", Grader: GraderMath, Rule: "hashes"}},
+		{"over budget", Task{GroundTruth: "5"}, Options{},
+			"\\boxed{10^{10^{10}}}",
+			Outcome{Answer: "^(10,^(10,10))", Extracted: "10^{10^{10}}", Grader: GraderMath, Rule: "boxed", OverBudget: true, Reason: "math: over budget: number too large to compare"}},
+		{"strict exact", Task{GroundTruth: " 42 "}, Options{Grader: GraderMathStrict},
+			"<think>x</think><answer> 42</answer>",
+			Outcome{Correct: true, Reward: 1, Answer: "42", Extracted: "42", Grader: GraderMathStrict, Rule: "answer-tag", FormatOK: true}},
+		{"strict no tag", Task{GroundTruth: "42"}, Options{Grader: GraderMathStrict},
+			"\\boxed{42}",
+			Outcome{Grader: GraderMathStrict, NoAnswer: true, Reason: "no <answer>…</answer> in the completion"}},
+		{"auto synlogic correct", Task{DataSource: "game_of_24", Extra: map[string]any{"game_data_str": game24}}, Options{},
+			"</think>\n<answer>\n```python\n(9-7+2)*6\n```\n</answer>",
+			Outcome{Correct: true, Reward: 1, Answer: "(9-7+2)*6", Extracted: "(9-7+2)*6", Grader: GraderSynLogic, Rule: "synlogic:game_of_24", FormatOK: true}},
+		{"auto unknown synlogic task", Task{DataSource: "val/maze_of_doom", Extra: map[string]any{"extra_info": map[string]any{"game_data_str": game24}}}, Options{},
+			"x",
+			Outcome{Grader: GraderSynLogic, UnknownTask: "val/maze_of_doom", Reason: `unknown SynLogic task "val/maze_of_doom"`}},
+		{"synlogic without game data", Task{DataSource: "game_of_24"}, Options{Grader: GraderSynLogic},
+			"x",
+			Outcome{Grader: GraderSynLogic, Reason: "no game_data_str in extra"}},
+		{"auto math data source", Task{DataSource: "math500", GroundTruth: "(3, \\frac{\\pi}{2})"}, Options{},
+			"\\boxed{\\left(3, \\pi/2\\right)}",
+			Outcome{Correct: true, Reward: 1, Answer: "(3,1.570796327)", Extracted: "\\left(3, \\pi/2\\right)", Grader: GraderMath, Rule: "boxed"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Prepare(c.task, c.opts).Grade(c.completion)
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("Grade(%q) =\n %+v\nwant\n %+v", c.completion, got, c.want)
+			}
+		})
+	}
+}
+
+// The synlogic verifier runs on the decoded game data, not only on the task name: a
+// wrong expression over the right numbers fails.
+func TestGradeSynLogicWrong(t *testing.T) {
+	p := Prepare(Task{DataSource: "game_of_24", Extra: map[string]any{"game_data_str": game24}}, Options{})
+	if o := p.Grade("```python\n9*7+6+2\n```"); o.Correct || o.Reason == "" {
+		t.Errorf("9*7+6+2 graded %+v, want incorrect with a reason", o)
+	}
+}
+
+// math-strict reproduces the paper's exact string rule; these pairs show where it
+// differs from the math grader.
+func TestStrictVersusMath(t *testing.T) {
+	cases := []struct {
+		gold, answer string
+		strict, math bool
+	}{
+		{"42", "42", true, true},
+		{"\\frac{1}{2}", "0.5", false, true},
+		{"\\frac{1}{2}", "\\dfrac{1}{2}", false, true},
+		{"5", "x = 5", false, true},
+		{"5", "\\boxed{5}", false, true},
+		{"1,-2", "-2, 1", false, true},
+		{"90^\\circ", "90", false, true},
+		{"42", "43", false, false},
+	}
+	for _, c := range cases {
+		text := "<think>…</think> <answer>" + c.answer + "</answer>"
+		s := Prepare(Task{GroundTruth: c.gold}, Options{Grader: GraderMathStrict}).Grade(text)
+		m := Prepare(Task{GroundTruth: c.gold}, Options{Grader: GraderMath}).Grade(text)
+		if s.Correct != c.strict || m.Correct != c.math {
+			t.Errorf("gold %q answer %q: strict %v math %v, want %v %v", c.gold, c.answer, s.Correct, m.Correct, c.strict, c.math)
+		}
+	}
+}
+
+// items makes n problems whose completions alternate right, wrong and answerless.
+func items(n, per int) []Item {
+	out := make([]Item, n)
+	for i := range out {
+		gold := fmt.Sprint(i)
+		it := Item{Task: Task{ID: gold, GroundTruth: gold}, Ref: i}
+		for j := 0; j < per; j++ {
+			switch j % 3 {
+			case 0:
+				it.Completions = append(it.Completions, "<think>t</think><answer>"+gold+"</answer>")
+			case 1:
+				it.Completions = append(it.Completions, "\\boxed{"+fmt.Sprint(i+1)+"}")
+			default:
+				it.Completions = append(it.Completions, "no idea")
+			}
+		}
+		out[i] = it
+	}
+	return out
+}
+
+func source(its []Item, failAt int) func() (Item, error) {
+	i := 0
+	return func() (Item, error) {
+		if i == failAt {
+			return Item{}, errors.New("samples.jsonl:7: bad line")
+		}
+		if i == len(its) {
+			return Item{}, io.EOF
+		}
+		i++
+		return its[i-1], nil
+	}
+}
+
+func TestScore(t *testing.T) {
+	its := items(50, 70) // 70 completions: several chunks per problem
+	for _, workers := range []int{1, 2, 7} {
+		t.Run(fmt.Sprint("workers=", workers), func(t *testing.T) {
+			var got []Scored
+			sum, err := Score(context.Background(), Options{Workers: workers}, source(its, -1), func(s Scored) error {
+				got = append(got, s)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(its) {
+				t.Fatalf("emitted %d items, want %d", len(got), len(its))
+			}
+			// Same grades as grading serially, in input order.
+			var want Summary
+			for i, s := range got {
+				if s.Ref != i {
+					t.Fatalf("item %d emitted at position %d", s.Ref, i)
+				}
+				p := Prepare(its[i].Task, Options{})
+				serial := Scored{Item: its[i], Grader: p.Grader()}
+				for j, c := range its[i].Completions {
+					o := p.Grade(c)
+					serial.Outcomes = append(serial.Outcomes, o)
+					if o != s.Outcomes[j] {
+						t.Fatalf("item %d completion %d: %+v, serial %+v", i, j, s.Outcomes[j], o)
+					}
+				}
+				want.add(serial)
+			}
+			if !reflect.DeepEqual(sum, want) {
+				t.Errorf("summary %+v, want %+v", sum, want)
+			}
+			// 70 completions: indices 0,3,...,69 are right (24), 1,4,... wrong, 2,5,... answerless (23).
+			if sum.Completions != 50*70 || sum.Correct != 50*24 || sum.NoAnswer != 50*23 || sum.FormatErrors != 50*46 {
+				t.Errorf("summary counts %+v", sum)
+			}
+		})
+	}
+}
+
+func TestScoreErrors(t *testing.T) {
+	its := items(20, 5)
+	t.Run("read error keeps earlier items", func(t *testing.T) {
+		n := 0
+		sum, err := Score(context.Background(), Options{Workers: 2}, source(its, 12), func(Scored) error { n++; return nil })
+		if err == nil || !strings.Contains(err.Error(), "samples.jsonl:7") {
+			t.Fatalf("err = %v, want the read error", err)
+		}
+		if n != 12 || sum.Problems != 12 {
+			t.Errorf("emitted %d items (summary %d), want the 12 read before the error", n, sum.Problems)
+		}
+	})
+	t.Run("emit error stops", func(t *testing.T) {
+		n := 0
+		_, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(Scored) error {
+			n++
+			if n == 3 {
+				return errors.New("disk full")
+			}
+			return nil
+		})
+		if err == nil || err.Error() != "disk full" || n != 3 {
+			t.Errorf("err = %v after %d items, want disk full after 3", err, n)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := Score(ctx, Options{Workers: 2}, source(items(1000, 5), -1), func(Scored) error { return nil })
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("empty", func(t *testing.T) {
+		sum, err := Score(context.Background(), Options{}, source(nil, -1), func(Scored) error { return nil })
+		if err != nil || sum.Problems != 0 {
+			t.Errorf("Score(empty) = %+v, %v", sum, err)
+		}
+	})
+}
