@@ -30,6 +30,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"github.com/mirage-rl/mirage/train/arch"
 )
@@ -265,6 +266,14 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 				}
 			}
 			data := w[ent.name].Data
+			if !e.opts.Float16 && littleEndian {
+				// float32 in memory is already the little-endian byte layout ONNX stores.
+				if _, err := bw.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(data))), 4*len(data))); err != nil {
+					return err
+				}
+				pos = ent.offset + ent.length
+				continue
+			}
 			for start := 0; start < len(data); start += 1 << 14 {
 				chunk := data[start:min(start+1<<14, len(data))]
 				buf = buf[:0]
@@ -284,6 +293,9 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 		return bw.Flush()
 	})
 }
+
+// littleEndian reports whether float32 slices can be written as they lie in memory.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // writeFileAtomic writes path through a temporary file in the same folder and renames it into
 // place, so readers never see a half-written file.
