@@ -33,6 +33,10 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("math_path", GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}, "[[2 + 3 × 4 = 14]]")
 	add("word_sorting", GameData{Answer: "apple banana"}, `\boxed{apple, banana}`)
 	add("object_counting", GameData{Answer: "7"}, "The answer is 7.")
+	add("object_properties", GameData{Answer: "12"}, `\boxed{12}`)
+	add("word_sorting_mistake", GameData{Answer: "No"}, "The answer is No.")
+	add("dyck_language_reasoning_errors", GameData{Answer: "7, 9"}, "The answer is 9, 7.")
+	add("operation", GameData{Answer: "[[0.5]]"}, "[[1/2]]")
 	return out
 }
 

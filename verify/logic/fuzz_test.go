@@ -170,6 +170,10 @@ func FuzzVerify(f *testing.F) {
 	instances["math_path"] = GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}
 	instances["word_sorting"] = GameData{Answer: "apple banana"}
 	instances["object_counting"] = GameData{Answer: "7"}
+	instances["object_properties"] = GameData{Answer: "12"}
+	instances["word_sorting_mistake"] = GameData{Answer: "No"}
+	instances["dyck_language_reasoning_errors"] = GameData{Answer: "7, 9"}
+	instances["operation"] = GameData{Answer: "[[0.5]]"}
 	f.Add("[[12 + 12 = 24]]")
 	f.Add("[[2 + 3 × 4 = 14]]")
 	f.Add("```python\n[(0, 1), (2, 3)]\n```")
