@@ -23,9 +23,9 @@ func ExampleLookup() {
 		"```python\n8 + 8 + 3 + 3\n```",
 	} {
 		res := v.Verify(g, response)
-		fmt.Printf("%v %q %s\n", res.Correct, res.Extracted, res.Reason)
+		fmt.Println(res.Correct, res.Extracted, "|", res.Reason)
 	}
 	// Output:
-	// true "8 / (3 - 8 / 3)"
-	// false "8 + 8 + 3 + 3" evaluates to 22, want 24
+	// true 8 / (3 - 8 / 3) |
+	// false 8 + 8 + 3 + 3 | evaluates to 22, want 24
 }
