@@ -23,9 +23,9 @@ func ExampleLookup() {
 		"```python\n8 + 8 + 3 + 3\n```",
 	} {
 		res := v.Verify(g, response)
-		fmt.Println(res.Correct, res.Extracted, "|", res.Reason)
+		fmt.Printf("correct=%v extracted=%q reason=%q\n", res.Correct, res.Extracted, res.Reason)
 	}
 	// Output:
-	// true 8 / (3 - 8 / 3) |
-	// false 8 + 8 + 3 + 3 | evaluates to 22, want 24
+	// correct=true extracted="8 / (3 - 8 / 3)" reason=""
+	// correct=false extracted="8 + 8 + 3 + 3" reason="evaluates to 22, want 24"
 }
