@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/verify"
+	vmath "github.com/mirage-rl/mirage/verify/math"
+)
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "grade every completion of a samples.jsonl file: fills correct, reward and answer",
+		ArgsUsage: " ",
+		Description: `Reads samples.jsonl (from mirage sample), grades each completion against its problem's
+ground_truth, and writes the same lines to --out with "correct", "reward" and "answer" (the
+normalised extracted answer, used for maj@k) set in every completion. Grading runs on all cores;
+lines keep their order. Counts (problems, completions, correct, extraction failures, format
+errors, comparisons over budget, unknown SynLogic tasks by name) go to stderr, and with --json
+to stdout as one JSON object.
+
+Graders: auto (SynLogic verifier when data_source names a known SynLogic task, else math), math
+(answer equivalence: LaTeX/plain-text parsing, exact rationals, symbolic comparison), math-strict
+(exact string compare of the <answer> content, as the paper's released code), synlogic.
+Reward: 1 correct, 0 wrong; --format-penalty P gives -P to completions not in the
+"<think> … </think> <answer> … </answer>" format.
+
+Examples:
+   mirage verify --in samples.jsonl --out scored.jsonl
+   mirage verify --in samples.jsonl --out scored.jsonl --grader math --format boxed --json
+   mirage verify --in samples.jsonl --out strict.jsonl --grader math-strict --format-penalty 1
+   mirage verify --in synlogic_samples.jsonl --out scored.jsonl --grader synlogic`,
+		Flags: verifyFlags(),
+		Action: func(c *cli.Context) error {
+			opts, err := verifyOptionsFromFlags(c)
+			if err != nil {
+				return err
+			}
+			bar := newVerifyBar(c.Bool("quiet"))
+			sum, err := verifyFile(c.Context, c.String("in"), c.String("out"), opts, bar.update)
+			bar.finish()
+			printVerifySummary(c.App.ErrWriter, sum)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(c.App.Writer)
+				enc.SetIndent("", "  ")
+				return enc.Encode(sum)
+			}
+			return nil
+		},
+	}
+}
+
+// verifyFlags are mirage verify's flags; --in and --out are required here only.
+func verifyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "in", Usage: "samples.jsonl to grade", Required: true},
+		&cli.StringFlag{Name: "out", Usage: "scored samples.jsonl to write (not the --in file)", Required: true},
+		&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict or synlogic", Value: "auto"},
+		&cli.StringFlag{Name: "format", Usage: "where math answers are looked for: any, think-answer or boxed", Value: "any"},
+		&cli.BoolFlag{Name: "last-number", Usage: "math: fall back to the last number of a completion without a marked answer"},
+		&cli.Float64Flag{Name: "format-penalty", Usage: "reward of completions not in the think/answer format is minus this (0: no penalty)"},
+		&cli.IntFlag{Name: "workers", Usage: "grading goroutines (0: one per core)"},
+		&cli.BoolFlag{Name: "json", Usage: "print the counts as JSON on stdout"},
+		&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+	}
+}
+
+// verifyOptionsFromFlags reads the grading flags (also used by commands that score).
+func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
+	g, err := verify.ParseGrader(c.String("grader"))
+	if err != nil {
+		return verify.Options{}, err
+	}
+	f, err := vmath.ParseFormat(c.String("format"))
+	if err != nil {
+		return verify.Options{}, err
+	}
+	return verify.Options{
+		Grader:        g,
+		Format:        f,
+		LastNumber:    c.Bool("last-number"),
+		FormatPenalty: c.Float64("format-penalty"),
+		Workers:       c.Int("workers"),
+	}, nil
+}
+
+// verifyFile grades the samples file in and writes the scored copy to out, calling
+// onProgress with the number of problems done. The summary covers the lines written.
+func verifyFile(ctx context.Context, in, out string, opts verify.Options, onProgress func(done int)) (verify.Summary, error) {
+	if sameFile(in, out) {
+		return verify.Summary{}, fmt.Errorf("verify: --out %s is the --in file; write the scores to another file", out)
+	}
+	// Check the input opens before truncating the output.
+	if f, err := os.Open(in); err != nil {
+		return verify.Summary{}, fmt.Errorf("verify: %w", err)
+	} else {
+		f.Close()
+	}
+	w, err := datasets.CreateSamples(out)
+	if err != nil {
+		return verify.Summary{}, err
+	}
+
+	// ScanSamples pushes lines; Score pulls them: a goroutine bridges the two.
+	lines := make(chan datasets.Sample)
+	stop := make(chan struct{})
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		scanErr <- datasets.ScanSamples(in, func(s datasets.Sample) error {
+			select {
+			case lines <- s:
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		})
+	}()
+	next := func() (verify.Item, error) {
+		s, ok := <-lines
+		if !ok {
+			if err := <-scanErr; err != nil {
+				return verify.Item{}, err
+			}
+			return verify.Item{}, io.EOF
+		}
+		it := verify.Item{
+			Task: verify.Task{ID: s.ID, DataSource: s.DataSource, Ability: s.Ability, GroundTruth: s.GroundTruth, Extra: s.Extra},
+			Ref:  s,
+		}
+		for _, c := range s.Completions {
+			it.Completions = append(it.Completions, c.Text)
+		}
+		return it, nil
+	}
+	done := 0
+	emit := func(sc verify.Scored) error {
+		s := sc.Ref.(datasets.Sample)
+		for i, o := range sc.Outcomes {
+			c := &s.Completions[i]
+			correct, reward := o.Correct, o.Reward
+			c.Correct, c.Reward, c.Answer = &correct, &reward, o.Answer
+		}
+		if err := w.Write(s); err != nil {
+			return err
+		}
+		done++
+		if onProgress != nil {
+			onProgress(done)
+		}
+		return nil
+	}
+	sum, err := verify.Score(ctx, opts, next, emit)
+	close(stop)
+	for range lines { // let the scanner return
+	}
+	if errors.Is(err, errStopped) {
+		err = nil
+	}
+	return sum, errors.Join(err, w.Close())
+}
+
+var errStopped = errors.New("verify: stopped")
+
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	pa, _ := filepath.Abs(a)
+	pb, _ := filepath.Abs(b)
+	return pa == pb
+}
+
+// printVerifySummary writes the counts in one paragraph for people.
+func printVerifySummary(w io.Writer, s verify.Summary) {
+	pct := 0.0
+	if s.Completions > 0 {
+		pct = 100 * float64(s.Correct) / float64(s.Completions)
+	}
+	fmt.Fprintf(w, "verify: %d problems, %d completions scored, %d correct (%.1f%%), %d extraction failures, %d format errors, %d over budget\n",
+		s.Problems, s.Completions, s.Correct, pct, s.NoAnswer, s.FormatErrors, s.OverBudget)
+	if len(s.ByGrader) > 0 {
+		fmt.Fprintf(w, "verify: graders: %s\n", countList(s.ByGrader))
+	}
+	if len(s.ByRule) > 0 {
+		fmt.Fprintf(w, "verify: answers found by: %s\n", countList(s.ByRule))
+	}
+	if len(s.UnknownTasks) > 0 {
+		fmt.Fprintf(w, "verify: unknown SynLogic tasks (problems, all graded incorrect): %s\n", countList(s.UnknownTasks))
+	}
+}
+
+func countList[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// verifyBar draws progress on stderr when it is a terminal.
+type verifyBar struct{ bar *progressbar.ProgressBar }
+
+func newVerifyBar(quiet bool) *verifyBar {
+	if quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
+		return &verifyBar{}
+	}
+	return &verifyBar{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"), progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetDescription("verifying"))}
+}
+
+func (b *verifyBar) update(done int) {
+	if b.bar != nil {
+		b.bar.Set(done)
+	}
+}
+
+func (b *verifyBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+		fmt.Fprintln(os.Stderr)
+	}
+}
