@@ -232,3 +232,38 @@ func TestFloat16(t *testing.T) {
 		}
 	}
 }
+
+// A model far over the 2 GB protobuf limit: the graph stays small, since every weight is external,
+// and data offsets beyond 4 GiB are encoded exactly. (Only the graph is built; nothing is written.)
+func TestLargeModelIsExternal(t *testing.T) {
+	cfg := arch.Config{ModelType: "qwen2", HiddenSize: 1536, NumHiddenLayers: 28, NumAttentionHeads: 12,
+		NumKeyValueHeads: 2, IntermediateSize: 8960, VocabSize: 151936} // Qwen2.5-1.5B, untied: 6.2 GB in fp32
+	e, err := NewExporter(t.TempDir(), cfg, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.model) > 1<<20 || e.size < 6e9 {
+		t.Fatalf("model.onnx %d bytes, data %d bytes", len(e.model), e.size)
+	}
+	inits, err := parseInitializers(e.model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last initializer
+	end := int64(0)
+	for _, in := range inits {
+		if !in.external {
+			continue
+		}
+		if in.offset < end {
+			t.Fatalf("%s at offset %d overlaps the previous tensor ending at %d", in.name, in.offset, end)
+		}
+		if want := 4 * int64(numel(arch.ParamShapes(cfg)[in.name])); in.length != want {
+			t.Fatalf("%s: length %d, want %d", in.name, in.length, want)
+		}
+		end, last = in.offset+in.length, in
+	}
+	if end != e.size || last.offset < 1<<32 {
+		t.Errorf("last tensor %s at %d ends at %d; data size %d", last.name, last.offset, end, e.size)
+	}
+}
