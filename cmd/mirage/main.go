@@ -33,6 +33,8 @@ func newApp() *cli.App {
 			passkCommand(),
 			sampleCommand(),
 			convertCommand(),
+			tokenizeCommand(),
+			inspectCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -57,14 +57,17 @@ type Tokenizer struct {
 
 // SpecialToken is one named special token of a model.
 type SpecialToken struct {
-	Text string
-	ID   int
+	Text string `json:"text"`
+	ID   int    `json:"id"`
 }
 
 // SpecialTokens are the model's BOS/EOS/PAD/UNK tokens from tokenizer_config.json (or
 // special_tokens_map.json); nil when the model does not define one.
 type SpecialTokens struct {
-	BOS, EOS, PAD, UNK *SpecialToken
+	BOS *SpecialToken `json:"bos,omitempty"`
+	EOS *SpecialToken `json:"eos,omitempty"`
+	PAD *SpecialToken `json:"pad,omitempty"`
+	UNK *SpecialToken `json:"unk,omitempty"`
 }
 
 // ErrNoTokenizer is returned by Load when the folder has no tokenizer.json.
