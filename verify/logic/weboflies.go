@@ -18,12 +18,27 @@ func verifyWebOfLies(g GameData, region string) Result {
 	if !found {
 		return incorrect("", `no "The answer is **...**" line`)
 	}
-	if i := strings.Index(line, "**"); i >= 0 {
+	// The list is the first bold span ("**yes, no**"), or, when each word is bolded on its
+	// own ("**yes**, **no**"), the line up to its full stop.
+	cands := []string{}
+	if i := strings.Index(line, "**"); i >= 0 && strings.Count(line, "**") == 2 {
 		if j := strings.Index(line[i+2:], "**"); j >= 0 {
-			line = line[i+2 : i+2+j]
+			cands = append(cands, line[i+2:i+2+j])
 		}
 	}
-	got, ok := yesNoList(line)
+	whole := line
+	if k := strings.IndexAny(whole, ".。"); k >= 0 {
+		whole = whole[:k]
+	}
+	cands = append(cands, whole)
+	var got []bool
+	ok = false
+	for _, c := range cands {
+		if got, ok = yesNoList(c); ok {
+			line = c
+			break
+		}
+	}
 	if !ok {
 		return incorrect(line, "answer is not a list of yes/no")
 	}

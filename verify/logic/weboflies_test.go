@@ -24,6 +24,7 @@ func TestWebOfLiesSamples(t *testing.T) {
 				"The answer is **" + strings.ToUpper(g.Answer) + "**",
 				"the answer is " + g.Answer + ".",
 				"The answer is maybe **no**.\nThe answer is **" + g.Answer + "**.",
+				"The answer is **" + strings.ReplaceAll(g.Answer, ", ", "**, **") + "**.",
 			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
