@@ -16,7 +16,15 @@
 // Weights keep their HF names and layout (nn.Linear [out, in], used through Gemm transB=1) and
 // always live in the external data file, never inside model.onnx: the protobuf stays a few hundred
 // KB whatever the model size, so the 2 GB protobuf limit never applies, and re-exporting new weights
-// (Exporter) rewrites only the data file. The protobuf is encoded here with protowire.
+// (Exporter) rewrites only the data file. The protobuf is encoded here with protowire. Reading a
+// folder's weights back is train/weights' job (weights.Load).
+//
+// The graph is written so that ONNX Runtime's optimiser fuses it (RMSNorm into
+// SimplifiedLayerNormalization, x·sigmoid(x) into QuickGelu, k-transpose into FusedMatMul), and
+// grouped-query attention never copies the shared keys and values.
+//
+// transformers.js reads such a folder when model.onnx and its data file are also reachable as
+// onnx/model.onnx (onnx/model_fp16.onnx for fp16 graphs); a symlink is enough (see tjs_test.go).
 package onnx
 
 import (
