@@ -31,10 +31,12 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			// Commands are added here, one constructor per file.
 			passkCommand(),
+			alignCommand(),
 			sampleCommand(),
 			convertCommand(),
 			tokenizeCommand(),
 			inspectCommand(),
+			verifyCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/passk"
+	"github.com/mirage-rl/mirage/sampler"
+	vmath "github.com/mirage-rl/mirage/verify/math"
+)
+
+// sampleFlagsFor returns mirage sample's sampling and model flags for another command, without
+// the ones named in drop, so the two commands cannot drift apart.
+func sampleFlagsFor(drop ...string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range sampleCommand().Flags {
+		if !slices.Contains(drop, f.Names()[0]) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// runOptionsFromFlags reads the sampling flags of mirage sample.
+func runOptionsFromFlags(c *cli.Context) sampler.RunOptions {
+	return sampler.RunOptions{
+		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
+		N:            c.Int("n"),
+		MaxNewTokens: c.Int("max-new-tokens"),
+		Seed:         c.Uint64("seed"),
+		BatchSize:    c.Int("batch-size"),
+		StopStrings:  c.StringSlice("stop"),
+		Template:     c.String("template"),
+		System:       c.String("system"),
+	}
+}
+
+func alignCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "align",
+		Usage:     "sample → verify → pass@k: the model–task alignment report of a model on a benchmark",
+		ArgsUsage: " ",
+		Description: `Samples --n completions per problem (the flags of mirage sample), scores them, and writes
+the alignment report to --out-dir: report.md, report.json, passk.svg and passk.png, with
+samples.jsonl and scored.jsonl beside them. The verdict is "strong" when pass@k at the largest k
+(or --verdict-k) reaches --min-pass (default 0.5: most problems are solved by some sample, the
+regime in which "Mirage or Method?" finds that RL mostly sharpens what the model already does),
+and "weak" otherwise; the rule and thresholds are printed with it.
+
+Examples:
+  mirage align --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --n 16 --max-new-tokens 64 --out-dir out/align
+  mirage align --model qwen2.5-math-1.5b --data math500.parquet --n 256 --temperature 1 --top-p 1 --out-dir align-qwen
+  mirage align --model DIR --data aime.json --min-pass 0.3 --verdict-k 64 --resume --out-dir align-aime`,
+		Flags: append(append(sampleFlagsFor("out", "n"),
+			&cli.IntFlag{Name: "n", Usage: "completions per problem", Value: 256},
+			&cli.StringFlag{Name: "out-dir", Usage: "folder for samples, scores and the report", Value: "align"},
+			&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict or synlogic", Value: "auto"},
+			&cli.StringFlag{Name: "format", Usage: "where answers are looked for: any, think-answer or boxed", Value: "any"},
+			&cli.IntSliceFlag{Name: "k", Usage: "values of k (default: powers of two up to n)"},
+			&cli.Float64Flag{Name: "min-pass", Usage: "pass@k at or above which alignment is strong", Value: passk.DefaultMinPass},
+			&cli.IntFlag{Name: "verdict-k", Usage: "the k the verdict reads (0: the largest)"},
+			&cli.Float64Flag{Name: "min-auc", Usage: "also require this area under the pass@k curve for strong (0: not used)"},
+			&cli.StringFlag{Name: "label", Usage: "name of the curve in the plot (default: the model folder's name)"},
+		), bootstrapFlags()...),
+		Action: runAlign,
+	}
+}
+
+func runAlign(c *cli.Context) error {
+	dir := c.String("out-dir")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("align: %w", err)
+	}
+	samplesPath := filepath.Join(dir, "samples.jsonl")
+	scoredPath := filepath.Join(dir, "scored.jsonl")
+
+	// 1. Sample.
+	problems, err := datasets.ReadProblems(c.String("data"))
+	if err != nil {
+		return err
+	}
+	if n := c.Int("limit"); n > 0 && n < len(problems) {
+		problems = problems[:n]
+	}
+	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var out *datasets.SampleWriter
+	if c.Bool("resume") {
+		out, err = datasets.ResumeSamples(samplesPath)
+	} else {
+		out, err = datasets.CreateSamples(samplesPath)
+	}
+	if err != nil {
+		return err
+	}
+	bar := newSampleBar(c.Bool("quiet"))
+	runErr := sampler.Run(c.Context, m, problems, runOptionsFromFlags(c), out, bar.update)
+	bar.finish()
+	if err := errors.Join(runErr, out.Close()); err != nil {
+		if c.Context.Err() != nil {
+			return fmt.Errorf("align: interrupted; the samples written are kept, continue with --resume: %w", err)
+		}
+		return err
+	}
+
+	// 2. Verify.
+	if err := scoreSamples(c, samplesPath, scoredPath); err != nil {
+		return err
+	}
+
+	// 3. pass@k and the report.
+	recs, err := passk.ReadFile(scoredPath)
+	if err != nil {
+		return err
+	}
+	opts := bootstrapOptions(c)
+	opts.Ks = c.IntSlice("k")
+	opts.Label = c.String("label")
+	if opts.Label == "" {
+		opts.Label = filepath.Base(filepath.Clean(c.String("model")))
+	}
+	rep, err := passk.Estimate(recs, opts)
+	if err != nil {
+		return err
+	}
+	a, err := passk.Align(rep, passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")})
+	if err != nil {
+		return err
+	}
+	a.Model, a.Data = c.String("model"), c.String("data")
+	for _, name := range []string{"passk.svg", "passk.png"} {
+		if err := passk.Plot(filepath.Join(dir, name), []*passk.Report{rep}, passk.PlotOptions{Title: "pass@k: " + opts.Label, Maj: len(rep.MajAtK) > 0}); err != nil {
+			return err
+		}
+	}
+	a.Plot = "passk.svg"
+	if err := writeFileWith(filepath.Join(dir, "report.md"), func(f *os.File) error { return a.WriteMarkdown(f) }); err != nil {
+		return err
+	}
+	if err := writeFileWith(filepath.Join(dir, "report.json"), func(f *os.File) error {
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		return enc.Encode(a)
+	}); err != nil {
+		return err
+	}
+	if err := passk.WriteTable(c.App.Writer, []*passk.Report{rep}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "\n%s\nreport: %s\n", a.Summary(), filepath.Join(dir, "report.md"))
+	return nil
+}
+
+// scoreSamples fills correct, reward and answer into the samples at in and writes them to out.
+//
+// TODO(passk): replace with the verify package's scorer (graders auto|math|math-strict|
+// synlogic) once it lands; until then only the math grader of verify/math is wired.
+func scoreSamples(c *cli.Context, in, out string) error {
+	if g := c.String("grader"); g != "auto" && g != "math" {
+		return fmt.Errorf("align: grader %q is not wired yet (only math)", g)
+	}
+	format, err := vmath.ParseFormat(c.String("format"))
+	if err != nil {
+		return err
+	}
+	w, err := datasets.CreateSamples(out)
+	if err != nil {
+		return err
+	}
+	err = datasets.ScanSamples(in, func(s datasets.Sample) error {
+		gold := vmath.Parse(s.GroundTruth, vmath.Options{})
+		for i := range s.Completions {
+			comp := &s.Completions[i]
+			ex, ok := vmath.Extract(comp.Text, vmath.ExtractOptions{Format: format})
+			correct := ok && vmath.Compare(gold, vmath.Parse(ex.Answer, vmath.Options{}), vmath.Options{}).Equal
+			reward := 0.0
+			if correct {
+				reward = 1
+			}
+			comp.Correct, comp.Reward, comp.Answer = &correct, &reward, ex.Answer
+		}
+		return w.Write(s)
+	})
+	return errors.Join(err, w.Close())
+}
