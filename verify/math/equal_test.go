@@ -101,6 +101,29 @@ var equalCases = map[string][]pair{
 	"infinity": {
 		{"\\infty", "\\infty"}, {"-\\infty", "-inf"}, {"\\infty", "infinity"},
 	},
+	"repeating decimals": {
+		{"0.\\overline{3}", "\\frac13"}, {"0.1\\overline{6}", "\\frac{1}{6}"}, {"1.\\overline{142857}", "\\frac{8}{7}"},
+		{"0.\\overline{9}", "1"},
+	},
+	"aime and amc": {
+		{"070", "70"}, {"007", "7"}, {"\\textbf{(D) }12", "D"}, {"\\mathrm{(E)}", "E"}, {"(A)", "\\text{A}"},
+		{"248", "\\boxed{248}"}, {"33", "033"},
+	},
+	"minerva physics units": {
+		{"3 \\times 10^{8}", "3e8"}, {"3 \\times 10^{8}", "3 \\times 10^{8} \\text{ m/s}"},
+		{"9.8", "9.8 \\mathrm{~m} / \\mathrm{s}^{2}"}, {"4.5", "4.5\\,\\text{kg}"}, {"1.5 \\times 10^{-3}", "0.0015 \\text{ J}"},
+		{"300", "300 \\mathrm{K}"}, {"6.63e-34", "6.63\\times10^{-34}"},
+	},
+	"olympiad forms": {
+		{"\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}"}, {"\\frac{1+\\sqrt{5}}{2}", "\\frac{\\sqrt5+1}{2}"},
+		{"2^{10}", "1024"}, {"e^{i\\pi}", "-1"}, {"\\sqrt{2}+\\sqrt{3}", "\\sqrt{3}+\\sqrt{2}"},
+		{"y = -\\frac{3}{4}x + 2", "-0.75x+2"}, {"(1,2)\\cup(3,4)", "(3,4)\\cup(1,2)"},
+		{"n(n+1)/2", "\\frac{n^2+n}{2}"}, {"\\binom{n}{2}", "\\frac{n(n-1)}{2}"},
+		{"(a+b)^3", "a^3+3a^2b+3ab^2+b^3"}, {"\\tan\\theta", "\\frac{\\sin\\theta}{\\cos\\theta}"},
+		{"x \\in (-\\infty, 2)", "(-\\infty,2)"}, {"\\{-1, 1\\}", "x=\\pm1"}, {"\\frac{1}{2}x", "x/2"},
+		{"\\dfrac{\\sqrt{6}}{2}", "\\sqrt{1.5}"}, {"\\ln(e^3)", "3"}, {"\\sin\\frac{\\pi}{6}", "\\frac12"},
+		{"\\cos^2 x+\\sin^2 x", "1"}, {"4!", "24"}, {"\\sqrt[4]{16}", "2"}, {"|{-3}|", "3"},
+	},
 }
 
 // notEqualCases must compare not equal, in both orders.
@@ -127,6 +150,14 @@ var notEqualCases = map[string][]pair{
 	"units":           {{"90^\\circ", "45^\\circ"}, {"10", "10.5 cm"}, {"30", "30.1\\%"}, {"42", "\\$43"}},
 	"bases":           {{"52_8", "42"}, {"40_9", "36"}},
 	"infinity":        {{"\\infty", "-\\infty"}, {"\\infty", "10^{100}"}},
+	"repeating":       {{"0.\\overline{3}", "0.3"}, {"0.1\\overline{6}", "0.16"}, {"0.\\overline{3}", "0.33"}},
+	"aime and amc":    {{"070", "7"}, {"\\textbf{(D) }12", "C"}, {"248", "249"}, {"33", "3"}},
+	"minerva":         {{"3 \\times 10^{8}", "3 \\times 10^{9}"}, {"9.8", "9.8 \\cdot 2 \\text{ m}"}, {"6.63e-34", "6.63\\times10^{34}"}, {"300", "310 \\mathrm{K}"}},
+	"olympiad": {
+		{"\\frac{\\sqrt{3}}{3}", "\\sqrt{3}"}, {"\\frac{1+\\sqrt{5}}{2}", "\\frac{1-\\sqrt{5}}{2}"}, {"2^{10}", "1023"},
+		{"(a+b)^3", "a^3+b^3"}, {"n(n+1)/2", "n^2/2"}, {"\\binom{n}{2}", "n^2"}, {"(1,2)\\cup(3,4)", "(1,2)\\cup(3,5)"},
+		{"\\sin x", "\\cos x"}, {"\\ln x", "\\log_2 x"}, {"e^x", "x^e"}, {"x^2+1", "x^2+1.000001"},
+	},
 }
 
 func TestEqual(t *testing.T) {

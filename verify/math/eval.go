@@ -306,13 +306,17 @@ func (l *limits) eval(n *node, e *env) (complex128, error) {
 		if err != nil {
 			return 0, err
 		}
-		if imag(a) != 0 || imag(b) != 0 || real(a) < real(b) || real(b) < 0 || real(a) > 1000 {
+		if imag(a) != 0 || imag(b) != 0 || stdmath.Abs(real(a)) > 170 {
 			return 0, errUndefined
 		}
-		la, _ := stdmath.Lgamma(real(a) + 1)
-		lb, _ := stdmath.Lgamma(real(b) + 1)
-		lc, _ := stdmath.Lgamma(real(a) - real(b) + 1)
-		return complex(stdmath.Round(stdmath.Exp(la-lb-lc)), 0), nil
+		// Γ(a+1) / (Γ(b+1) Γ(a−b+1)): the polynomial in a for integer b, so \binom{n}{2}
+		// equals n(n−1)/2 at non-integer points too.
+		x, y := real(a), real(b)
+		g := stdmath.Gamma(x+1) / (stdmath.Gamma(y+1) * stdmath.Gamma(x-y+1))
+		if stdmath.IsInf(g, 0) || stdmath.IsNaN(g) {
+			return 0, errUndefined
+		}
+		return complex(g, 0), nil
 	case opFunc:
 		return l.evalFunc(n, e)
 	}

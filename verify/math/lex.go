@@ -54,6 +54,16 @@ var wrapperCmds = map[string]bool{
 	"boxed": true, "fbox": true, "underline": true, "overline": false,
 }
 
+// Wrappers whose content is text: every letter run in it is a word (units, names), never a
+// product of variables, so "5\text{ m/s}" is 5 with a unit.
+var textCmds = map[string]bool{
+	"text": true, "textbf": true, "textit": true, "textrm": true, "textnormal": true, "texttt": true,
+	"textsf": true, "mbox": true, "hbox": true, "emph": true, "mathrm": true, "operatorname": true,
+}
+
+// mathLetter are the \mathrm contents that are constants or differentials, not words.
+var mathLetter = map[string]bool{"e": true, "i": true, "d": true}
+
 // Commands dropped without a trace (sizing and spacing).
 var skipCmds = map[string]bool{
 	"left": true, "right": true, "big": true, "Big": true, "bigg": true, "Bigg": true,
@@ -110,10 +120,11 @@ var shortUnits = map[string]bool{
 
 // lexer turns an answer into tokens. Errors are kept in err; the first one wins.
 type lexer struct {
-	toks  []token
-	err   error
-	depth int
-	lim   *limits
+	toks     []token
+	textMode bool // inside \text{}: letter runs are words
+	err      error
+	depth    int
+	lim      *limits
 }
 
 func lex(s string, lim *limits) ([]token, error) {
@@ -224,15 +235,18 @@ func (lx *lexer) number(s string, i int) int {
 			i += 4
 		}
 	}
-	if i+1 < len(s) && s[i] == '.' && isDigit(s[i+1]) {
+	if i < len(s) && s[i] == '.' && !(i+1 < len(s) && s[i+1] == '.') && (i > start || i+1 < len(s) && isDigit(s[i+1])) {
 		j := i + 1
 		for j < len(s) && isDigit(s[j]) {
 			j++
 		}
-		b.WriteString(s[i:j])
+		b.WriteString(s[i:j]) // "5." is 5
 		i = j
-	} else if i < len(s) && s[i] == '.' && i > start && !(i+1 < len(s) && s[i+1] == '.') {
-		i++ // "5." is 5
+		// A repeating decimal: 0.\overline{3}, 0.1\overline{6}; the repeating digits go after '~'.
+		if rep, end, ok := overline(s, i); ok {
+			b.WriteString("~" + rep)
+			i = end
+		}
 	}
 	if i+1 < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		j := i + 1
@@ -254,6 +268,27 @@ func (lx *lexer) number(s string, i int) int {
 		i = skipSubscript(s, i+1)
 	}
 	return i
+}
+
+// overline reads "\overline{digits}" at s[i:].
+func overline(s string, i int) (string, int, bool) {
+	const cmd = "\\overline"
+	if !strings.HasPrefix(s[i:], cmd) {
+		return "", i, false
+	}
+	j := i + len(cmd)
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j >= len(s) || s[j] != '{' {
+		return "", i, false
+	}
+	inner, end, ok := braced(s, j)
+	inner = strings.TrimSpace(inner)
+	if !ok || inner == "" || strings.Trim(inner, "0123456789") != "" {
+		return "", i, false
+	}
+	return inner, end, true
 }
 
 // skipSubscript returns the index after a subscript starting at s[i].
@@ -293,6 +328,14 @@ func (lx *lexer) word(s string, i int) int {
 		j++
 	}
 	w := s[i:j]
+	if lx.textMode {
+		if t, ok := plainWords[strings.ToLower(w)]; ok && t.kind == tOp {
+			lx.toks = append(lx.toks, t) // "or", "and"
+		} else {
+			lx.emit(tWord, w)
+		}
+		return j
+	}
 	if len(w) == 1 {
 		lx.letter(w)
 		if j < len(s) && s[j] == '_' {
@@ -371,7 +414,14 @@ func (lx *lexer) command(s string, i int) int {
 				lx.err = errSyntax
 				return len(s)
 			}
-			lx.run(" " + inner + " ")
+			if textCmds[name] && !mathLetter[strings.TrimSpace(inner)] {
+				was := lx.textMode
+				lx.textMode = true
+				lx.run(" " + inner + " ")
+				lx.textMode = was
+			} else {
+				lx.run(" " + inner + " ")
+			}
 			return end
 		}
 		return j

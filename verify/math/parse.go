@@ -3,6 +3,7 @@ package math
 import (
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 )
 
@@ -102,42 +103,50 @@ func parseAnswer(toks []token, lim *limits) (*node, error) {
 	return n, nil
 }
 
-// dropUnits removes words that follow a number or a closing bracket (units, "dollars",
-// "square units"), with a power after them ("cm^2"), when the answer begins with math.
+// dropUnits removes units after a value when the answer begins with math: a word after a
+// number, constant, variable or closing bracket, and the rest of its unit expression
+// ("5 cm", "10\text{ inches}", "12\text{ cm}^2", "3\text{ m/s}^{2}", "42 dollars").
 func dropUnits(toks []token) []token {
-	if len(toks) == 0 || toks[0].kind == tWord {
-		return toks
-	}
-	hasWord := false
-	for _, t := range toks {
-		if t.kind == tWord {
-			hasWord = true
-			break
-		}
-	}
-	if !hasWord {
+	if len(toks) == 0 || toks[0].kind == tWord || !slices.ContainsFunc(toks, func(t token) bool { return t.kind == tWord }) {
 		return toks
 	}
 	out := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		if t.kind == tWord && len(out) > 0 {
-			prev := out[len(out)-1]
-			if prev.kind == tNum || prev.kind == tConst || prev.kind == tIdent ||
-				prev.kind == tOp && (prev.text == ")" || prev.text == "}") || i > 0 && toks[i-1].kind == tWord {
-				// A unit: skip it and a following exponent.
-				if i+2 < len(toks) && toks[i+1].kind == tOp && toks[i+1].text == "^" && toks[i+2].kind == tNum {
-					i += 2
-				}
-				continue
+		if t.kind == tWord && len(out) > 0 && endsValue(out[len(out)-1]) {
+			for i+1 < len(toks) && unitTail(toks, i+1) {
+				i++
 			}
-		}
-		if t.kind == tWord && i > 0 && toks[i-1].kind == tWord {
 			continue
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+func endsValue(t token) bool {
+	return t.kind == tNum || t.kind == tConst || t.kind == tIdent || t.kind == tOp && (t.text == ")" || t.text == "}")
+}
+
+// unitTail reports whether toks[j] continues a unit: more words, '/', '*', powers and
+// their braces.
+func unitTail(toks []token, j int) bool {
+	t, prev := toks[j], toks[j-1]
+	afterPow := prev.kind == tOp && (prev.text == "^" || prev.text == "{" || prev.text == "-")
+	switch t.kind {
+	case tWord:
+		return true
+	case tNum:
+		return afterPow
+	case tOp:
+		switch t.text {
+		case "/", "*", "^", "{", "}":
+			return true
+		case "-":
+			return afterPow
+		}
+	}
+	return false
 }
 
 // parseList parses comma-separated items up to a closing token (not consumed). A single item
@@ -415,9 +424,25 @@ func numNode(text string, lim *limits) (*node, error) {
 			return nil, errBudget("exponent too large in " + text)
 		}
 	}
+	text, rep, _ := strings.Cut(text, "~")
 	r, ok := new(big.Rat).SetString(text)
 	if !ok {
 		return nil, errSyntax
+	}
+	if rep != "" {
+		// 0.1\overline{6} = 0.1 + 6 / (10^1 · (10^1 − 1)).
+		if len(rep) > 50 {
+			return nil, errBudget("repeating block too long")
+		}
+		frac := 0
+		if _, f, ok := strings.Cut(text, "."); ok {
+			frac = len(f)
+		}
+		den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(rep))), nil)
+		den.Sub(den, big.NewInt(1))
+		den.Mul(den, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(frac)), nil))
+		num, _ := new(big.Int).SetString(rep, 10)
+		r.Add(r, new(big.Rat).SetFrac(num, den))
 	}
 	return &node{op: opNum, num: r}, nil
 }
@@ -673,7 +698,7 @@ func (m *node) endRow(n int) error {
 // them: an integer directly followed by \frac of two integer literals.
 func (p *parser) mixedFraction() *node {
 	toks := p.toks[p.i:]
-	isNum := func(t token) bool { return t.kind == tNum && !strings.ContainsAny(t.text, ".eE") }
+	isNum := func(t token) bool { return t.kind == tNum && !strings.ContainsAny(t.text, ".eE~") }
 	isOp := func(t token, c string) bool { return t.kind == tOp && t.text == c }
 	if len(toks) < 2 || toks[0].kind != tCmd || toks[0].text != "frac" {
 		return nil
