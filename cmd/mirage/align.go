@@ -13,14 +13,13 @@ import (
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
 	"github.com/mirage-rl/mirage/sampler"
-	vmath "github.com/mirage-rl/mirage/verify/math"
 )
 
-// sampleFlagsFor returns mirage sample's sampling and model flags for another command, without
-// the ones named in drop, so the two commands cannot drift apart.
-func sampleFlagsFor(drop ...string) []cli.Flag {
+// flagsWithout returns flags minus the ones named in drop: align and contamination take
+// mirage sample's and mirage verify's flags from those commands, so they cannot drift apart.
+func flagsWithout(flags []cli.Flag, drop ...string) []cli.Flag {
 	var out []cli.Flag
-	for _, f := range sampleCommand().Flags {
+	for _, f := range flags {
 		if !slices.Contains(drop, f.Names()[0]) {
 			out = append(out, f)
 		}
@@ -58,17 +57,15 @@ Examples:
   mirage align --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --n 16 --max-new-tokens 64 --out-dir out/align
   mirage align --model qwen2.5-math-1.5b --data math500.parquet --n 256 --temperature 1 --top-p 1 --out-dir align-qwen
   mirage align --model DIR --data aime.json --min-pass 0.3 --verdict-k 64 --resume --out-dir align-aime`,
-		Flags: append(append(sampleFlagsFor("out", "n"),
+		Flags: slices.Concat(flagsWithout(sampleCommand().Flags, "out", "n"), flagsWithout(verifyFlags(), "in", "out", "json", "quiet"), []cli.Flag{
 			&cli.IntFlag{Name: "n", Usage: "completions per problem", Value: 256},
 			&cli.StringFlag{Name: "out-dir", Usage: "folder for samples, scores and the report", Value: "align"},
-			&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict or synlogic", Value: "auto"},
-			&cli.StringFlag{Name: "format", Usage: "where answers are looked for: any, think-answer or boxed", Value: "any"},
 			&cli.IntSliceFlag{Name: "k", Usage: "values of k (default: powers of two up to n)"},
 			&cli.Float64Flag{Name: "min-pass", Usage: "pass@k at or above which alignment is strong", Value: passk.DefaultMinPass},
 			&cli.IntFlag{Name: "verdict-k", Usage: "the k the verdict reads (0: the largest)"},
 			&cli.Float64Flag{Name: "min-auc", Usage: "also require this area under the pass@k curve for strong (0: not used)"},
 			&cli.StringFlag{Name: "label", Usage: "name of the curve in the plot (default: the model folder's name)"},
-		), bootstrapFlags()...),
+		}, bootstrapFlags()),
 		Action: runAlign,
 	}
 }
@@ -114,7 +111,15 @@ func runAlign(c *cli.Context) error {
 	}
 
 	// 2. Verify.
-	if err := scoreSamples(c, samplesPath, scoredPath); err != nil {
+	vopts, err := verifyOptionsFromFlags(c)
+	if err != nil {
+		return err
+	}
+	vbar := newVerifyBar(c.Bool("quiet"))
+	sum, err := verifyFile(c.Context, samplesPath, scoredPath, vopts, vbar.update)
+	vbar.finish()
+	printVerifySummary(c.App.ErrWriter, sum)
+	if err != nil {
 		return err
 	}
 
@@ -159,37 +164,4 @@ func runAlign(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "\n%s\nreport: %s\n", a.Summary(), filepath.Join(dir, "report.md"))
 	return nil
-}
-
-// scoreSamples fills correct, reward and answer into the samples at in and writes them to out.
-//
-// TODO(passk): replace with the verify package's scorer (graders auto|math|math-strict|
-// synlogic) once it lands; until then only the math grader of verify/math is wired.
-func scoreSamples(c *cli.Context, in, out string) error {
-	if g := c.String("grader"); g != "auto" && g != "math" {
-		return fmt.Errorf("align: grader %q is not wired yet (only math)", g)
-	}
-	format, err := vmath.ParseFormat(c.String("format"))
-	if err != nil {
-		return err
-	}
-	w, err := datasets.CreateSamples(out)
-	if err != nil {
-		return err
-	}
-	err = datasets.ScanSamples(in, func(s datasets.Sample) error {
-		gold := vmath.Parse(s.GroundTruth, vmath.Options{})
-		for i := range s.Completions {
-			comp := &s.Completions[i]
-			ex, ok := vmath.Extract(comp.Text, vmath.ExtractOptions{Format: format})
-			correct := ok && vmath.Compare(gold, vmath.Parse(ex.Answer, vmath.Options{}), vmath.Options{}).Equal
-			reward := 0.0
-			if correct {
-				reward = 1
-			}
-			comp.Correct, comp.Reward, comp.Answer = &correct, &reward, ex.Answer
-		}
-		return w.Write(s)
-	})
-	return errors.Join(err, w.Close())
 }
