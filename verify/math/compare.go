@@ -188,8 +188,15 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 	case isUnordered(a) && isUnordered(b), a.op == opUnion && b.op == opUnion:
 		return c.setEqual(a.kids, b.kids)
 	case isUnordered(a) && b.op == opTuple, isUnordered(b) && a.op == opTuple:
-		if a.op == opList || b.op == opList {
-			return c.seqEqual(a.kids, b.kids)
+		t := a
+		if t.op != opTuple {
+			t = b
+		}
+		switch {
+		case a.op == opList || b.op == opList:
+			return c.seqEqual(a.kids, b.kids) // "1, 2" is the tuple (1, 2) written without brackets
+		case len(t.kids) == 2 && (t.open != '(' || t.close != ')'):
+			return false, nil // an interval is not a two-element set
 		}
 		return c.setEqual(a.kids, b.kids)
 	case isUnordered(a) || isUnordered(b):

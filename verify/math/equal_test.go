@@ -84,6 +84,7 @@ var equalCases = map[string][]pair{
 	"text": {
 		{"\\text{Evelyn}", "Evelyn"}, {"\\text{east}", "East"}, {"\\text{east}", "the east"},
 		{"\\text{Evelyn}", "\\textbf{evelyn}"}, {"yes", "Yes."}, {"\\text{odd}", "\\mathrm{odd}"},
+		{"no", "No"}, {"\\text{no}", "NO."},
 	},
 	"units, percent, degrees, money": {
 		{"90^\\circ", "90"}, {"90^\\circ", "90^{\\circ}"}, {"90", "90°"}, {"30", "30\\%"}, {"42", "\\$42"},
@@ -138,7 +139,7 @@ var notEqualCases = map[string][]pair{
 	"equations":   {{"x=5", "6"}, {"x=5", "x=6"}, {"y=2x+3", "y=3x+2"}, {"x + y = 5", "5"}, {"x < 3", "x \\le 3"}, {"x>2", "x<2"}},
 	"tuples":      {{"(3, \\frac{\\pi}{2})", "(\\frac{\\pi}{2}, 3)"}, {"(6,31,-1)", "(6,31,1)"}, {"(1,2,3)", "(1,2)"}, {"(-2,1)", "(1,-2)"}},
 	"intervals":   {{"[1,2)", "(1,2]"}, {"[1,2]", "(1,2)"}, {"(-\\infty, 3]", "(-\\infty, 3)"}, {"(-\\infty,0)\\cup(1,\\infty)", "(-\\infty,0)"}, {"[2,5]", "[2,6]"}},
-	"sets":        {{"1,-2", "1,2"}, {"3,5,7", "3,5"}, {"3, 5, 7", "3,5,7,9"}, {"\\{1,2\\}", "\\{1,3\\}"}, {"1,2", "3"}, {"\\emptyset", "0"}},
+	"sets":        {{"1,-2", "1,2"}, {"3,5,7", "3,5"}, {"3, 5, 7", "3,5,7,9"}, {"\\{1,2\\}", "\\{1,3\\}"}, {"1,2", "3"}, {"\\emptyset", "0"}, {"\\{1,2\\}", "[1,2]"}, {"\\{1,2\\}", "(1,2]"}},
 	"plus-minus":  {{"1 \\pm \\sqrt{19}", "1+\\sqrt{19}"}, {"\\pm 2", "2"}, {"1\\pm\\sqrt{19}", "1\\pm\\sqrt{17}"}},
 	"matrices": {
 		{"\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\begin{pmatrix} 1 & 3 \\\\ 2 & 4 \\end{pmatrix}"},
@@ -146,7 +147,7 @@ var notEqualCases = map[string][]pair{
 		{"\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "(2, 1)"},
 	},
 	"multiple choice": {{"C", "D"}, {"(C)", "\\text{(B)}"}, {"A", "12"}},
-	"text":            {{"\\text{Evelyn}", "Evelin"}, {"\\text{east}", "west"}, {"yes", "no"}, {"\\text{Evelyn}", "5"}},
+	"text":            {{"no", "yes"}, {"\\text{Evelyn}", "Evelin"}, {"\\text{east}", "west"}, {"yes", "no"}, {"\\text{Evelyn}", "5"}},
 	"units":           {{"90^\\circ", "45^\\circ"}, {"10", "10.5 cm"}, {"30", "30.1\\%"}, {"42", "\\$43"}},
 	"bases":           {{"52_8", "42"}, {"40_9", "36"}},
 	"infinity":        {{"\\infty", "-\\infty"}, {"\\infty", "10^{100}"}},

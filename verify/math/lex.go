@@ -118,6 +118,9 @@ var shortUnits = map[string]bool{
 	"st": true, "nd": true, "rd": true, "th": true,
 }
 
+// Two-letter English words that are answers ("no"), not products of two variables.
+var shortWords = map[string]bool{"no": true, "ok": true, "on": true, "up": true, "is": true, "it": true}
+
 // lexer turns an answer into tokens. Errors are kept in err; the first one wins.
 type lexer struct {
 	toks     []token
@@ -354,7 +357,7 @@ func (lx *lexer) word(s string, i int) int {
 		lx.toks = append(lx.toks, t)
 		return j
 	}
-	if len(w) == 2 && !shortUnits[w] {
+	if len(w) == 2 && !shortUnits[w] && !shortWords[lw] {
 		lx.letter(w[:1])
 		lx.letter(w[1:])
 		return j
