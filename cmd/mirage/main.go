@@ -32,6 +32,7 @@ func newApp() *cli.App {
 			// Commands are added here, one constructor per file.
 			passkCommand(),
 			alignCommand(),
+			contaminationCommand(),
 			sampleCommand(),
 			convertCommand(),
 			tokenizeCommand(),

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/passk"
+	"github.com/mirage-rl/mirage/sampler"
+	"github.com/mirage-rl/mirage/sampler/tokenizer"
+	"github.com/mirage-rl/mirage/verify"
+)
+
+func contaminationCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "contamination",
+		Usage:     "partial-prompt memorisation test (Wu et al. 2025): does the model complete the benchmark's problems verbatim?",
+		ArgsUsage: " ",
+		Description: `The test of "Reasoning or Memorization?" (Wu et al., arXiv 2507.10532): each problem is cut
+after 40%, 60% and 80% of its tokens (--ratios), and the model continues the cut text greedily,
+with no chat template (the tokenizer's BOS only). The first as many tokens as the rest of the
+problem has are scored against that rest with ROUGE-L F1 (over lowercased words and single
+symbols) and exact match (verbatim up to white space); the whole continuation, up to
+--max-new-tokens, is graded like mirage verify for the final answer. A model that reproduces the
+problems and answers them from a 40–60% prefix has seen the benchmark; a model that is merely
+well aligned with the task does not complete the text verbatim.
+
+Prints a table per ratio (with a breakdown per data_source when there are several); --out
+writes every probe as JSONL, --json prints the table as JSON.
+
+Examples:
+  mirage contamination --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --limit 20
+  mirage contamination --model qwen2.5-math-7b --data math500.parquet --ratios 0.4,0.6,0.8 --out probes.jsonl`,
+		Flags: slices.Concat([]cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "model folder", Required: true},
+			&cli.StringFlag{Name: "data", Usage: "problems: verl parquet, .jsonl or .json", Required: true},
+			&cli.Float64SliceFlag{Name: "ratios", Usage: "fractions of each problem's tokens kept as the prompt", Value: cli.NewFloat64Slice(0.4, 0.6, 0.8)},
+			&cli.IntFlag{Name: "max-new-tokens", Usage: "tokens per continuation, for the answer (at least the rest of the problem is generated)", Value: 512},
+			&cli.IntFlag{Name: "batch-size", Usage: "sequences decoded together", Value: 32},
+			&cli.StringFlag{Name: "device", Usage: "cpu or cuda", Value: "cpu"},
+			&cli.IntFlag{Name: "threads", Usage: "ONNX Runtime threads on the CPU (0: one per core)"},
+			&cli.IntFlag{Name: "limit", Usage: "use only the first N problems (0: all)"},
+			&cli.StringFlag{Name: "out", Usage: "write every probe (id, ratio, ROUGE-L, exact match, answer) to this JSONL file"},
+			&cli.BoolFlag{Name: "json", Usage: "print the table as JSON instead of Markdown"},
+		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet", "format-penalty", "workers"), bootstrapFlags()),
+		Action: runContamination,
+	}
+}
+
+// probeInput is one cut problem ready to generate from.
+type probeInput struct {
+	problem int
+	ratio   float64
+	prompt  []int  // BOS + the kept tokens
+	restLen int    // tokens of the problem after the cut
+	rest    string // their text
+}
+
+func runContamination(c *cli.Context) error {
+	ratios := c.Float64Slice("ratios")
+	for _, r := range ratios {
+		if !(r > 0 && r < 1) {
+			return fmt.Errorf("contamination: ratio %g; want values strictly between 0 and 1", r)
+		}
+	}
+	problems, err := datasets.ReadProblems(c.String("data"))
+	if err != nil {
+		return err
+	}
+	if n := c.Int("limit"); n > 0 && n < len(problems) {
+		problems = problems[:n]
+	}
+	tok, err := tokenizer.Load(c.String("model"))
+	if err != nil {
+		return err
+	}
+	inputs, err := cutProblems(tok, problems, ratios)
+	if err != nil {
+		return err
+	}
+	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	vopts, err := verifyOptionsFromFlags(c)
+	if err != nil {
+		return err
+	}
+
+	prompts := make([][]int, len(inputs))
+	longest := 0
+	for i, in := range inputs {
+		prompts[i] = in.prompt
+		longest = max(longest, in.restLen)
+	}
+	var eos []int
+	if e := tok.Special().EOS; e != nil {
+		eos = []int{e.ID}
+	}
+	bar := newSampleBar(false)
+	total := len(inputs)
+	var probes []passk.Probe
+	graders := map[int]*verify.Problem{}
+	_, err = m.Generate(c.Context, prompts, sampler.GenerateOptions{
+		// Greedy (the zero Choice); enough tokens for the longest rest and for an answer.
+		MaxNewTokens: max(c.Int("max-new-tokens"), longest),
+		BatchSize:    c.Int("batch-size"),
+		StopTokens:   eos,
+		OnPrompt: func(i int, outs []sampler.Output) error {
+			in := inputs[i]
+			p := problems[in.problem]
+			g, ok := graders[in.problem]
+			if !ok {
+				g = verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)
+				graders[in.problem] = g
+			}
+			probes = append(probes, scoreProbe(tok, p, in, outs[0].Tokens, g))
+			bar.update(sampler.Progress{Done: len(probes), Total: total})
+			return nil
+		},
+	})
+	bar.finish()
+	if err != nil {
+		return fmt.Errorf("contamination: %w (%d of %d probes done)", err, len(probes), total)
+	}
+
+	if path := c.String("out"); path != "" {
+		if err := writeFileWith(path, func(f *os.File) error {
+			enc := json.NewEncoder(f)
+			for _, p := range probes {
+				if err := enc.Encode(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("contamination: %w", err)
+		}
+	}
+	opts := bootstrapOptions(c)
+	rows := passk.SummariseContamination(probes, opts)
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	return passk.WriteContaminationMarkdown(c.App.Writer, rows, opts)
+}
+
+// cutProblems tokenizes every problem's text (no special tokens) and cuts it after each ratio
+// of its tokens, keeping at least one token on each side. The prompt gets whatever special
+// tokens the tokenizer puts before a text (BOS) and nothing else: no chat template.
+func cutProblems(tok *tokenizer.Tokenizer, problems []datasets.Problem, ratios []float64) ([]probeInput, error) {
+	var inputs []probeInput
+	short := 0
+	for i, p := range problems {
+		text := p.Prompt.String()
+		ids, err := tok.Encode(text, false)
+		if err != nil {
+			return nil, fmt.Errorf("contamination: problem %q: %w", p.ID, err)
+		}
+		withSpecial, err := tok.Encode(text, true)
+		if err != nil {
+			return nil, fmt.Errorf("contamination: problem %q: %w", p.ID, err)
+		}
+		var lead []int
+		if n := len(withSpecial) - len(ids); n > 0 && slices.Equal(withSpecial[n:], ids) {
+			lead = withSpecial[:n]
+		}
+		if len(ids) < 2 {
+			short++
+			continue
+		}
+		for _, r := range ratios {
+			cut := min(max(int(math.Round(r*float64(len(ids)))), 1), len(ids)-1)
+			inputs = append(inputs, probeInput{
+				problem: i,
+				ratio:   r,
+				prompt:  slices.Concat(lead, ids[:cut]),
+				restLen: len(ids) - cut,
+				rest:    tok.Decode(ids[cut:], true),
+			})
+		}
+	}
+	if len(inputs) == 0 {
+		return nil, errors.New("contamination: no problem has text of two tokens or more")
+	}
+	if short > 0 {
+		fmt.Fprintf(os.Stderr, "contamination: %d problem(s) shorter than two tokens skipped\n", short)
+	}
+	return inputs, nil
+}
+
+// scoreProbe compares the continuation's first restLen tokens with the rest of the problem,
+// and grades the whole continuation's final answer.
+func scoreProbe(tok *tokenizer.Tokenizer, p datasets.Problem, in probeInput, out []int, g *verify.Problem) passk.Probe {
+	head := tok.Decode(out[:min(len(out), in.restLen)], true)
+	_, _, f1 := passk.RougeL(passk.Tokens(head), passk.Tokens(in.rest))
+	probe := passk.Probe{ID: p.ID, DataSource: p.DataSource, Ratio: in.ratio, RougeL: f1, Exact: passk.ExactMatch(head, in.rest)}
+	if p.GroundTruth != "" {
+		if o := g.Grade(tok.Decode(out, true)); !o.NoAnswer {
+			probe.AnswerCorrect = &o.Correct
+		}
+	}
+	return probe
+}
