@@ -9,7 +9,7 @@ type tokKind uint8
 
 const (
 	tEOF    tokKind = iota
-	tNum            // a number literal; text holds digits, '.', and an optional e±exponent
+	tNum            // a number literal: digits, '.', an optional e±exponent, '~' before repeating digits
 	tIdent          // a variable: a letter, a Greek letter name, or either with a subscript
 	tWord           // a word of two letters or more that is not a function, constant or keyword
 	tConst          // pi, e, i, inf
@@ -51,7 +51,7 @@ var wrapperCmds = map[string]bool{
 	"text": true, "textbf": true, "textit": true, "textrm": true, "textnormal": true, "texttt": true,
 	"mathrm": true, "mathbf": true, "mathit": true, "mathsf": true, "mathtt": true, "mathnormal": true,
 	"mbox": true, "hbox": true, "operatorname": true, "boldsymbol": true, "bm": true, "emph": true,
-	"boxed": true, "fbox": true, "underline": true, "overline": false,
+	"boxed": true, "fbox": true, "underline": true, "textsf": true,
 }
 
 // Wrappers whose content is text: every letter run in it is a word (units, names), never a
@@ -137,13 +137,6 @@ func lex(s string, lim *limits) ([]token, error) {
 }
 
 func (lx *lexer) emit(k tokKind, text string) { lx.toks = append(lx.toks, token{k, text}) }
-
-func (lx *lexer) last() tokKind {
-	if len(lx.toks) == 0 {
-		return tEOF
-	}
-	return lx.toks[len(lx.toks)-1].kind
-}
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -45,7 +45,6 @@ type node struct {
 var (
 	errSyntax = errors.New("cannot parse as math")
 	errDeep   = errors.New("too deeply nested")
-	errLong   = errors.New("answer too long")
 	errText   = errors.New("text answer")
 )
 
@@ -82,15 +81,15 @@ func (p *parser) enter() error {
 // parseAnswer parses a whole answer. Words that are not math make it a text answer (errText),
 // except unit words after a number, which are dropped.
 func parseAnswer(toks []token, lim *limits) (*node, error) {
+	// "x \in [1, 2]" (or plain "x in [1, 2]") is the interval.
+	if len(toks) > 2 && toks[0].kind == tIdent && (toks[1].kind == tIn || toks[1].kind == tWord && toks[1].text == "in") {
+		toks = toks[2:]
+	}
 	toks = dropUnits(toks)
 	for _, t := range toks {
 		if t.kind == tWord {
 			return nil, errText
 		}
-	}
-	// "x \in [1, 2]" is the interval.
-	if len(toks) > 2 && toks[0].kind == tIdent && toks[1].kind == tIn {
-		toks = toks[2:]
 	}
 	p := &parser{toks: toks, lim: lim}
 	n, err := p.parseList()
@@ -175,7 +174,7 @@ func (p *parser) parseItems() ([]*node, error) {
 		}
 		items = append(items, n)
 		if len(items) > p.lim.maxItems {
-			return nil, errLong
+			return nil, errBudget("too many items")
 		}
 		if !p.isOp(",") {
 			return items, nil
@@ -656,7 +655,7 @@ func (p *parser) parseMatrix() (*node, error) {
 		m.kids = append(m.kids, cell)
 		row++
 		if len(m.kids) > p.lim.maxItems {
-			return nil, errLong
+			return nil, errBudget("too many items")
 		}
 		t := p.peek()
 		switch {
