@@ -523,9 +523,10 @@ func (c *comparer) proportional(f, g *node) (bool, error) {
 	return true, nil
 }
 
-// key is a canonical string of n: exact rationals as p/q, other constants as a rounded
-// decimal, lists and sets sorted. Equivalent answers usually share a key (used for
-// majority voting); equal keys always mean equivalent answers.
+// key is a canonical string of n, used for majority voting: exact rationals as p/q, other
+// constants as a decimal rounded to 10 significant digits, lists and sets sorted, other
+// expressions as a prefix tree. Equivalent numbers share a key; equivalent expressions with
+// variables may not (x+1 and 1+x are compared by Compare, not by key).
 func key(n *node) string {
 	var b strings.Builder
 	writeKey(&b, n)
