@@ -45,7 +45,7 @@ func lastFencedAt(text string, langs ...string) (body string, at int, ok bool) {
 			return body, at, ok
 		}
 		closeAt := tagEnd + j
-		tag := asciiLower(text[open:tagEnd])
+		tag := strings.ToLower(text[open:tagEnd])
 		for _, l := range langs {
 			if tag == l {
 				body, at, ok = strings.TrimSpace(text[tagEnd:closeAt]), open-3, true
@@ -98,15 +98,24 @@ func lastBoxedAt(text string) (string, int, bool) {
 		boxed bool
 	}
 	var stack []open
+	// Braces nested deeper than the stack holds are only counted, so matching stays right
+	// (such deep \boxed{ are never answers).
+	overflow := 0
 	bestStart, bestEnd := -1, -1
 	for i := 0; i < len(text); i++ {
 		switch text[i] {
 		case '{':
-			boxed := i+1 >= len(marker) && text[i+1-len(marker):i+1] == marker
-			if len(stack) < 1<<16 {
-				stack = append(stack, open{i + 1, boxed})
+			if len(stack) == 1<<16 {
+				overflow++
+				continue
 			}
+			boxed := i+1 >= len(marker) && text[i+1-len(marker):i+1] == marker
+			stack = append(stack, open{i + 1, boxed})
 		case '}':
+			if overflow > 0 {
+				overflow--
+				continue
+			}
 			if len(stack) == 0 {
 				continue
 			}
@@ -226,22 +235,6 @@ func lastNonEmptyLine(text string) string {
 		text = text[i+1:]
 	}
 	return strings.TrimSpace(text)
-}
-
-// asciiLower lowercases ASCII letters only, so byte offsets stay aligned with the input.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // stripDecoration removes markdown and quoting around a short answer: bold/italic stars,
