@@ -28,6 +28,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("futoshiki", fut, pyBlock(fut.Answer))
 	kuk := kukurasuInstance(tb, 1, 4, 4)
 	add("kukurasu", kuk, pyBlock(gridJSON(tb, solveKukurasu(meta[kukurasuTestMeta](tb, kuk))[0])))
+	numbrix, numbrixSol := numbrixInstance(tb, 1)
+	add("numbrix", numbrix, pyBlock(gridJSON(tb, numbrixSol)))
 	add("minesweeper", GameData{Metadata: []byte(`{"mines": [[0, 1], [2, 3]]}`)}, pyBlock("[(2, 3), (0, 1)]"))
 	add("cryptarithm", GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}, "[[12 + 12 = 24]]")
 	add("math_path", GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}, "[[2 + 3 × 4 = 14]]")

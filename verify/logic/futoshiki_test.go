@@ -3,6 +3,7 @@ package logic
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -118,12 +119,13 @@ func allLatin(n int) [][][]int {
 	return out
 }
 
+// korRows writes a grid of numbers as [[1 2 3, 4 5 6]].
 func korRows(g [][]int) string {
 	rows := make([]string, len(g))
 	for i, r := range g {
 		cells := make([]string, len(r))
 		for j, c := range r {
-			cells[j] = string(rune('0' + c))
+			cells[j] = strconv.Itoa(c)
 		}
 		rows[i] = strings.Join(cells, " ")
 	}

@@ -165,6 +165,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	instances["futoshiki"], _ = futoshikiInstance(f, 1, 4)
 	instances["kukurasu"] = kukurasuInstance(f, 1, 4, 4)
+	instances["numbrix"], _ = numbrixInstance(f, 1)
 	instances["minesweeper"] = GameData{Metadata: []byte(`{"mines": [[0, 1], [2, 3]]}`)}
 	instances["cryptarithm"] = GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}
 	instances["math_path"] = GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}

@@ -1,0 +1,78 @@
+package logic
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+func init() { register("numbrix", verifyNumbrix) }
+
+// numbrixMeta is our reading of numbrix's metadata (no upstream sample was available): the
+// puzzle grid with givens and blanks (0, "X" or "") under "grid" or "puzzle".
+type numbrixMeta struct {
+	Grid   [][]json.RawMessage `json:"grid"`
+	Puzzle [][]json.RawMessage `json:"puzzle"`
+}
+
+// verifyNumbrix checks the grid answer (last ```python block or [[1 2 3, ...]]) against the
+// rules: it holds 1..rows*cols once each, every k and k+1 are orthogonal neighbours (a
+// path), and the givens are kept. Without a puzzle in the metadata it compares with the gold
+// answer.
+func verifyNumbrix(g GameData, region string) Result {
+	var m numbrixMeta
+	_ = decodeMeta(g, &m)
+	puzzle := m.Grid
+	if puzzle == nil {
+		puzzle = m.Puzzle
+	}
+	grid, text, err := gridAnswer(region)
+	if err != nil {
+		return incorrect(text, "%v", err)
+	}
+	if puzzle == nil {
+		return compareWithGold(g, grid, text)
+	}
+	rows := len(puzzle)
+	if rows == 0 || rows > 50 || len(puzzle[0]) == 0 || len(puzzle[0]) > 50 {
+		return badInstance("puzzle grid is empty or too large")
+	}
+	cols := len(puzzle[0])
+	if err := gridShape(grid, rows, cols); err != nil {
+		return incorrect(text, "%v", err)
+	}
+	total := rows * cols
+	where := make([][2]int, total+1)
+	seen := make([]bool, total+1)
+	for i := range rows {
+		if len(puzzle[i]) != cols {
+			return badInstance("puzzle row %d has %d cells, want %d", i+1, len(puzzle[i]), cols)
+		}
+		for j := range cols {
+			v, err := strconv.Atoi(grid[i][j])
+			if err != nil || v < 1 || v > total {
+				return incorrect(text, "cell (%d,%d) is %q, want 1..%d", i+1, j+1, grid[i][j], total)
+			}
+			if seen[v] {
+				return incorrect(text, "%d appears twice", v)
+			}
+			if given := givenDigit(puzzle[i][j]); given != 0 && given != v {
+				return incorrect(text, "cell (%d,%d) is %d but the puzzle gives %d", i+1, j+1, v, given)
+			}
+			seen[v], where[v] = true, [2]int{i, j}
+		}
+	}
+	for k := 1; k < total; k++ {
+		a, b := where[k], where[k+1]
+		if abs(a[0]-b[0])+abs(a[1]-b[1]) != 1 {
+			return incorrect(text, "%d at (%d,%d) and %d at (%d,%d) are not neighbours", k, a[0]+1, a[1]+1, k+1, b[0]+1, b[1]+1)
+		}
+	}
+	return Result{Correct: true, Extracted: text}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,143 @@
+package logic
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+)
+
+// numbrixPaths enumerates every Hamiltonian path of a rows×cols grid that agrees with the
+// givens (0 = blank), as grids numbered along the path.
+func numbrixPaths(givens [][]int) [][][]int {
+	rows, cols := len(givens), len(givens[0])
+	total := rows * cols
+	grid := make([][]int, rows)
+	for i := range grid {
+		grid[i] = make([]int, cols)
+	}
+	var out [][][]int
+	var walk func(r, c, k int)
+	walk = func(r, c, k int) {
+		if r < 0 || r >= rows || c < 0 || c >= cols || grid[r][c] != 0 || givens[r][c] != 0 && givens[r][c] != k {
+			return
+		}
+		grid[r][c] = k
+		if k == total {
+			out = append(out, cloneGrid(grid))
+		} else {
+			walk(r+1, c, k+1)
+			walk(r-1, c, k+1)
+			walk(r, c+1, k+1)
+			walk(r, c-1, k+1)
+		}
+		grid[r][c] = 0
+	}
+	for r := range rows {
+		for c := range cols {
+			walk(r, c, 1)
+		}
+	}
+	return out
+}
+
+// numbrixInstance takes a random Hamiltonian path of a 3×4 grid and keeps a few numbers as givens.
+func numbrixInstance(t testing.TB, seed uint64) (GameData, [][]int) {
+	rng := rand.New(rand.NewPCG(seed, 6))
+	all := numbrixPaths([][]int{{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}})
+	sol := all[rng.IntN(len(all))]
+	givens := make([][]any, len(sol))
+	for i, r := range sol {
+		for _, v := range r {
+			if rng.IntN(3) == 0 {
+				givens[i] = append(givens[i], v)
+			} else {
+				givens[i] = append(givens[i], "X")
+			}
+		}
+	}
+	m, err := json.Marshal(map[string]any{"grid": givens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return GameData{Question: "numbrix", Metadata: m}, sol
+}
+
+func TestNumbrixGenerated(t *testing.T) {
+	var instances []GameData
+	for seed := range uint64(8) {
+		g, _ := numbrixInstance(t, seed)
+		instances = append(instances, g)
+	}
+	givensOf := func(t *testing.T, g GameData) [][]int {
+		var m struct{ Grid [][]json.RawMessage }
+		if err := json.Unmarshal(g.Metadata, &m); err != nil {
+			t.Fatal(err)
+		}
+		out := make([][]int, len(m.Grid))
+		for i, r := range m.Grid {
+			for _, c := range r {
+				out[i] = append(out[i], givenDigit(c))
+			}
+		}
+		return out
+	}
+	sampleSuite{
+		task:      "numbrix",
+		instances: instances,
+		good: func(t *testing.T, g GameData) []string {
+			var out []string
+			for _, p := range numbrixPaths(givensOf(t, g)) {
+				out = append(out, pyBlock(gridJSON(t, p)), korRows(p))
+			}
+			if len(out) == 0 {
+				t.Fatal("no path agrees with the givens")
+			}
+			return out
+		},
+		bad: func(t *testing.T, g GameData) map[string]string {
+			givens := givensOf(t, g)
+			sol := numbrixPaths(givens)[0]
+			free := make([][]int, len(givens))
+			for i := range free {
+				free[i] = make([]int, len(givens[0]))
+			}
+			bad := map[string]string{}
+			// Valid paths that break a given.
+			for _, p := range numbrixPaths(free) {
+				for i := range p {
+					for j := range p[i] {
+						if givens[i][j] != 0 && p[i][j] != givens[i][j] && len(bad) < 2 {
+							bad["given broken "+korRows(p)] = pyBlock(gridJSON(t, p))
+						}
+					}
+				}
+			}
+			swapped := cloneGrid(sol)
+			// Swapping 1 and 12 keeps the numbers but breaks the path unless they are neighbours.
+			var a, b [2]int
+			for i := range sol {
+				for j := range sol[i] {
+					switch sol[i][j] {
+					case 1:
+						a = [2]int{i, j}
+					case 12:
+						b = [2]int{i, j}
+					}
+				}
+			}
+			swapped[a[0]][a[1]], swapped[b[0]][b[1]] = 12, 1
+			if abs(a[0]-b[0])+abs(a[1]-b[1]) != 1 {
+				bad["ends swapped"] = pyBlock(gridJSON(t, swapped))
+			}
+			dup := cloneGrid(sol)
+			dup[0][0] = dup[0][1]
+			bad["repeated number"] = pyBlock(gridJSON(t, dup))
+			bad["missing row"] = pyBlock(gridJSON(t, sol[1:]))
+			bad["no answer block"] = gridJSON(t, sol)
+			return bad
+		},
+	}.run(t)
+	g := GameData{Answer: "[[1 2, 4 3]]"}
+	expect(t, "numbrix", g, "[[1 2, 4 3]]", true)
+	expect(t, "numbrix", g, "[[1 4, 2 3]]", false)
+}
