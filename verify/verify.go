@@ -198,7 +198,10 @@ func goldAnswer(s string) string {
 	return s
 }
 
-// gameDataString finds SynLogic's game_data_str in a task's extra fields.
+// gameDataString finds SynLogic's game_data_str in a task's extra fields (top level or
+// under extra_info). Rows where it is null carry original_question / original_answer and
+// metadata instead; the game data is rebuilt from those, with the ground truth as the answer
+// when original_answer is missing.
 func gameDataString(t Task) (string, bool) {
 	for _, m := range []map[string]any{t.Extra, asMap(t.Extra["extra_info"])} {
 		switch v := m["game_data_str"].(type) {
@@ -207,7 +210,24 @@ func gameDataString(t Task) (string, bool) {
 				return v, true
 			}
 		case map[string]any:
-			b, err := json.Marshal(v)
+			if b, err := json.Marshal(v); err == nil {
+				return string(b), true
+			}
+		}
+		if q, ok := m["original_question"].(string); ok {
+			answer, ok := m["original_answer"].(string)
+			if !ok {
+				answer = t.GroundTruth
+			}
+			meta := m["metadata"]
+			if s, ok := meta.(string); ok {
+				// Metadata stored as a JSON string: decode it so the verifier sees an object.
+				var v any
+				if json.Unmarshal([]byte(s), &v) == nil {
+					meta = v
+				}
+			}
+			b, err := json.Marshal(map[string]any{"question": q, "answer": answer, "metadata": meta})
 			if err == nil {
 				return string(b), true
 			}

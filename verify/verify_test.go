@@ -82,6 +82,11 @@ func TestGrade(t *testing.T) {
 		{"auto unknown synlogic task", Task{DataSource: "val/maze_of_doom", Extra: map[string]any{"extra_info": map[string]any{"game_data_str": game24}}}, Options{},
 			"x",
 			Outcome{Grader: GraderSynLogic, UnknownTask: "val/maze_of_doom", Reason: `unknown SynLogic task "val/maze_of_doom"`}},
+		{"synlogic rebuilt from original question", Task{DataSource: "val/game_of_24", Extra: map[string]any{"extra_info": map[string]any{
+			"game_data_str": nil, "original_question": "24 from [2, 6, 7, 9]",
+			"metadata": `{"numbers": [2, 6, 7, 9], "operators": ["+", "-", "*", "/"], "result": 24}`}}}, Options{},
+			"```python\n6*(9-7+2)\n```",
+			Outcome{Correct: true, Reward: 1, Answer: "6*(9-7+2)", Extracted: "6*(9-7+2)", Grader: GraderSynLogic, Rule: "synlogic:val/game_of_24"}},
 		{"synlogic without game data", Task{DataSource: "game_of_24"}, Options{Grader: GraderSynLogic},
 			"x",
 			Outcome{Grader: GraderSynLogic, Reason: "no game_data_str in extra"}},
