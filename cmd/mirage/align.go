@@ -138,6 +138,9 @@ func runAlign(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if mp := c.Float64("min-pass"); !(mp > 0 && mp <= 1) {
+		return fmt.Errorf("align: --min-pass %g; want a value in (0, 1]", mp)
+	}
 	a, err := passk.Align(rep, passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")})
 	if err != nil {
 		return err
