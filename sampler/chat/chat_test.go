@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,35 @@ func TestLoad(t *testing.T) {
 				t.Errorf("Render = %q, %v; want %q", got, err, c.want)
 			}
 		})
+	}
+}
+
+// TestConcurrentRender: one Template serves all of a run's prompts; run with -race.
+func TestConcurrentRender(t *testing.T) {
+	tpl, err := Load(tinyLlama)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := tpl.Render(conv("user", "question 0"), Options{AddGenerationPrompt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for k := 0; k < 50; k++ {
+				got, err := tpl.Render(conv("user", "question 0"), Options{AddGenerationPrompt: true})
+				if err != nil || got != want {
+					errs <- fmt.Errorf("render %d: %q, %v", k, got, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

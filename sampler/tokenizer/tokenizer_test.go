@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,4 +259,38 @@ func FuzzEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConcurrentEncode: a Tokenizer is shared by the sampler's goroutines; run with -race.
+func TestConcurrentEncode(t *testing.T) {
+	for _, m := range localModels() {
+		t.Run(m.name, func(t *testing.T) { testConcurrentEncode(t, mustLoad(t, m.dir)) })
+	}
+}
+
+func testConcurrentEncode(t *testing.T, tok *Tokenizer) {
+	want := make([][]int, len(referenceTexts))
+	for i, c := range referenceTexts {
+		want[i], _ = tok.Encode(c.text, true)
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for k := 0; k < 20; k++ {
+				for i, c := range referenceTexts {
+					got, err := tok.Encode(c.text, true)
+					if err != nil || len(got) != len(want[i]) {
+						done <- fmt.Errorf("%s: %v %v", c.name, got, err)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
 }
