@@ -18,14 +18,15 @@ type Options struct {
 	RelTol float64
 	// MaxLen bounds an answer's length in bytes; longer answers compare as not equal. Default 1000.
 	MaxLen int
-	// MaxDepth bounds nesting (braces, brackets, operators). Default 64.
+	// MaxDepth bounds the parser's recursion (about four levels per nested bracket or
+	// macro argument). Default 256, about 60 nested brackets.
 	MaxDepth int
 	// Timeout bounds one comparison's work after parsing. Default 100ms.
 	Timeout time.Duration
 }
 
 func (o Options) limits() *limits {
-	l := &limits{maxLen: 1000, maxDepth: 64, maxItems: 200, maxBits: 16384, maxSteps: 1 << 20}
+	l := &limits{maxLen: 1000, maxDepth: 256, maxItems: 200, maxBits: 16384, maxSteps: 1 << 20}
 	if o.MaxLen > 0 {
 		l.maxLen = o.MaxLen
 	}
