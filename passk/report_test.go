@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -398,4 +399,35 @@ func FuzzReadRecords(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkEstimate is a MATH-500-sized run: 500 problems × 256 scored samples, k = 1…256,
+// pass@k and exact maj@k with 1000 bootstrap resamples.
+func BenchmarkEstimate(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var recs []Record
+	for i := range 500 {
+		p := rng.Float64()
+		r := Record{ID: fmt.Sprint(i), HasVotes: true, Wrong: map[string]int{}}
+		for range 256 {
+			u := rng.Float64()
+			switch {
+			case u < p:
+				r.add(true, "right")
+			case u < p+(1-p)/2:
+				r.add(false, "common wrong")
+			case u < p+(1-p)*0.8:
+				r.add(false, fmt.Sprint("tail ", rng.IntN(20)))
+			default:
+				r.add(false, "")
+			}
+		}
+		recs = append(recs, r)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Estimate(recs, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
