@@ -20,8 +20,10 @@ type Item struct {
 // Scored is a graded Item: Outcomes[i] grades Completions[i].
 type Scored struct {
 	Item
-	Grader   Grader
-	Outcomes []Outcome
+	Grader Grader
+	// UnknownTask names the SynLogic task without a verifier, "" otherwise.
+	UnknownTask string
+	Outcomes    []Outcome
 }
 
 // Summary counts what Score graded.
@@ -43,13 +45,17 @@ type Summary struct {
 	UnknownTasks map[string]int `json:"unknown_tasks"`
 }
 
+func newSummary() Summary {
+	return Summary{ByGrader: map[Grader]int{}, ByRule: map[string]int{}, UnknownTasks: map[string]int{}}
+}
+
 func (s *Summary) add(sc Scored) {
-	if s.ByGrader == nil {
-		s.ByGrader, s.ByRule, s.UnknownTasks = map[Grader]int{}, map[string]int{}, map[string]int{}
-	}
 	s.Problems++
 	s.ByGrader[sc.Grader]++
-	for i, o := range sc.Outcomes {
+	if sc.UnknownTask != "" {
+		s.UnknownTasks[sc.UnknownTask]++
+	}
+	for _, o := range sc.Outcomes {
 		s.Completions++
 		if o.Correct {
 			s.Correct++
@@ -65,9 +71,6 @@ func (s *Summary) add(sc Scored) {
 		}
 		if o.Rule != "" {
 			s.ByRule[o.Rule]++
-		}
-		if i == 0 && o.UnknownTask != "" {
-			s.UnknownTasks[o.UnknownTask]++
 		}
 	}
 }
@@ -136,7 +139,8 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 				return
 			}
 			it := &inflight{prob: Prepare(item.Task, opts), ready: make(chan struct{})}
-			it.sc = Scored{Item: item, Grader: it.prob.Grader(), Outcomes: make([]Outcome, len(item.Completions))}
+			it.sc = Scored{Item: item, Grader: it.prob.Grader(), UnknownTask: it.prob.UnknownTask(),
+				Outcomes: make([]Outcome, len(item.Completions))}
 			n := (len(item.Completions) + chunk - 1) / chunk
 			if n == 0 {
 				close(it.ready)
@@ -157,7 +161,7 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 		}
 	}()
 
-	var sum Summary
+	sum := newSummary()
 	err := func() error {
 		for it := range order {
 			select {

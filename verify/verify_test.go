@@ -190,13 +190,13 @@ func TestScore(t *testing.T) {
 				t.Fatalf("emitted %d items, want %d", len(got), len(its))
 			}
 			// Same grades as grading serially, in input order.
-			var want Summary
+			want := newSummary()
 			for i, s := range got {
 				if s.Ref != i {
 					t.Fatalf("item %d emitted at position %d", s.Ref, i)
 				}
 				p := Prepare(its[i].Task, Options{})
-				serial := Scored{Item: its[i], Grader: p.Grader()}
+				serial := Scored{Item: its[i], Grader: p.Grader(), UnknownTask: p.UnknownTask()}
 				for j, c := range its[i].Completions {
 					o := p.Grade(c)
 					serial.Outcomes = append(serial.Outcomes, o)

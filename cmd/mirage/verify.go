@@ -53,7 +53,9 @@ Examples:
 			bar := newVerifyBar(c.Bool("quiet"))
 			sum, err := verifyFile(c.Context, c.String("in"), c.String("out"), opts, bar.update)
 			bar.finish()
-			printVerifySummary(c.App.ErrWriter, sum)
+			if err == nil || sum.Problems > 0 {
+				printVerifySummary(c.App.ErrWriter, sum)
+			}
 			if err != nil {
 				return err
 			}
