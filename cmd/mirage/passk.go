@@ -102,6 +102,12 @@ func runPassk(c *cli.Context) error {
 		}
 	}
 	if c.Bool("json") {
+		// The warnings are in the JSON too; stderr makes sure a person sees them.
+		for _, r := range reps {
+			for _, msg := range r.Warnings {
+				fmt.Fprintf(c.App.ErrWriter, "passk: warning: %s\n", msg)
+			}
+		}
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
 		return enc.Encode(reps)
