@@ -13,13 +13,13 @@
 // Each verifier follows its task's own answer convention (the last ```python block, the last
 // \boxed{}, "The answer is **...**", a bare sequence on the last line) and, where a task has
 // many valid answers (sudoku, arrow maze, star placement, skyscraper, game of 24, futoshiki,
-// kukurasu, cryptarithm, math path), checks the task's rules instead of comparing with one
+// kukurasu, cryptarithm, math path, numbrix), checks the task's rules instead of comparing with one
 // stored solution. Text after the last "</think>" is graded when the response has one, so a
 // reasoning model's scratch work is never mistaken for its answer.
 //
 // Responses are untrusted: extraction scans the text linearly, literals are read by a small
 // bounded parser (never eval), and arithmetic uses exact rationals, so a 1 MB response is graded
-// in about a millisecond. Verify never panics on any response; a malformed instance (metadata
+// in a few milliseconds. Verify never panics on any response; a malformed instance (metadata
 // that does not match the task) yields Correct=false with a Reason starting "bad instance:".
 //
 // Where the upstream SynLogic verifier is wrong we are right, and say so at the task: upstream
