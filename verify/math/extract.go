@@ -14,7 +14,8 @@ const (
 	// \fbox{…}, the last "#### …" line (GSM8K), the last "Answer: …" / "the answer is …" line.
 	FormatAny Format = "any"
 	// FormatThinkAnswer is the paper's format, "<think> … </think> <answer> … </answer>":
-	// only the last <answer> tag counts (a \boxed{} inside it is unwrapped).
+	// only the last <answer> tag counts (a \boxed{} or "the answer is …" inside it is
+	// unwrapped).
 	FormatThinkAnswer Format = "think-answer"
 	// FormatBoxed takes only the last \boxed{…} or \fbox{…}.
 	FormatBoxed Format = "boxed"
@@ -65,7 +66,10 @@ func Extract(text string, opts ExtractOptions) (ex Extraction, ok bool) {
 	}
 	if format == FormatAny || format == FormatThinkAnswer {
 		if a, ok := AnswerTag(text); ok {
+			// Models sometimes dress the tag's content: "\boxed{5}", "The answer is 5.".
 			if b, ok := lastBoxed(a); ok {
+				a = b
+			} else if b, ok := answerLine(a); ok {
 				a = b
 			}
 			return Extraction{strings.TrimSpace(a), RuleAnswerTag}, true

@@ -19,6 +19,7 @@ func TestExtract(t *testing.T) {
 		{"answer tag trims", "<think>x</think><answer>\n  \\frac{1}{2} \n</answer>", ExtractOptions{}, "\\frac{1}{2}", RuleAnswerTag, true},
 		{"last answer tag wins", "<answer>3</answer> wait <answer>4</answer>", ExtractOptions{}, "4", RuleAnswerTag, true},
 		{"boxed inside answer tag", "<answer>The answer is \\boxed{7}</answer>", ExtractOptions{}, "7", RuleAnswerTag, true},
+		{"answer line inside answer tag", "<answer>The answer is $\\frac{1}{2}$.</answer>", ExtractOptions{}, "\\frac{1}{2}", RuleAnswerTag, true},
 		{"answer tag before boxed", "\\boxed{3} <answer>5</answer>", ExtractOptions{}, "5", RuleAnswerTag, true},
 		{"unclosed answer tag", "<think>..</think><answer>5", ExtractOptions{Format: FormatThinkAnswer}, "", RuleNone, false},
 		{"think-answer ignores boxed", "so \\boxed{5}", ExtractOptions{Format: FormatThinkAnswer}, "", RuleNone, false},
