@@ -36,7 +36,7 @@ func NewBackend(name string) (backends.Backend, error) {
 // picks the EOS id appended to text responses: the config's first eos_token_id, else the
 // tokenizer's.
 func dataOptions(dir string, cfg arch.Config) (DataOptions, error) {
-	opts := DataOptions{EOS: -1}
+	opts := DataOptions{EOS: -1, VocabSize: cfg.VocabSize}
 	if len(cfg.EOSTokenID) > 0 {
 		opts.EOS = cfg.EOSTokenID[0]
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mirage-rl/mirage/datasets"
@@ -28,6 +29,8 @@ type DataOptions struct {
 	// EOS, when ≥ 0, is appended to every text response so the model learns to stop. Use -1 for
 	// none. Pre-tokenized responses are taken as they are.
 	EOS int
+	// VocabSize, when > 0, bounds the token ids (pre-tokenized records are checked against it).
+	VocabSize int
 	// FormatPrompt renders a prompt as the model's input text. Nil uses text prompts as they are
 	// and rejects chat prompts (render them with the model's chat template first).
 	FormatPrompt func(datasets.Prompt) (string, error)
@@ -65,6 +68,9 @@ func ReadExamples(path string, opts DataOptions) ([]Example, error) {
 			}
 			out = append(out, ex)
 		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("train: %s holds no examples", path)
+		}
 		return out, nil
 	}
 	f, err := os.Open(path)
@@ -93,6 +99,11 @@ func ReadExamples(path string, opts DataOptions) ([]Example, error) {
 			}
 			if len(ex.Response) == 0 {
 				return nil, bad("response_ids", errors.New("want a non-empty list of token ids"))
+			}
+			for field, ids := range map[string][]int{"prompt_ids": ex.Prompt, "response_ids": ex.Response} {
+				if i := slices.IndexFunc(ids, func(id int) bool { return id < 0 || (opts.VocabSize > 0 && id >= opts.VocabSize) }); i >= 0 {
+					return nil, bad(field, fmt.Errorf("token id %d at index %d outside the vocabulary [0, %d)", ids[i], i, opts.VocabSize))
+				}
 			}
 			out = append(out, ex)
 		case "text":

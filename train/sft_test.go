@@ -166,7 +166,7 @@ func TestSFTLearnsReversal(t *testing.T) {
 	start := time.Now()
 	err := RunSFT(context.Background(), SFTOptions{
 		InitConfig: cfgPath, Data: trainPath, EvalData: evalPath, OutDir: out,
-		Config: SFTConfig{Steps: 250, BatchSize: 32, LR: 3e-3, WarmupSteps: 20, WeightDecay: 0.01, Seed: 7, EvalEvery: 50},
+		Config: SFTConfig{Steps: 150, BatchSize: 24, LR: 3e-3, WarmupSteps: 15, WeightDecay: 0.01, Seed: 7, EvalEvery: 50},
 		OnProgress: func(p Progress) {
 			losses = append(losses, p.Loss)
 			if !math.IsNaN(p.EvalLoss) {

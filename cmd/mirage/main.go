@@ -38,6 +38,7 @@ func newApp() *cli.App {
 			tokenizeCommand(),
 			inspectCommand(),
 			verifyCommand(),
+			trainCommand(),
 		},
 		EnableBashCompletion: true,
 	}
