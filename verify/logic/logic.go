@@ -187,6 +187,14 @@ func Lookup(name string) (v Verifier, ok bool) {
 	return t, true
 }
 
+// Canonical returns the registered name of a task as Lookup resolves it ("val/ArrowMaze" →
+// "arrow_maze"), so callers can count tasks under one name; ok is false for unknown tasks.
+func Canonical(name string) (string, bool) {
+	c := canonical(name)
+	_, ok := registry[c]
+	return c, ok
+}
+
 // Tasks returns the canonical names of all supported tasks, sorted.
 func Tasks() []string {
 	names := make([]string, 0, len(registry))

@@ -110,6 +110,16 @@ func TestLookup(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"  sudoku ", "sudoku"},
 		{"val/sudoku", "sudoku"},
+		{"arrow_maze", "arrow_maze"},
+		{"val/arrow_maze", "arrow_maze"},
+		{"ArrowMaze", "arrow_maze"},
+		{"arrow-maze", "arrow_maze"},
+		{"val/skyscraper", "skyscraper_puzzle"},
+		{"SkyscraperPuzzle", "skyscraper_puzzle"},
+		{"star_placement", "star_placement_puzzle"},
+		{"synlogic/web_of_lies", "web_of_lies"},
+		{"val/dyck_language_errors", "dyck_language_errors"},
+		{"Math-Path", "math_path"},
 		{"Sudoku-Puzzle", "sudoku"},
 		{"synlogic/sudoku", "sudoku"},
 		{"GameOf24", "game_of_24"},
@@ -124,11 +134,17 @@ func TestLookup(t *testing.T) {
 			if got := v.(task).name; got != tc.want {
 				t.Errorf("Lookup(%q) = %s, want %s", tc.in, got, tc.want)
 			}
+			if got, ok := Canonical(tc.in); !ok || got != tc.want {
+				t.Errorf("Canonical(%q) = %s, %v, want %s", tc.in, got, ok, tc.want)
+			}
 		})
 	}
 	for _, unknown := range []string{"", "val/", "math", "gsm8k", "arrow", "sudoku2", strings.Repeat("a", 1000)} {
 		if _, ok := Lookup(unknown); ok {
 			t.Errorf("Lookup(%q) = true, want false", unknown)
+		}
+		if _, ok := Canonical(unknown); ok {
+			t.Errorf("Canonical(%q) = true, want false", unknown)
 		}
 	}
 }
