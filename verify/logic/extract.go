@@ -132,14 +132,8 @@ func lastBoxedAt(text string) (string, int, bool) {
 	return strings.TrimSpace(text[bestStart:bestEnd]), bestStart, true
 }
 
-// lastDoubleBracket returns the text between the last "]]" and the "[[" before it (the
-// KOR-style answer wrapper).
-func lastDoubleBracket(text string) (string, bool) {
-	s, _, ok := lastDoubleBracketAt(text)
-	return s, ok
-}
-
-// lastDoubleBracketAt is lastDoubleBracket that also returns where "[[" starts.
+// lastDoubleBracketAt returns the text between the last "]]" and the "[[" before it (the
+// KOR-style answer wrapper), and where that "[[" starts.
 func lastDoubleBracketAt(text string) (string, int, bool) {
 	end := strings.LastIndex(text, "]]")
 	if end < 0 {

@@ -142,7 +142,7 @@ func FuzzExtract(f *testing.F) {
 		if body, ok := lastPythonBlock(s); ok && !strings.Contains(s, body) {
 			t.Fatalf("python block %q is not part of the input", body)
 		}
-		if body, ok := lastDoubleBracket(s); ok && !strings.Contains(s, body) {
+		if body, _, ok := lastDoubleBracketAt(s); ok && !strings.Contains(s, body) {
 			t.Fatalf("[[...]] body %q is not part of the input", body)
 		}
 		_, _ = afterLastMarker(s, "answer is", "答案是")
