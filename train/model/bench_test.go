@@ -1,7 +1,11 @@
 package model
 
 import (
+	"encoding/json"
 	"math/rand/v2"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,33 +23,78 @@ var benchConfigs = []struct {
 		IntermediateSize: 768, VocabSize: 2048}},
 }
 
-func BenchmarkLossAndGrads(b *testing.B) {
+const benchRows, benchCols = 16, 128
+
+// torchScript times the same step in PyTorch (Debian's python3-torch).
+const torchScript = "../testdata/bench/llama_step.py"
+
+// BenchmarkTrainStep times one training step — forward, summed token NLL and the gradient of
+// every weight — for a batch of 16 × 128 tokens, and, when /usr/bin/python3 has torch, the same
+// architecture in PyTorch with the same thread count, reported as torch-s/step and go/torch.
+func BenchmarkTrainStep(b *testing.B) {
 	for _, bc := range benchConfigs {
 		b.Run(bc.name, func(b *testing.B) {
 			m := newTestModel(b, bc.cfg)
 			w := arch.RandomWeights(bc.cfg, 1)
 			rng := rand.New(rand.NewPCG(1, 2))
-			const rows, cols = 16, 128
-			batch := Batch{IDs: randomIDs(rng, rows, cols, bc.cfg.VocabSize), Targets: randomIDs(rng, rows, cols, bc.cfg.VocabSize)}
-			batch.Mask = make([][]float32, rows)
+			batch := Batch{IDs: randomIDs(rng, benchRows, benchCols, bc.cfg.VocabSize), Targets: randomIDs(rng, benchRows, benchCols, bc.cfg.VocabSize)}
+			batch.Mask = make([][]float32, benchRows)
 			for i := range batch.Mask {
-				batch.Mask[i] = make([]float32, cols)
+				batch.Mask[i] = make([]float32, benchCols)
 				for j := range batch.Mask[i] {
 					batch.Mask[i][j] = 1
 				}
 			}
 			start := time.Now()
-			if _, _, err := m.LossAndGrads(w, batch); err != nil { // compile + first run
+			if _, _, err := m.LossAndGrads(w, batch); err != nil { // compiles the graph
 				b.Fatal(err)
 			}
-			b.Logf("%s: %d params, first step (incl. compile) %s", bc.name, arch.ParamCount(bc.cfg), time.Since(start))
+			b.Logf("%s: %d params, first step (with graph compilation) %s", bc.name, arch.ParamCount(bc.cfg), time.Since(start))
 			b.ResetTimer()
 			for range b.N {
 				if _, _, err := m.LossAndGrads(w, batch); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/step")
+			b.StopTimer()
+			goStep := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(goStep, "s/step")
+			if torch, err := torchStep(bc.cfg, b.N); err != nil {
+				b.Logf("PyTorch reference skipped: %v", err)
+			} else {
+				b.ReportMetric(torch, "torch-s/step")
+				b.ReportMetric(goStep/torch, "go/torch")
+			}
 		})
 	}
+}
+
+func torchStep(cfg arch.Config, steps int) (float64, error) {
+	cj, err := json.Marshal(cfg.Defaults())
+	if err != nil {
+		return 0, err
+	}
+	threads := strconv.Itoa(runtime.GOMAXPROCS(0))
+	out, err := exec.Command("/usr/bin/python3", torchScript, string(cj), strconv.Itoa(benchRows), strconv.Itoa(benchCols),
+		threads, strconv.Itoa(max(steps, 3))).Output()
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		Params   int64   `json:"params"`
+		SPerStep float64 `json:"s_per_step"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return 0, err
+	}
+	if r.Params != arch.ParamCount(cfg) {
+		return 0, errMismatch{r.Params, arch.ParamCount(cfg)}
+	}
+	return r.SPerStep, nil
+}
+
+type errMismatch struct{ torch, ours int64 }
+
+func (e errMismatch) Error() string {
+	return "PyTorch model has " + strconv.FormatInt(e.torch, 10) + " parameters, ours " + strconv.FormatInt(e.ours, 10)
 }
