@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // Options control Estimate. The zero value gives pass@k and maj@k at k = 1, 2, 4, … up to the
@@ -232,12 +235,11 @@ func estimate(recs []Record, o Options) (*Report, error) {
 		if !majOK {
 			continue
 		}
-		for i, r := range recs {
-			if math.IsNaN(vals[i]) {
-				continue
+		parallel(len(recs), func(i int) {
+			if !math.IsNaN(vals[i]) {
+				vals[i] = newHypergeom(recs[i].N).majAtK(recs[i].Votes(), k)
 			}
-			vals[i] = newHypergeom(r.N).majAtK(r.Votes(), k)
-		}
+		})
 		pt = summarise(k, vals, o)
 		pt.Excluded = excluded
 		rep.MajAtK = append(rep.MajAtK, pt)
@@ -247,6 +249,23 @@ func estimate(recs []Record, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: no problem has at least k samples for any k in %v", errNoEstimate, ks)
 	}
 	return rep, nil
+}
+
+// parallel calls fn(0), …, fn(n−1) on GOMAXPROCS goroutines: maj@k costs milliseconds per
+// problem at n = 256.
+func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // summarise averages the non-NaN values and bootstraps the interval of the mean. Every call
