@@ -7,9 +7,10 @@
 //
 // Equivalence (Parse, Compare, Equal) parses LaTeX and plain-text math into an expression
 // tree and compares values, not strings:
-//   - numbers exactly as rationals (math/big): \frac{1}{2}, \dfrac12, 0.5, 1/2, 5e-1 are equal;
-//     thousands separators (1,000, 1{,}000, 1\,000), units (5 cm, \text{ inches}), \%, \$
-//     and degrees (90^\circ) do not change a number;
+//   - numbers exactly as rationals (math/big): \frac{1}{2}, \dfrac12, 0.5, 1/2, 5e-1 are equal,
+//     as are the mixed number 2\frac{1}{2} and 5/2, and 0.\overline{3} and 1/3; thousands
+//     separators (1,000, 1{,}000, 1\,000), units (5 cm, \text{ inches}, 9.8\text{ m/s}^2), \%,
+//     \$ and degrees (90^\circ) do not change a number;
 //   - other constants and expressions with variables numerically over the complex numbers,
 //     with a relative tolerance of 1e-9, variables at four fixed pseudo-random points
 //     (3\sqrt{13} = \sqrt{117}, 2(k+1) = 2k+2, \cot x = \cos x/\sin x, 6-5i);

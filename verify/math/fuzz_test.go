@@ -1,6 +1,7 @@
 package math
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -67,4 +68,22 @@ func FuzzExtract(f *testing.F) {
 		}
 		ThinkAnswerFormat(text)
 	})
+}
+
+// Symmetry over many pairs of real answers (the fuzzer only sees its seeds in go test).
+func TestSymmetry(t *testing.T) {
+	s := seeds(t)
+	parsed := make([]*Answer, len(s))
+	for i, x := range s {
+		parsed[i] = Parse(x, Options{})
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		i, j := r.IntN(len(s)), r.IntN(len(s))
+		ab := Compare(parsed[i], parsed[j], Options{})
+		ba := Compare(parsed[j], parsed[i], Options{})
+		if ab.Equal != ba.Equal {
+			t.Errorf("not symmetric: %q vs %q = %v, reverse %v", s[i], s[j], ab.Equal, ba.Equal)
+		}
+	}
 }
