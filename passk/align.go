@@ -117,7 +117,8 @@ func ksOf(pts []Point) []int {
 	return ks
 }
 
-// Summary is the verdict in one line, e.g. "weak alignment: pass@256 = 31.2% [27.0, 35.5] < 50%".
+// Summary is the verdict in one line, e.g. "weak alignment: pass@256 = 31.20% [27.00, 35.50],
+// pass@1 = 4.10%, AUC = 0.180 (rule: strong if pass@256 ≥ 0.50, else weak)".
 func (a *Alignment) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s alignment: pass@%d = %s %s, pass@1 = %s, AUC = %.3f (rule: %s)",

@@ -72,6 +72,17 @@ func TestReadFile(t *testing.T) {
 	if b.ID != "b" || b.N != 8 || b.C != 3 || b.HasVotes {
 		t.Errorf("record b = %+v; want n=8 c=3 without votes", b)
 	}
+	samples, err := datasets.ReadSamples(writeFile(t, "first.jsonl", strings.SplitN(scored, "\n", 2)[0]+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := FromSample(samples[0]); err != nil || r.N != 3 || r.C != 1 || r.Abstain != 1 || r.Wrong["3"] != 1 || !r.HasVotes {
+		t.Errorf("FromSample = %+v, %v; want n=3 c=1, one abstention, one vote for 3", r, err)
+	}
+	samples[0].Completions[1].Correct = nil
+	if _, err := FromSample(samples[0]); err == nil {
+		t.Error("FromSample of an unscored completion: no error")
+	}
 
 	for _, c := range []struct {
 		name, body, field string
