@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -109,8 +110,9 @@ func compileRegex(p *patternJSON) (*regexp2.Regexp, error) {
 	return nil, fmt.Errorf("pattern: want String or Regex")
 }
 
-// preTokenizer splits segments into the pieces the BPE model sees.
-type preTokenizer func(pieces []string) []string
+// preTokenizer splits segments into the pieces the BPE model sees. first tells whether the
+// segment starts the input (Metaspace's prepend_scheme "first" only prefixes that one).
+type preTokenizer func(pieces []string, first bool) []string
 
 // gpt2Pattern is the split rule of the ByteLevel pre-tokenizer when use_regex is on.
 const gpt2Pattern = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
@@ -131,9 +133,9 @@ func newPreTokenizer(c *component) (preTokenizer, error) {
 				steps = append(steps, p)
 			}
 		}
-		return func(pieces []string) []string {
+		return func(pieces []string, first bool) []string {
 			for _, p := range steps {
-				pieces = p(pieces)
+				pieces = p(pieces, first)
 			}
 			return pieces
 		}, nil
@@ -186,11 +188,11 @@ func newPreTokenizer(c *component) (preTokenizer, error) {
 			}
 		}
 		split := c.Split == nil || *c.Split
-		return func(pieces []string) []string {
+		return func(pieces []string, first bool) []string {
 			var out []string
 			for i, s := range pieces {
 				s = strings.ReplaceAll(s, " ", repl)
-				if (scheme == "always" || scheme == "first" && i == 0) && !strings.HasPrefix(s, repl) {
+				if (scheme == "always" || scheme == "first" && first && i == 0) && !strings.HasPrefix(s, repl) {
 					s = repl + s
 				}
 				if !split {
@@ -233,7 +235,7 @@ func newPreTokenizer(c *component) (preTokenizer, error) {
 
 // eachPiece lifts a per-piece split into a preTokenizer.
 func eachPiece(f func(s string, out []string) []string) preTokenizer {
-	return func(pieces []string) []string {
+	return func(pieces []string, _ bool) []string {
 		out := make([]string, 0, len(pieces)*2)
 		for _, s := range pieces {
 			out = f(s, out)
@@ -284,28 +286,30 @@ func splitRegex(re *regexp2.Regexp, s string, behavior string, invert bool, out 
 				out = append(out, s[sp.a:sp.b])
 			}
 		}
+	// As in Hugging Face: a match joins its neighbour only when that neighbour is not itself a
+	// match, so in a run of matches only the first (previous) or last (next) one joins.
 	case "MergedWithPrevious":
-		start := len(out)
+		start, prevMatch := len(out), false
 		for _, sp := range spans {
-			if sp.match && len(out) > start {
+			if sp.match && !prevMatch && len(out) > start {
 				out[len(out)-1] += s[sp.a:sp.b]
 			} else {
 				out = append(out, s[sp.a:sp.b])
 			}
+			prevMatch = sp.match
 		}
 	case "MergedWithNext":
-		pending := ""
-		for _, sp := range spans {
-			if sp.match {
-				pending += s[sp.a:sp.b]
-				continue
+		start, nextMatch := len(out), false
+		for i := len(spans) - 1; i >= 0; i-- {
+			sp := spans[i]
+			if sp.match && !nextMatch && len(out) > start {
+				out[len(out)-1] = s[sp.a:sp.b] + out[len(out)-1]
+			} else {
+				out = append(out, s[sp.a:sp.b])
 			}
-			out = append(out, pending+s[sp.a:sp.b])
-			pending = ""
+			nextMatch = sp.match
 		}
-		if pending != "" {
-			out = append(out, pending)
-		}
+		slices.Reverse(out[start:])
 	case "Contiguous":
 		prevMatch := false
 		start := len(out)

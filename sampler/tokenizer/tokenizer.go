@@ -264,7 +264,7 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
 		ids = append(ids, t.prefix...)
 	}
 	segs := t.added.split(text, make([]segment, 0, 8))
-	for _, seg := range segs {
+	for i, seg := range segs {
 		if seg.tok != nil {
 			ids = append(ids, seg.tok.ID)
 			continue
@@ -273,12 +273,12 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
 		if t.normalize != nil {
 			s = t.normalize(s)
 		}
-		for _, sub := range t.normAdded.split(s, nil) {
+		for j, sub := range t.normAdded.split(s, nil) {
 			if sub.tok != nil {
 				ids = append(ids, sub.tok.ID)
 				continue
 			}
-			ids = t.encodePlain(sub.text, ids)
+			ids = t.encodePlain(sub.text, i == 0 && j == 0, ids)
 		}
 	}
 	if addSpecial {
@@ -287,14 +287,15 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int, error) {
 	return ids, nil
 }
 
-func (t *Tokenizer) encodePlain(s string, ids []int) []int {
+// encodePlain encodes text between added tokens; first marks the segment that starts the input.
+func (t *Tokenizer) encodePlain(s string, first bool, ids []int) []int {
 	if s == "" {
 		return ids
 	}
 	if t.pre == nil {
 		return t.model.word(s, ids)
 	}
-	for _, piece := range t.pre([]string{s}) {
+	for _, piece := range t.pre([]string{s}, first) {
 		if piece != "" {
 			ids = t.model.word(piece, ids)
 		}
