@@ -389,7 +389,7 @@ var samplePoints = [][]float64{
 	{0.5493061, 2.0794415, 1.2599210, 0.8414710, 1.5707963, 0.3678794, 1.8392868, 2.2931662},
 }
 
-func (c *comparer) env(names []string, p int) *env {
+func pointEnv(names []string, p int) *env {
 	e := &env{names: names, vals: make([]complex128, len(names))}
 	row := samplePoints[p]
 	for i := range names {
@@ -429,30 +429,17 @@ func (c *comparer) scalarEqual(a, b *node) (bool, error) {
 		return ra.Cmp(rb) == 0, nil
 	}
 	names := sortedVars(a, b)
-	infA, infB := hasInf(a), hasInf(b)
 	compared := 0
 	for p := 0; p < points(names); p++ {
-		e := c.env(names, p)
-		va, errA := c.lim.eval(a, e)
-		vb, errB := c.lim.eval(b, e)
-		for _, err := range []error{errA, errB} {
-			if err != nil && errors.As(err, new(*BudgetError)) {
-				return false, err
-			}
-		}
-		if errA != nil || errB != nil {
-			if (errA == nil) != (errB == nil) && len(names) == 0 {
-				return false, nil // defined on one side only
-			}
+		va, vb, okA, okB, err := c.evalAt(a, b, names, p)
+		switch {
+		case err != nil:
+			return false, err
+		case okA != okB && len(names) == 0:
+			return false, nil // defined on one side only
+		case !okA || !okB:
 			continue
-		}
-		if err := overflow(va, infA); err != nil {
-			return false, err
-		}
-		if err := overflow(vb, infB); err != nil {
-			return false, err
-		}
-		if !c.close(va, vb) {
+		case !c.close(va, vb):
 			return false, nil
 		}
 		compared++
@@ -462,6 +449,29 @@ func (c *comparer) scalarEqual(a, b *node) (bool, error) {
 		return key(a) == key(b), nil
 	}
 	return true, nil
+}
+
+// evalAt evaluates a and b at sample point p. okA and okB report whether each is defined
+// there; err is a budget overrun, including a non-finite value no explicit ∞ accounts for.
+func (c *comparer) evalAt(a, b *node, names []string, p int) (va, vb complex128, okA, okB bool, err error) {
+	e := pointEnv(names, p)
+	va, errA := c.lim.eval(a, e)
+	vb, errB := c.lim.eval(b, e)
+	for _, x := range [...]struct {
+		err error
+		v   complex128
+		n   *node
+	}{{errA, va, a}, {errB, vb, b}} {
+		if errors.As(x.err, new(*BudgetError)) {
+			return 0, 0, false, false, x.err
+		}
+		if x.err == nil {
+			if err := overflow(x.v, hasInf(x.n)); err != nil {
+				return 0, 0, false, false, err
+			}
+		}
+	}
+	return va, vb, errA == nil, errB == nil, nil
 }
 
 // overflow reports a non-finite value that no explicit ∞ accounts for (10^{10^{10}}).
@@ -492,16 +502,11 @@ func (c *comparer) proportional(f, g *node) (bool, error) {
 	var k complex128
 	seen := false
 	for p := 0; p < points(names); p++ {
-		e := c.env(names, p)
-		vf, errF := c.lim.eval(f, e)
-		vg, errG := c.lim.eval(g, e)
-		if errF != nil || errG != nil {
-			if errors.As(errF, new(*BudgetError)) {
-				return false, errF
-			}
-			if errors.As(errG, new(*BudgetError)) {
-				return false, errG
-			}
+		vf, vg, okF, okG, err := c.evalAt(f, g, names, p)
+		if err != nil {
+			return false, err
+		}
+		if !okF || !okG {
 			continue
 		}
 		zf, zg := cmplx.Abs(vf) <= 1e-12, cmplx.Abs(vg) <= 1e-12

@@ -395,13 +395,14 @@ func (p *parser) parseArg() (*node, error) {
 		return numNode(t.text[:1], p.lim)
 	}
 	if t.kind == tOp && t.text == "{" {
-		return p.parseGroup("{", "}")
+		return p.parseGroup("}")
 	}
 	return p.parseAtom()
 }
 
-// parseGroup parses open ... close and returns its single item or list.
-func (p *parser) parseGroup(open, close string) (*node, error) {
+// parseGroup parses a group whose opening bracket is the current token, up to close, and
+// returns its single item or list.
+func (p *parser) parseGroup(close string) (*node, error) {
 	p.i++
 	n, err := p.parseList()
 	if err != nil {
@@ -506,7 +507,7 @@ func (p *parser) parseAtom() (*node, error) {
 			index := &node{op: opNum, num: big.NewRat(2, 1)}
 			if p.isOp("[") {
 				var err error
-				if index, err = p.parseGroup("[", "]"); err != nil {
+				if index, err = p.parseGroup("]"); err != nil {
 					return nil, err
 				}
 			}
@@ -522,7 +523,7 @@ func (p *parser) parseAtom() (*node, error) {
 		case "(", "[":
 			return p.parseBracket()
 		case "{":
-			n, err := p.parseGroup("{", "}")
+			n, err := p.parseGroup("}")
 			if err != nil {
 				return nil, err
 			}
