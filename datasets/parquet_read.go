@@ -254,7 +254,11 @@ func scanParquet(path string, f *os.File, fn func(record, position) error) error
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	var pf *parquet.File
+	err = guard(func() (err error) {
+		pf, err = parquet.OpenFile(f, st.Size())
+		return err
+	})
 	if err != nil {
 		return &DataError{File: path, Group: -1, Err: fmt.Errorf("not a readable parquet file: %w", err)}
 	}
@@ -265,10 +269,17 @@ func scanParquet(path string, f *os.File, fn func(record, position) error) error
 	index := 0
 	for g, rg := range pf.RowGroups() {
 		err := func() error {
-			rows := rg.Rows()
+			var rows parquet.Rows
+			if err := guard(func() error { rows = rg.Rows(); return nil }); err != nil {
+				return &DataError{File: path, Line: index + 1, Group: g, Err: err}
+			}
 			defer rows.Close()
 			for {
-				n, rerr := rows.ReadRows(buf)
+				var n int
+				rerr := guard(func() (err error) {
+					n, err = rows.ReadRows(buf)
+					return err
+				})
 				for i := 0; i < n; i++ {
 					pos := position{index: index, line: index + 1, group: g}
 					rec, err := assembleRow(a, root, buf[i])
@@ -293,6 +304,18 @@ func scanParquet(path string, f *os.File, fn func(record, position) error) error
 		}
 	}
 	return nil
+}
+
+// guard runs a parquet-go call and turns a panic into an error: parquet-go v0.32 indexes
+// out of range on some corrupt pages instead of failing, and a damaged file must give a
+// DataError, not a crash.
+func guard(call func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt data (the parquet decoder panicked: %v)", r)
+		}
+	}()
+	return call()
 }
 
 // assembleRow rebuilds one row's top-level columns.
