@@ -74,7 +74,14 @@ func Plot(path string, reps []*Report, opts PlotOptions) error {
 			if band != nil {
 				p.Add(band)
 			}
-			p.Add(line)
+			// Dots mark the measured ks; the line between them is only a guide.
+			dots, err := plotter.NewScatter(line.XYs)
+			if err != nil {
+				return fmt.Errorf("passk: plot %s: %w", path, err)
+			}
+			dots.Color = col
+			dots.Radius = vg.Points(2)
+			p.Add(line, dots)
 			if s.name != "" {
 				p.Legend.Add(s.name, line)
 			} else if !s.dash {
