@@ -36,6 +36,12 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if bench.tjs != nil {
+		bench.tjs.stop()
+	}
+	if bench.model != nil {
+		bench.model.Close()
+	}
 	if modelsDir != "" {
 		os.RemoveAll(modelsDir)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -44,7 +45,7 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 			&cli.Float64Flag{Name: "min-p", Usage: "drop tokens less likely than min-p × the most likely (0: off)"},
 			&cli.IntFlag{Name: "max-new-tokens", Usage: "tokens per completion at most", Value: 4096},
 			&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, model and flags: same output)"},
-			&cli.StringSliceFlag{Name: "stop", Usage: "stop string (repeatable); the text is cut before it"},
+			&cli.StringSliceFlag{Name: "stop", Usage: `stop string (repeatable; \n, \t, \\ and \" are unescaped); the text is cut before it`},
 			&cli.IntFlag{Name: "batch-size", Usage: "sequences decoded together", Value: 32},
 			&cli.StringFlag{Name: "template", Usage: "chat (the model's chat template), raw (text + BOS) or none (text only)", Value: "chat"},
 			&cli.StringFlag{Name: "system", Usage: "system prompt to prepend"},
@@ -86,7 +87,7 @@ func sampleAction(c *cli.Context) error {
 		MaxNewTokens: c.Int("max-new-tokens"),
 		Seed:         c.Uint64("seed"),
 		BatchSize:    c.Int("batch-size"),
-		StopStrings:  c.StringSlice("stop"),
+		StopStrings:  unescapeAll(c.StringSlice("stop")),
 		Template:     c.String("template"),
 		System:       c.String("system"),
 	}
@@ -105,6 +106,20 @@ func sampleAction(c *cli.Context) error {
 			p.Done, opts.N, c.String("out"), p.Tokens, p.Elapsed.Round(time.Millisecond), float64(p.Tokens)/max(p.Elapsed.Seconds(), 1e-9))
 	}
 	return nil
+}
+
+// unescapeAll turns the escapes a shell leaves alone (\n, \t, \\, \", \uXXXX) into their
+// characters, so --stop "\n\n" means two newlines; a string that is not a valid Go string body
+// is taken as is.
+func unescapeAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s
+		if u, err := strconv.Unquote(`"` + s + `"`); err == nil {
+			out[i] = u
+		}
+	}
+	return out
 }
 
 // sampleBar draws Run's progress on stderr when it is a terminal.
