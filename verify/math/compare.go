@@ -165,11 +165,15 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 	if a.op == opRel && b.op != opRel {
 		if v := varValue(a); v != nil {
 			a = v
+		} else if iv := relInterval(a); iv != nil {
+			a = iv
 		}
 	}
 	if b.op == opRel && a.op != opRel {
 		if v := varValue(b); v != nil {
 			b = v
+		} else if iv := relInterval(b); iv != nil {
+			b = iv
 		}
 	}
 	// a ± b is the set {a + b, a - b}.
@@ -186,7 +190,9 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 	switch {
 	case a.op == opRel && b.op == opRel:
 		return c.relEqual(a, b)
-	case isUnordered(a) && isUnordered(b), a.op == opUnion && b.op == opUnion:
+	case isUnordered(a) && isUnordered(b), a.op == opUnion && b.op == opUnion,
+		a.op == opUnion && b.op == opList, a.op == opList && b.op == opUnion:
+		// "x < -1 or x > 2" lists the intervals of a union.
 		return c.setEqual(a.kids, b.kids)
 	case isUnordered(a) && b.op == opTuple, isUnordered(b) && a.op == opTuple:
 		t := a
@@ -346,6 +352,9 @@ func variants(n *node) []*node {
 var mirrored = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 
 func (c *comparer) relEqual(a, b *node) (bool, error) {
+	if ia, ib := relInterval(a), relInterval(b); ia != nil && ib != nil {
+		return c.equal(ia, ib) // -2 <= x < 7 is 7 > x >= -2
+	}
 	if len(a.kids) != 2 || len(b.kids) != 2 {
 		if a.name != b.name {
 			return false, nil
@@ -378,6 +387,47 @@ func (c *comparer) relEqual(a, b *node) (bool, error) {
 		return c.equal(a.kids[1], b.kids[0])
 	}
 	return false, nil
+}
+
+// relInterval returns the interval an inequality in one variable describes (x > 3 is
+// (3, ∞), 3 >= x is (-∞, 3], -2 <= x < 7 is [-2, 7)), or nil.
+func relInterval(n *node) *node {
+	if n.op != opRel {
+		return nil
+	}
+	inf := &node{op: opConst, name: "inf"}
+	interval := func(lo, hi *node, loClosed, hiClosed bool) *node {
+		iv := &node{op: opTuple, kids: []*node{lo, hi}, open: '(', close: ')'}
+		if loClosed {
+			iv.open = '['
+		}
+		if hiClosed {
+			iv.close = ']'
+		}
+		return iv
+	}
+	ops := strings.Fields(n.name)
+	switch {
+	case len(n.kids) == 2 && len(ops) == 1 && direction(ops[0]) != 0:
+		x, bound, op := n.kids[0], n.kids[1], ops[0]
+		if x.op != opVar {
+			x, bound, op = bound, x, mirrored[op]
+		}
+		if x.op != opVar {
+			return nil
+		}
+		if direction(op) < 0 {
+			return interval(&node{op: opNeg, kids: []*node{inf}}, bound, false, op == "<=")
+		}
+		return interval(bound, inf, op == ">=", false)
+	case len(n.kids) == 3 && n.kids[1].op == opVar && direction(ops[0]) != 0:
+		first, last := ops[0], ops[len(ops)-1]
+		if direction(first) < 0 {
+			return interval(n.kids[0], n.kids[2], first == "<=", last == "<=")
+		}
+		return interval(n.kids[2], n.kids[0], last == ">=", first == ">=")
+	}
+	return nil
 }
 
 // Points at which expressions with variables are compared: fixed, so results are

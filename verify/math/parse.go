@@ -224,12 +224,27 @@ func (p *parser) parseRel() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.op == opRel && n.name == rel {
+		switch {
+		case n.op == opRel && n.name == rel:
+			n.kids = append(n.kids, m) // a = b = c, 1 < x < 2
+		case n.op == opRel && len(n.kids) == 2 && direction(n.name) != 0 && direction(n.name) == direction(rel):
+			n.name += " " + rel // -2 <= x < 7: the operators in order
 			n.kids = append(n.kids, m)
-		} else {
+		default:
 			n = &node{op: opRel, name: rel, kids: []*node{n, m}}
 		}
 	}
+}
+
+// direction is -1 for < and <=, 1 for > and >=, 0 otherwise.
+func direction(rel string) int {
+	switch rel {
+	case "<", "<=":
+		return -1
+	case ">", ">=":
+		return 1
+	}
+	return 0
 }
 
 func (p *parser) parseSum() (*node, error) {
