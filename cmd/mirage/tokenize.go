@@ -87,12 +87,13 @@ func tokenizeAction(c *cli.Context) error {
 		return err
 	}
 	// Vocabulary strings, as Hugging Face's tokenize() shows them ("▁the", "Ġthe", "<0x0A>").
-	pieces := make([]string, len(ids))
+	vocab := make([]string, len(ids))
 	for i, id := range ids {
-		pieces[i], _ = tok.Token(id)
+		vocab[i], _ = tok.Token(id)
 	}
+	pieces := textPieces(tok, ids, vocab)
 	if c.Bool("json") {
-		out := map[string]any{"text": text, "ids": ids, "tokens": pieces, "count": len(ids)}
+		out := map[string]any{"text": text, "ids": ids, "tokens": vocab, "pieces": pieces, "count": len(ids)}
 		if p.tpl != nil {
 			out["prompt"] = prompt
 		}
@@ -108,6 +109,24 @@ func tokenizeAction(c *cli.Context) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// textPieces is the text each token adds, decoded with a few tokens of context so a leading
+// space survives decoders that strip one at the start; a token that ends inside a character
+// shows its vocabulary string instead.
+func textPieces(tok *tokenizer.Tokenizer, ids []int, vocab []string) []string {
+	const context = 4
+	out := make([]string, len(ids))
+	for i := range ids {
+		from := max(0, i-context)
+		before, after := tok.Decode(ids[from:i], false), tok.Decode(ids[from:i+1], false)
+		piece, ok := strings.CutPrefix(after, before)
+		if !ok || strings.ContainsRune(piece, '\uFFFD') {
+			piece = vocab[i]
+		}
+		out[i] = piece
+	}
+	return out
 }
 
 // prompter turns a conversation (or plain text) into the ids sampling would feed the model.

@@ -32,6 +32,7 @@ type tokenizeJSON struct {
 	Prompt string   `json:"prompt"`
 	IDs    []int    `json:"ids"`
 	Tokens []string `json:"tokens"`
+	Pieces []string `json:"pieces"`
 	Count  int      `json:"count"`
 }
 
@@ -52,20 +53,24 @@ func tokenizeRun(t *testing.T, args ...string) tokenizeJSON {
 // gives (the tokenizer package checks them against transformers.js).
 func TestTokenize(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		args []string
-		want []int
+		name   string
+		args   []string
+		want   []int
+		pieces string // the pieces joined; "" when bytes or specials make them differ from the text
 	}{
-		{"plain", []string{"Hello world"}, []int{15043, 3186}},
-		{"words joined", []string{"Hello", "world"}, []int{15043, 3186}},
-		{"add special", []string{"--add-special", "Hello world"}, []int{1, 15043, 3186}},
-		{"special token in text", []string{"Hello</s>"}, []int{15043, 2}},
-		{"byte fallback", []string{"\n"}, []int{29871, 13}},
+		{"plain", []string{"Hello world"}, []int{15043, 3186}, "Hello world"},
+		{"words joined", []string{"Hello", "world"}, []int{15043, 3186}, "Hello world"},
+		{"add special", []string{"--add-special", "Hello world"}, []int{1, 15043, 3186}, ""},
+		{"special token in text", []string{"Hello</s>"}, []int{15043, 2}, "Hello</s>"},
+		{"byte fallback", []string{"\n"}, []int{29871, 13}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := tokenizeRun(t, append([]string{"--model", tinyLlamaDir}, c.args...)...)
-			if !slices.Equal(r.IDs, c.want) || r.Count != len(c.want) || len(r.Tokens) != len(c.want) {
-				t.Errorf("ids %v (count %d, %d tokens), want %v", r.IDs, r.Count, len(r.Tokens), c.want)
+			if !slices.Equal(r.IDs, c.want) || r.Count != len(c.want) || len(r.Tokens) != len(c.want) || len(r.Pieces) != len(c.want) {
+				t.Errorf("ids %v (count %d, %d tokens, %d pieces), want %v", r.IDs, r.Count, len(r.Tokens), len(r.Pieces), c.want)
+			}
+			if joined := strings.Join(r.Pieces, ""); c.pieces != "" && joined != c.pieces {
+				t.Errorf("pieces %q add up to %q, want %q", r.Pieces, joined, c.pieces)
 			}
 		})
 	}
@@ -81,7 +86,7 @@ func TestTokenize(t *testing.T) {
 	})
 	t.Run("text output", func(t *testing.T) {
 		out, err := mirageOutput(t, "", "tokenize", "--model", tinyLlamaDir, "Hello world")
-		if err != nil || !strings.Contains(out, "2 tokens\nids: [15043,3186]\ntokens: \"▁Hello\" \"▁world\"") {
+		if err != nil || !strings.Contains(out, "2 tokens\nids: [15043,3186]\ntokens: \"Hello\" \" world\"") {
 			t.Errorf("output %q, %v", out, err)
 		}
 	})
