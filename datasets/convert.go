@@ -42,6 +42,33 @@ func ApplyTemplate(template, problem string) (string, error) {
 	return strings.ReplaceAll(t, "{problem}", problem), nil
 }
 
+// ApplyTemplateAll templates every problem's question (Prompt.String()): a text prompt becomes
+// one user message, a chat prompt gets its last user message rewritten. ps is not modified.
+func ApplyTemplateAll(ps []Problem, template string) ([]Problem, error) {
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		text, err := ApplyTemplate(template, p.Prompt.String())
+		if err != nil {
+			return nil, err
+		}
+		msgs := append([]Message(nil), p.Prompt.Messages...)
+		last := -1
+		for j := range msgs {
+			if msgs[j].Role == "user" {
+				last = j
+			}
+		}
+		if last < 0 {
+			msgs = append(msgs, Message{Role: "user", Content: text})
+		} else {
+			msgs[last].Content = text
+		}
+		p.Prompt = Prompt{Messages: msgs}
+		out[i] = p
+	}
+	return out, nil
+}
+
 // DeepScaleROptions tunes ConvertDeepScaleR; the zero value gives the paper's rows.
 type DeepScaleROptions struct {
 	// Template is the prompt template (default TemplateThinkAnswer).

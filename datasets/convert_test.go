@@ -393,3 +393,31 @@ func TestFileStats(t *testing.T) {
 		t.Errorf("verl columns come first: %v", st.Fields[:2])
 	}
 }
+
+func TestApplyTemplateAll(t *testing.T) {
+	ps := []Problem{
+		{ID: "text", Prompt: Prompt{Text: "2+2?"}},
+		{ID: "chat", Prompt: Prompt{Messages: []Message{{Role: "system", Content: "be brief"}, {Role: "user", Content: "old"}, {Role: "assistant", Content: "a"}, {Role: "user", Content: "3+3?"}}}},
+		{ID: "no user", Prompt: Prompt{Messages: []Message{{Role: "system", Content: "s"}}}},
+	}
+	got, err := ApplyTemplateAll(ps, "Q: {problem} A:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]Message{
+		{{Role: "user", Content: "Q: 2+2? A:"}},
+		{{Role: "system", Content: "be brief"}, {Role: "user", Content: "old"}, {Role: "assistant", Content: "a"}, {Role: "user", Content: "Q: 3+3? A:"}},
+		{{Role: "system", Content: "s"}, {Role: "user", Content: "Q:  A:"}},
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i].Prompt.Messages, want[i]) {
+			t.Errorf("%s: %+v, want %+v", ps[i].ID, got[i].Prompt.Messages, want[i])
+		}
+	}
+	if ps[1].Prompt.Messages[3].Content != "3+3?" {
+		t.Error("the input was modified")
+	}
+	if _, err := ApplyTemplateAll(ps, "no placeholder"); err == nil {
+		t.Error("a template without {problem} must fail")
+	}
+}

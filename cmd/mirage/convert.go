@@ -24,7 +24,7 @@ one-shot training sets, and summarises data files. Outputs are chosen by extensi
 			convertDeepScaleRCommand(),
 			convertSynLogicCommand(),
 			convertGenericCommand("jsonl", "JSON or JSONL (DeepScaleR, GSM8K, verl rows, mirage problems) to verl parquet or JSONL",
-				`  mirage convert jsonl --in gsm8k_train.jsonl --data-source openai/gsm8k --ability math --out gsm8k.parquet
+				`  mirage convert jsonl --in gsm8k_train.jsonl --data-source openai/gsm8k --ability math --template boxed --out gsm8k.parquet
   mirage convert jsonl --in items.jsonl --prompt-field q --answer-field a --id-field uid --out items.parquet`),
 			convertGenericCommand("parquet", "verl parquet to JSONL/JSON (or to parquet again, to dedupe, shuffle, cut or split it)",
 				`  mirage convert parquet --in train.parquet --out train.jsonl
@@ -205,6 +205,7 @@ Examples:
 			&cli.StringFlag{Name: "id-field", Usage: "field holding a stable id"},
 			&cli.StringFlag{Name: "data-source", Usage: "set data_source of every row"},
 			&cli.StringFlag{Name: "ability", Usage: "set ability of every row"},
+			&cli.StringFlag{Name: "template", Usage: "rewrite each question with a prompt template: think-answer, boxed or a text with {problem}"},
 		}, selectFlags()...),
 		Action: func(c *cli.Context) error {
 			ps, err := datasets.ReadProblemsMapped(c.String("in"), datasets.Mapping{
@@ -213,6 +214,11 @@ Examples:
 			})
 			if err != nil {
 				return err
+			}
+			if t := c.String("template"); t != "" {
+				if ps, err = datasets.ApplyTemplateAll(ps, t); err != nil {
+					return err
+				}
 			}
 			return selectAndWrite(c, ps)
 		},
