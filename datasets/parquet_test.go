@@ -257,22 +257,50 @@ func TestParquetRoundTrip(t *testing.T) {
 
 func TestParquetIndependentReaderAgrees(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "gen.parquet")
-	if err := WriteProblems(path, generatedProblems(50), WriteOptions{Compression: "zstd", RowGroupRows: 16}); err != nil {
+	synTrain, _, err := ConvertSynLogic([]string{"testdata/synlogic/generated"}, SynLogicOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, groups, want := hyparquet(t, path)
-	if groups != 4 {
-		t.Errorf("hyparquet sees %d row groups, want 4", groups)
+	ds, err := ConvertDeepScaleR("testdata/deepscaler/train_aime_sample.json", DeepScaleROptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := ourRows(t, path)
-	if len(got) != len(want) {
-		t.Fatalf("we read %d rows, hyparquet %d", len(got), len(want))
-	}
-	for i := range got {
-		if !reflect.DeepEqual(dropNulls(any(got[i])), dropNulls(any(want[i]))) {
-			t.Fatalf("row %d differs:\nours %v\nhyp  %v", i, got[i], want[i])
-		}
+	for _, tc := range []struct {
+		name   string
+		ps     []Problem
+		opts   WriteOptions
+		groups int
+	}{
+		{"generated, every value type", generatedProblems(50), WriteOptions{Compression: "zstd", RowGroupRows: 16}, 4},
+		{"synlogic", synTrain, WriteOptions{Compression: "gzip"}, 1},
+		{"deepscaler", ds, WriteOptions{RowGroupRows: 64}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "out.parquet")
+			if err := WriteProblems(path, tc.ps, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			_, groups, want := hyparquet(t, path)
+			if groups != tc.groups {
+				t.Errorf("hyparquet sees %d row groups, want %d", groups, tc.groups)
+			}
+			got := ourRows(t, path)
+			if len(got) != len(want) || len(got) != len(tc.ps) {
+				t.Fatalf("we read %d rows, hyparquet %d, of %d written", len(got), len(want), len(tc.ps))
+			}
+			for i := range got {
+				if !reflect.DeepEqual(dropNulls(any(got[i])), dropNulls(any(want[i]))) {
+					t.Fatalf("row %d differs:\nours %v\nhyp  %v", i, got[i], want[i])
+				}
+			}
+			// And what hyparquet reads is what we meant to write (after the documented
+			// widening of mixed numbers and text prompts).
+			for i, p := range widen(tc.ps) {
+				if w := dropNulls(any(recordOf(p))); !reflect.DeepEqual(w, dropNulls(any(want[i]))) {
+					t.Fatalf("row %d: hyparquet reads\n%v\nwe wrote\n%v", i, want[i], w)
+				}
+			}
+		})
 	}
 
 	// The verl columns have exactly the layout pyarrow wrote in the shared file.
