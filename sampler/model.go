@@ -407,16 +407,9 @@ func (m *Model) startSession(opts ModelOptions) error {
 	switch strings.ToLower(opts.Device) {
 	case "", "cpu":
 	case "cuda":
-		cuda, err := ort.NewCUDAProviderOptions()
-		if err != nil {
-			return fmt.Errorf("sampler: --device cuda: this ONNX Runtime library has no CUDA execution provider (%v); set %s to a CUDA build of ONNX Runtime %s or later", err, EnvLibrary, ORTVersion)
-		}
-		defer cuda.Destroy()
-		if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(opts.DeviceID)}); err != nil {
-			return ortError("CUDA options", err)
-		}
-		if err := so.AppendExecutionProviderCUDA(cuda); err != nil {
-			return fmt.Errorf("sampler: --device cuda: cannot use the CUDA execution provider (%v); set %s to a CUDA build of ONNX Runtime %s or later and check the GPU driver", err, EnvLibrary, ORTVersion)
+		if err := appendCUDA(so, opts.DeviceID); err != nil {
+			return fmt.Errorf("sampler: --device cuda: this ONNX Runtime cannot use CUDA (%v); set %s to a CUDA build of ONNX Runtime %s or later (with its provider libraries beside it) and check the GPU driver",
+				ortError("CUDA execution provider", err), EnvLibrary, ORTVersion)
 		}
 	default:
 		return fmt.Errorf("sampler: unknown device %q (want cpu or cuda)", opts.Device)
@@ -440,4 +433,16 @@ func (m *Model) startSession(opts ModelOptions) error {
 	}
 	m.session = s
 	return nil
+}
+
+func appendCUDA(so *ort.SessionOptions, device int) error {
+	cuda, err := ort.NewCUDAProviderOptions()
+	if err != nil {
+		return err
+	}
+	defer cuda.Destroy()
+	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(device)}); err != nil {
+		return err
+	}
+	return so.AppendExecutionProviderCUDA(cuda)
 }
