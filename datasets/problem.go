@@ -3,7 +3,30 @@
 // parquet, with converters from SynLogic and DeepScaleR.
 //
 // Errors about bad data are *DataError values that name the file, the row (or line) and the
-// field, and say what was expected.
+// field, and say what was expected. For parquet they also name the row group; rows count from
+// 1 over the whole file.
+//
+// # Problems and verl rows
+//
+// ReadProblems reads verl parquet (any schema pyarrow writes: nested lists, structs, maps,
+// any compression parquet-go supports), JSONL and JSON arrays, and WriteProblems writes verl
+// parquet in the layout pyarrow gives verl's preprocessing: data_source, prompt
+// (list<struct<content, role>>), ability, reward_model (struct<ground_truth, style, ...>),
+// extra_info (struct<index int64, split, ...>). A row maps to a Problem as
+//
+//	data_source                → DataSource
+//	prompt                     → Prompt (a text prompt is written as one user message)
+//	ability                    → Ability
+//	reward_model.ground_truth  → GroundTruth
+//	reward_model.X             → Extra["reward_model.X"]
+//	extra_info.X               → Extra["X"] (extra_info.id → ID)
+//	any other column X         → Extra["column.X"]
+//
+// so a row survives the trip to a Problem and back. Parquet has no "absent": a null struct
+// field reads as absent, and a column mixing integers and other numbers reads as doubles.
+// Problem ids are stable (see ReadProblems). The converters (ConvertDeepScaleR,
+// ConvertSynLogic, ApplyTemplateAll, Select, Repeat, RankByVariance, FileStats) build the
+// paper's training and test files; `mirage convert` wires them to flags.
 package datasets
 
 import (

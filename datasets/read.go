@@ -16,7 +16,8 @@ import (
 // Problem records, DeepScaleR's problem/answer and GSM8K's question/answer ("#### N"). Ids are
 // stable: an id field, else extra_info.id, unique_id or "<data_source>/<extra_info.index>",
 // else "<file stem>-<row>" with the 0-based row; an id seen before in the same file gets
-// "#2", "#3"... appended, so every problem of a file has its own id.
+// "#2", "#3"... appended, so every problem of a file has its own id. Errors are *DataError
+// values; parquet rows count from 1 over the whole file.
 func ReadProblems(path string) ([]Problem, error) {
 	return ReadProblemsMapped(path, Mapping{})
 }
