@@ -1,16 +1,20 @@
 package sampler
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/mirage-rl/mirage/sampler/chat"
 	"github.com/mirage-rl/mirage/sampler/tokenizer"
@@ -21,6 +25,9 @@ import (
 type Inspection struct {
 	Model   ModelInfo   `json:"model"`
 	Runtime RuntimeInfo `json:"runtime"`
+	// Producer is the ONNX file's producer_name and producer_version ("mirage 1" for models
+	// mirage's trainer wrote, "pytorch 2.3", "onnxruntime-genai ..."); "" when not recorded.
+	Producer string `json:"producer"`
 
 	// TokenizerVocab is the tokenizer's vocabulary size (max id + 1); 0 without a tokenizer.
 	TokenizerVocab int                     `json:"tokenizer_vocab"`
@@ -81,6 +88,13 @@ func Inspect(ctx context.Context, dir string, opts ModelOptions) (*Inspection, e
 		return nil, err
 	}
 	warn := func(format string, args ...any) { ins.Warnings = append(ins.Warnings, fmt.Sprintf(format, args...)) }
+	file := ins.Model.File
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	if ins.Producer, err = onnxProducer(file); err != nil {
+		warn("reading the producer of %s: %v", file, err)
+	}
 
 	tok, err := tokenizer.Load(dir)
 	switch {
@@ -155,4 +169,76 @@ func generationDefaults(dir string) (map[string]any, string, error) {
 		}
 	}
 	return nil, "", nil
+}
+
+// onnxProducer reads producer_name (field 2) and producer_version (field 3) of an ONNX
+// ModelProto, seeking over the other top-level fields (the graph may be gigabytes).
+func onnxProducer(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	br := bufio.NewReader(f)
+	var name, version string
+	for {
+		tag, err := binary.ReadUvarint(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		num, typ := protowire.Number(tag>>3), protowire.Type(tag&7)
+		var skip int64
+		switch typ {
+		case protowire.VarintType:
+			if _, err := binary.ReadUvarint(br); err != nil {
+				return "", err
+			}
+			continue
+		case protowire.Fixed32Type:
+			skip = 4
+		case protowire.Fixed64Type:
+			skip = 8
+		case protowire.BytesType:
+			n, err := binary.ReadUvarint(br)
+			if err != nil {
+				return "", err
+			}
+			if num == 2 || num == 3 {
+				b := make([]byte, min(n, 1<<10))
+				if _, err := io.ReadFull(br, b); err != nil {
+					return "", err
+				}
+				if num == 2 {
+					name = string(b)
+				} else {
+					version = string(b)
+				}
+				continue
+			}
+			skip = int64(n)
+		default:
+			return "", fmt.Errorf("not an ONNX model (wire type %d at the top level)", typ)
+		}
+		// Seek from the file position the buffered reader stands for.
+		pos, err := f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return "", err
+		}
+		next := pos - int64(br.Buffered()) + skip
+		if next > st.Size() {
+			return "", fmt.Errorf("truncated: field %d ends at byte %d of %d (unexpected EOF)", num, next, st.Size())
+		}
+		if _, err := f.Seek(next, io.SeekStart); err != nil {
+			return "", err
+		}
+		br.Reset(f)
+	}
+	return strings.TrimSpace(name + " " + version), nil
 }

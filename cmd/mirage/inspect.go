@@ -17,8 +17,8 @@ func inspectCommand() *cli.Command {
 		Name:      "inspect",
 		Usage:     "show what mirage makes of a model folder (format, graph, sizes, tokens, template)",
 		ArgsUsage: " ",
-		Description: `Loads the model folder with the same code as 'mirage sample' and prints the detected format,
-the graph's inputs and outputs, layers, heads, key/value heads, head size, dtypes, context
+		Description: `Loads the model folder with the same code as 'mirage sample' and prints the detected format
+and the ONNX file's producer ("mirage 1" for models mirage wrote), the graph's inputs and outputs, layers, heads, key/value heads, head size, dtypes, context
 length, the vocabulary sizes of the tokenizer and of the logits, special tokens and chat markers,
 generation defaults, where the chat template comes from, the execution providers of the loaded
 ONNX Runtime, and the parameter count and weight bytes. Disagreements between the folder's files
@@ -48,7 +48,7 @@ func inspectAction(c *cli.Context) error {
 	w := c.App.Writer
 	row := func(k, format string, args ...any) { fmt.Fprintf(w, "%-15s %s\n", k, fmt.Sprintf(format, args...)) }
 	row("folder", "%s", m.Dir)
-	row("format", "%s (%s)", m.Format, m.File)
+	row("format", "%s (%s; producer %s)", m.Format, m.File, orNone(ins.Producer))
 	for i, in := range m.Inputs {
 		row(map[bool]string{true: "inputs", false: ""}[i == 0], "%s", in)
 	}

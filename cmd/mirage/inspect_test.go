@@ -47,6 +47,9 @@ func TestInspectTinyLlama(t *testing.T) {
 		ins.Special.EOS == nil || ins.Special.EOS.ID != 2 {
 		t.Errorf("tokenizer: vocab %d, special %+v", ins.TokenizerVocab, ins.Special)
 	}
+	if ins.Producer != "onnxruntime-genai 0.0.0" {
+		t.Errorf("producer %q", ins.Producer)
+	}
 	if ins.ChatTemplate != "tokenizer_config.json chat_template" || !slices.Contains(ins.Runtime.Providers, "CPUExecutionProvider") {
 		t.Errorf("chat template %q, providers %v", ins.ChatTemplate, ins.Runtime.Providers)
 	}
@@ -60,7 +63,7 @@ func TestInspectTinyLlama(t *testing.T) {
 		t.Errorf("params %d, weight bytes %d", m.Params, m.WeightBytes)
 	}
 	out, err := mirageOutput(t, "", "inspect", "--model", tinyLlamaDir)
-	for _, want := range []string{"format          genai (model.onnx)", "vocabulary      tokenizer 32000, logits 32000", "warning: the tokenizer's eos_token"} {
+	for _, want := range []string{"format          genai (model.onnx; producer onnxruntime-genai 0.0.0)", "vocabulary      tokenizer 32000, logits 32000", "warning: the tokenizer's eos_token"} {
 		if err != nil || !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q (err %v):\n%s", want, err, out)
 		}
@@ -97,6 +100,9 @@ func TestInspectFormats(t *testing.T) {
 				}
 				if fp16 {
 					wantType, elem = "float16", 2
+				}
+				if ins.Producer != "mirage 1" {
+					t.Errorf("producer %q, want mirage 1", ins.Producer)
 				}
 				if m.Format != wantFormat || m.Layers != 3 || m.Heads != 4 || m.KVHeads != 2 || m.HeadSize != 8 ||
 					m.Vocab != 300 || m.CacheType != wantType || m.PositionIDs != (layout != onnx.NoPositionIDs) {
