@@ -31,7 +31,8 @@ type Weights = map[string]*arch.Tensor
 
 // Batch is one batch of equal-length rows for the loss: the inputs IDs, the next-token Targets
 // and a Mask that is 1 where the target is scored (response tokens) and 0 elsewhere (prompt,
-// padding). All three are [B][T].
+// padding). All three are [B][T]. The mask may hold any per-token weights: with advantages in
+// it, LossAndGrads returns the policy gradient −Σ A·∇log p of REINFORCE / GRPO.
 type Batch struct {
 	IDs, Targets [][]int
 	Mask         [][]float32
