@@ -580,9 +580,9 @@ func (c *comparer) proportional(f, g *node) (bool, error) {
 }
 
 // key is a canonical string of n, used for majority voting: exact rationals as p/q, other
-// constants as a decimal rounded to 10 significant digits, lists and sets sorted, other
-// expressions as a prefix tree. Equivalent numbers share a key; equivalent expressions with
-// variables may not (x+1 and 1+x are compared by Compare, not by key).
+// scalars as their values rounded to 10 significant digits (at the sample points when they
+// have variables, so x+1 and 1+x share a key), lists and sets sorted. Rounding can split or
+// merge values that differ in the tenth digit; Compare is the judge of equality.
 func key(n *node) string {
 	var b strings.Builder
 	writeKey(&b, n)
@@ -640,13 +640,22 @@ func writeKey(b *strings.Builder, n *node) {
 		b.WriteString(r.RatString())
 		return
 	}
-	if len(collectVars(n, nil)) == 0 {
-		if v, err := lim.eval(n, &env{}); err == nil && !cmplx.IsNaN(v) && !cmplx.IsInf(v) {
-			b.WriteString(formatComplex(v))
+	// Other scalars by their values (at the sample points, when there are variables), so
+	// that x+1 and 1+x vote together.
+	names := sortedVars(n, n)
+	vals := make([]string, points(names))
+	for p := range vals {
+		v, err := lim.eval(n, pointEnv(names, p))
+		if err != nil || cmplx.IsNaN(v) || cmplx.IsInf(v) {
+			writeTree(b, n)
 			return
 		}
+		vals[p] = formatComplex(v)
 	}
-	writeTree(b, n)
+	if len(names) > 0 {
+		b.WriteString("[" + strings.Join(names, ",") + "]→")
+	}
+	b.WriteString(strings.Join(vals, ";"))
 }
 
 func formatComplex(v complex128) string {

@@ -239,6 +239,8 @@ func TestNormalized(t *testing.T) {
 		{"3\\sqrt{13}", "\\sqrt{117}"},
 		{"\\text{Evelyn}", "evelyn", "The Evelyn"},
 		{"1,000", "1000", "1000.0"},
+		{"x+1", "1+x", "y = x + 1", "\\frac{2x+2}{2}"},
+		{"(x-1)(x+1)", "x^2-1"},
 	}
 	for _, g := range groups {
 		want := Parse(g[0], Options{}).Normalized()
@@ -248,7 +250,9 @@ func TestNormalized(t *testing.T) {
 			}
 		}
 	}
-	if a, b := Parse("1/2", Options{}).Normalized(), Parse("1/3", Options{}).Normalized(); a == b {
-		t.Errorf("Normalized: 1/2 and 1/3 both give %q", a)
+	for _, p := range [][2]string{{"1/2", "1/3"}, {"x+1", "t+1"}, {"x+1", "x+2"}, {"\\sqrt2", "1.414"}} {
+		if a, b := Parse(p[0], Options{}).Normalized(), Parse(p[1], Options{}).Normalized(); a == b {
+			t.Errorf("Normalized: %q and %q both give %q", p[0], p[1], a)
+		}
 	}
 }
