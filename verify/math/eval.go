@@ -375,68 +375,48 @@ func powC(b, x complex128) (complex128, error) {
 	return cmplx.Pow(b, x), nil
 }
 
+// unaryFuncs are the functions of one argument other than logarithms.
+var unaryFuncs = map[string]func(complex128) complex128{
+	"sin": cmplx.Sin, "cos": cmplx.Cos, "tan": cmplx.Tan,
+	"cot":  func(z complex128) complex128 { return 1 / cmplx.Tan(z) },
+	"sec":  func(z complex128) complex128 { return 1 / cmplx.Cos(z) },
+	"csc":  func(z complex128) complex128 { return 1 / cmplx.Sin(z) },
+	"asin": cmplx.Asin, "acos": cmplx.Acos, "atan": cmplx.Atan,
+	"sinh": cmplx.Sinh, "cosh": cmplx.Cosh, "tanh": cmplx.Tanh, "exp": cmplx.Exp,
+	"abs": func(z complex128) complex128 { return complex(cmplx.Abs(z), 0) },
+}
+
 func (l *limits) evalFunc(n *node, e *env) (complex128, error) {
 	a, err := l.eval(n.kids[0], e)
 	if err != nil {
 		return 0, err
 	}
-	real1 := imag(a) == 0
-	x := real(a)
-	var r complex128
-	switch n.name {
-	case "sin":
-		r = cmplx.Sin(a)
-	case "cos":
-		r = cmplx.Cos(a)
-	case "tan":
-		r = cmplx.Tan(a)
-	case "cot":
-		r = 1 / cmplx.Tan(a)
-	case "sec":
-		r = 1 / cmplx.Cos(a)
-	case "csc":
-		r = 1 / cmplx.Sin(a)
-	case "asin":
-		r = cmplx.Asin(a)
-	case "acos":
-		r = cmplx.Acos(a)
-	case "atan":
-		r = cmplx.Atan(a)
-	case "sinh":
-		r = cmplx.Sinh(a)
-	case "cosh":
-		r = cmplx.Cosh(a)
-	case "tanh":
-		r = cmplx.Tanh(a)
-	case "exp":
-		r = cmplx.Exp(a)
-	case "abs":
-		r = complex(cmplx.Abs(a), 0)
-	case "log", "ln", "log10":
-		if a == 0 {
+	if f, ok := unaryFuncs[n.name]; ok {
+		return f(a), nil
+	}
+	if n.name != "log" && n.name != "ln" && n.name != "log10" {
+		return 0, errSyntax
+	}
+	if a == 0 {
+		return 0, errUndefined
+	}
+	r := cmplx.Log(a)
+	if imag(a) == 0 && real(a) > 0 {
+		r = complex(stdmath.Log(real(a)), 0)
+	}
+	switch {
+	case len(n.kids) > 1: // \log_b
+		b, err := l.eval(n.kids[1], e)
+		if err != nil {
+			return 0, err
+		}
+		lb := cmplx.Log(b)
+		if lb == 0 {
 			return 0, errUndefined
 		}
-		if real1 && x > 0 {
-			r = complex(stdmath.Log(x), 0)
-		} else {
-			r = cmplx.Log(a)
-		}
-		switch {
-		case len(n.kids) > 1:
-			b, err := l.eval(n.kids[1], e)
-			if err != nil {
-				return 0, err
-			}
-			lb := cmplx.Log(b)
-			if lb == 0 {
-				return 0, errUndefined
-			}
-			r /= lb
-		case n.name == "log10":
-			r /= complex(stdmath.Ln10, 0)
-		}
-	default:
-		return 0, errSyntax
+		r /= lb
+	case n.name == "log10":
+		r /= complex(stdmath.Ln10, 0)
 	}
 	return r, nil
 }
