@@ -173,12 +173,11 @@ type engine struct {
 	queue []waiting
 	next  int // next prompt to prefill
 
-	results   [][]Output
-	left      []int // samples not finished, per prompt
-	emitted   int   // prompts handed to OnPrompt
-	logits    []byte
-	scratch   []choiceScratch
-	stepCount int
+	results [][]Output
+	left    []int // samples not finished, per prompt
+	emitted int   // prompts handed to OnPrompt
+	logits  []byte
+	scratch []choiceScratch
 }
 
 func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
@@ -547,7 +546,6 @@ func (e *engine) step() error {
 			}
 		}
 	}
-	e.stepCount++
 	if e.o.OnStep != nil {
 		e.o.OnStep(produced)
 	}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mirage-rl/mirage/datasets"
+)
+
+// TestSampleHelperProcess is not a test: TestSampleKillResume runs the test binary with only
+// this function selected to get a `mirage sample` process it can kill.
+func TestSampleHelperProcess(t *testing.T) {
+	args := os.Getenv("MIRAGE_SAMPLE_HELPER_ARGS")
+	if args == "" {
+		t.Skip("helper process for TestSampleKillResume")
+	}
+	var a []string
+	if err := json.Unmarshal([]byte(args), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := newApp().Run(append([]string{"mirage"}, a...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A `mirage sample` process killed with SIGKILL mid-run, then continued with --resume (and
+// another batch size), must leave the samples an uninterrupted run writes: every problem once,
+// in order, with the same completions.
+func TestSampleKillResume(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	args := func(out string, extra ...string) []string {
+		return append([]string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--limit", "24", "--n", "2",
+			"--max-new-tokens", "24", "--temperature", "1", "--top-p", "0.9", "--seed", "9", "--template", "raw",
+			"--quiet", "--out", out}, extra...)
+	}
+	ref := filepath.Join(dir, "ref.jsonl")
+	if _, err := mirageOutput(t, "", args(ref, "--batch-size", "4")...); err != nil {
+		t.Fatal(err)
+	}
+
+	killed := filepath.Join(dir, "killed.jsonl")
+	a, _ := json.Marshal(args(killed, "--batch-size", "1", "--threads", "1"))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSampleHelperProcess$")
+	cmd.Env = append(os.Environ(), "MIRAGE_SAMPLE_HELPER_ARGS="+string(a))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("the run ended (%v) before it could be killed", err)
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatal("no sample written within 60 s")
+		case <-time.After(5 * time.Millisecond):
+			if b, _ := os.ReadFile(killed); strings.Count(string(b), "\n") >= 2 {
+				break wait
+			}
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	before, _ := os.ReadFile(killed)
+	if n := strings.Count(string(before), "\n"); n >= 24 {
+		t.Fatalf("the killed run had already written all %d problems", n)
+	} else {
+		t.Logf("killed after %d of 24 problems (%d bytes)", n, len(before))
+	}
+	if _, err := mirageOutput(t, "", args(killed, "--batch-size", "5", "--resume")...); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := datasets.ReadSamples(killed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := datasets.ReadSamples(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("killed and resumed run has %d problems, uninterrupted %d", len(got), len(want))
+	}
+	for i := range got {
+		for j := range got[i].Completions {
+			g, w := &got[i].Completions[j], &want[i].Completions[j]
+			// Batch neighbours change the order of floating-point sums in the last digits.
+			if math.Abs(g.CumulativeLogprob-w.CumulativeLogprob) > 1e-3 {
+				t.Errorf("problem %d sample %d: logprob %v, uninterrupted %v", i, j, g.CumulativeLogprob, w.CumulativeLogprob)
+			}
+			g.CumulativeLogprob = w.CumulativeLogprob
+		}
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
