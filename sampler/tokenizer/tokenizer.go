@@ -52,6 +52,7 @@ type Tokenizer struct {
 	tokens      []string // id -> token text ("" for holes)
 	special     []bool   // id -> dropped by Decode(ids, true)
 	addedTokens []AddedToken
+	addedIDs    map[string]int // added token content -> id
 	specials    SpecialTokens
 }
 
@@ -147,7 +148,9 @@ func New(tokenizerJSON []byte, configs ...[]byte) (*Tokenizer, error) {
 	}
 	var raw, normalized []*AddedToken
 	t.addedTokens = make([]AddedToken, len(f.AddedTokens))
+	t.addedIDs = make(map[string]int, len(f.AddedTokens))
 	for i, a := range f.AddedTokens {
+		t.addedIDs[a.Content] = a.ID
 		t.addedTokens[i] = AddedToken{ID: a.ID, Content: a.Content, Special: a.Special,
 			lstrip: a.LStrip, rstrip: a.RStrip, singleWord: a.SingleWord, normalized: a.Normalized}
 		t.tokens[a.ID] = a.Content
@@ -340,10 +343,8 @@ func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
 
 // TokenID returns the id of a token's text (a vocabulary entry or an added token).
 func (t *Tokenizer) TokenID(tok string) (int, bool) {
-	for i := range t.addedTokens {
-		if t.addedTokens[i].Content == tok {
-			return t.addedTokens[i].ID, true
-		}
+	if id, ok := t.addedIDs[tok]; ok {
+		return id, true
 	}
 	id, ok := t.model.vocab[tok]
 	return id, ok
