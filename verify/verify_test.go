@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
 )
 
@@ -256,4 +257,22 @@ func TestScoreErrors(t *testing.T) {
 			t.Errorf("Score(empty) = %+v, %v", sum, err)
 		}
 	})
+}
+
+func TestAutoDispatch(t *testing.T) {
+	for _, name := range logic.Tasks() {
+		for _, ds := range []string{name, "val/" + name} {
+			if g := Prepare(Task{DataSource: ds, GroundTruth: "1"}, Options{}).Grader(); g != GraderSynLogic {
+				t.Errorf("auto grader for data_source %q = %s, want synlogic", ds, g)
+			}
+		}
+	}
+	for _, ds := range []string{"", "math", "math500", "gsm8k", "aime", "deepscaler", "HuggingFaceH4/MATH-500"} {
+		if g := Prepare(Task{DataSource: ds, GroundTruth: "1"}, Options{}).Grader(); g != GraderMath {
+			t.Errorf("auto grader for data_source %q = %s, want math", ds, g)
+		}
+	}
+	if g := Prepare(Task{DataSource: "puzzles", Ability: "logic"}, Options{}).Grader(); g != GraderSynLogic {
+		t.Errorf("auto grader for an unknown logic task = %s, want synlogic (reported unknown)", g)
+	}
 }
