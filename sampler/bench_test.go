@@ -110,6 +110,16 @@ func setupBench(b *testing.B) {
 			}
 		}
 		bench.tjs, bench.why = startTJS(root, benchModel)
+		for _, c := range benchConfigs { // warm-up, once per process
+			if _, bench.err = runMirage(bench.model, c); bench.err != nil {
+				return
+			}
+			if bench.tjs != nil {
+				if _, bench.err = bench.tjs.run(c); bench.err != nil {
+					return
+				}
+			}
+		}
 		bench.bw = measureBandwidth()
 	})
 	if bench.err != nil {
@@ -169,16 +179,6 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	rounds := max(b.N, 1)
 	mir := map[string][]float64{}
 	tjs := map[string][]float64{}
-	for _, c := range benchConfigs { // warm-up
-		if _, err := runMirage(m, c); err != nil {
-			b.Fatal(err)
-		}
-		if bench.tjs != nil {
-			if _, err := bench.tjs.run(c); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	b.ResetTimer()
 	for range rounds {
 		for _, c := range benchConfigs {

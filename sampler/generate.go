@@ -131,6 +131,9 @@ func (m *Model) checkPrompt(p []int) string {
 	return ""
 }
 
+// reserveLimit bounds the KV cache Generate allocates up front (both buffer sets).
+const reserveLimit = 2 << 30
+
 // row is one sequence being decoded in a batch row.
 type row struct {
 	prompt, sample int
@@ -202,6 +205,15 @@ func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
 	total := len(prompts) * o.N
 	e.rows = make([]*row, min(o.BatchSize, max(total, 1)))
 	e.kv = newKVBuffers(m)
+	longest := 0
+	for _, p := range prompts {
+		longest = max(longest, len(p))
+	}
+	cols := m.info.ContextLength
+	if o.MaxNewTokens > 0 {
+		cols = min(cols, longest+o.MaxNewTokens)
+	}
+	e.kv.reserve(len(e.rows), cols+1, reserveLimit)
 	workers := min(runtime.GOMAXPROCS(0), len(e.rows))
 	e.scratch = make([]choiceScratch, max(workers, 1))
 	return e, nil

@@ -86,3 +86,23 @@ func (k *kvBuffers) writeRow(b, B, S, at int, pc *promptCache) {
 		}
 	}
 }
+
+// reserve allocates both buffer sets for B rows of up to cols columns at once, when that
+// takes at most limit bytes in all, so decoding never reallocates; beyond that the buffers grow
+// as the sequences do.
+func (k *kvBuffers) reserve(B, cols int, limit int64) {
+	var total int64
+	for t := range k.m.cache {
+		total += 2 * int64(k.size(t, B, cols))
+	}
+	if total > limit {
+		return
+	}
+	for set := range k.buf {
+		for t := range k.m.cache {
+			if n := k.size(t, B, cols); cap(k.buf[set][t]) < n {
+				k.buf[set][t] = make([]byte, n)
+			}
+		}
+	}
+}
