@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ReadProblems reads problems from verl parquet (.parquet), JSONL (one object per line) or a
@@ -89,23 +91,24 @@ func scanRecords(path string, fn func(record, position) error) error {
 	return scanJSON(path, f, fn)
 }
 
-// scanJSON reads a JSON array of objects or JSONL, whichever the first non-space byte says.
+// scanJSON reads a JSON array of objects or JSONL, whichever the first non-space byte says,
+// streaming: the file is never held whole.
 func scanJSON(path string, r io.Reader, fn func(record, position) error) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
+	br := bufio.NewReaderSize(r, 1<<20)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\ufeff")) {
+		br.Discard(3) // a UTF-8 byte order mark, as some Windows tools write
 	}
-	return decodeJSONRecords(path, data, fn)
-}
-
-func decodeJSONRecords(path string, data []byte, fn func(record, position) error) error {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	trimmed = bytes.TrimPrefix(trimmed, []byte("\ufeff"))
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return decodeJSONArray(path, trimmed, fn)
+	// Look ahead without consuming, so JSONL line numbers stay right.
+	head, _ := br.Peek(4096)
+	first := byte(0)
+	if i := bytes.IndexFunc(head, func(r rune) bool { return !unicode.IsSpace(r) }); i >= 0 {
+		first = head[i]
+	}
+	if first == '[' {
+		return decodeJSONArray(path, br, fn)
 	}
 	index := 0
-	return scanJSONL(path, bytes.NewReader(data), func(line int, b []byte) error {
+	return scanJSONL(path, br, func(line int, b []byte) error {
 		v, err := decodeValue(json.NewDecoder(bytes.NewReader(b)), true)
 		if err != nil {
 			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want one JSON object per line: %w", err)}
@@ -122,8 +125,8 @@ func decodeJSONRecords(path string, data []byte, fn func(record, position) error
 
 // decodeJSONArray streams the elements of a top-level array; errors name the element
 // (1-based) as the line.
-func decodeJSONArray(path string, data []byte, fn func(record, position) error) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
+func decodeJSONArray(path string, r io.Reader, fn func(record, position) error) error {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	if _, err := dec.Token(); err != nil {
 		return &DataError{File: path, Group: -1, Err: err}

@@ -202,3 +202,28 @@ func FuzzReadJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestReadProblemsLeadingSpaceAndBOM(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content string
+		line          int // of the error, 0 for none
+	}{
+		{"jsonl after blank lines", "\n\n  \n{\"problem\":\"a\"}\n{bad\n", 5},
+		{"array after a BOM and space", "\ufeff \n [{\"problem\":\"a\"}]", 0},
+		{"jsonl after a BOM", "\ufeff{\"problem\":\"a\"}\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "f.jsonl")
+			os.WriteFile(path, []byte(tc.content), 0o644)
+			ps, err := ReadProblems(path)
+			var de *DataError
+			switch {
+			case tc.line == 0 && (err != nil || len(ps) != 1 || ps[0].Prompt.Text != "a"):
+				t.Errorf("got %v, %v", ps, err)
+			case tc.line != 0 && (!errors.As(err, &de) || de.Line != tc.line):
+				t.Errorf("want an error at line %d, got %v", tc.line, err)
+			}
+		})
+	}
+}
