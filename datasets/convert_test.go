@@ -239,6 +239,31 @@ func TestConvertSynLogicHub(t *testing.T) {
 		}
 	}
 
+	t.Run("struct metadata of different shapes per task", func(t *testing.T) {
+		dir := t.TempDir()
+		for task, size := range map[string]any{"maze": int64(5), "grid": "5x5"} {
+			rec := record{"data_source": task, "prompt": []any{map[string]any{"role": "user", "content": "q " + task}},
+				"reward_model": map[string]any{"ground_truth": "a", "style": "rule"},
+				"extra_info": map[string]any{"index": int64(0), "game_data_str": nil, "original_question": "q " + task,
+					"original_answer": "a", "metadata": map[string]any{"size": size}}}
+			if err := writeRecords(filepath.Join(dir, task+".parquet"), []record{rec}, WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		train, _, err := ConvertSynLogic([]string{dir}, SynLogicOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteProblems(filepath.Join(dir, "out.parquet"), train, WriteOptions{}); err != nil {
+			t.Fatalf("tasks with differently shaped metadata must share one file: %v", err)
+		}
+		var gd map[string]any
+		json.Unmarshal([]byte(train[0].Extra["game_data_str"].(string)), &gd)
+		if train[0].Extra["metadata"] != `{"size":"5x5"}` || !reflect.DeepEqual(gd["metadata"], map[string]any{"size": "5x5"}) {
+			t.Errorf("grid row: metadata %v, game data %v", train[0].Extra["metadata"], gd)
+		}
+	})
+
 	t.Run("missing original_question", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "train.parquet")
 		rec := record{"data_source": "sudoku", "prompt": []any{map[string]any{"role": "user", "content": "q"}},

@@ -138,6 +138,18 @@ func synlogicHub(path string) ([]Problem, error) {
 		if p.Ability == "" {
 			p.Ability = "logic"
 		}
+		if md, ok := p.Extra["metadata"]; ok && md != nil {
+			if _, isText := md.(string); !isText {
+				// Each task's metadata has its own shape; as structs they could not share one
+				// parquet column across tasks, so they travel as JSON text (game_data_str
+				// carries the object either way).
+				b, err := json.Marshal(md)
+				if err != nil {
+					return pos.err(path, "extra_info.metadata", err)
+				}
+				p.Extra["metadata"] = string(b)
+			}
+		}
 		if s, _ := p.Extra["game_data_str"].(string); s == "" {
 			gd, err := rebuildGameData(p.Extra)
 			if err != nil {
