@@ -110,11 +110,11 @@ func verifyFile(ctx context.Context, in, out string, opts verify.Options, onProg
 		return verify.Summary{}, fmt.Errorf("verify: --out %s is the --in file; write the scores to another file", out)
 	}
 	// Check the input opens before truncating the output.
-	if f, err := os.Open(in); err != nil {
+	f, err := os.Open(in)
+	if err != nil {
 		return verify.Summary{}, fmt.Errorf("verify: %w", err)
-	} else {
-		f.Close()
 	}
+	f.Close()
 	w, err := datasets.CreateSamples(out)
 	if err != nil {
 		return verify.Summary{}, err
