@@ -76,6 +76,11 @@ func allModels(t testing.TB) []testModel {
 		if modelsErr != nil {
 			return
 		}
+		gqa := filepath.Join(modelsDir, "genai-gqa-fp32")
+		if modelsErr = writeGQAModel(gqa, 300); modelsErr != nil {
+			return
+		}
+		models = append(models, testModel{"genai-gqa-fp32", gqa, sampler.FormatGenAI})
 		for _, layout := range []onnx.Layout{onnx.Optimum, onnx.NoPositionIDs, onnx.LegacyCombinedPast} {
 			for _, fp16 := range []bool{false, true} {
 				name := fmt.Sprintf("%v-%s", layout, map[bool]string{false: "fp32", true: "fp16"}[fp16])
