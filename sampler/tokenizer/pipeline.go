@@ -83,9 +83,10 @@ func newReplace(c *component) (func(string) string, error) {
 	if err != nil {
 		return nil, err
 	}
-	with := c.Content
+	// The content is literal ("$1" is not a group reference in Hugging Face's Replace).
+	with := func(regexp2.Match) string { return c.Content }
 	return func(s string) string {
-		out, err := re.Replace(s, with, -1, -1)
+		out, err := re.ReplaceFunc(s, with, -1, -1)
 		if err != nil { // only a match timeout, which is never set
 			return s
 		}

@@ -294,3 +294,18 @@ func testConcurrentEncode(t *testing.T, tok *Tokenizer) {
 		}
 	}
 }
+
+// TestReplaceIsLiteral: Replace's content is inserted as is, "$" included.
+func TestReplaceIsLiteral(t *testing.T) {
+	for _, pattern := range []patternJSON{{Regex: ptr(`\s+`)}, {String: ptr(" ")}} {
+		f, err := newReplace(&component{Type: "Replace", Pattern: &pattern, Content: "$0$1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f("a b"); got != "a$0$1b" {
+			t.Errorf("Replace(%+v) gave %q, want a$0$1b", pattern, got)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
