@@ -340,6 +340,29 @@ func TestParquetErrors(t *testing.T) {
 			t.Errorf("a failed write left a file")
 		}
 	})
+	t.Run("conflicts as JSON text", func(t *testing.T) {
+		ps := generatedProblems(4)
+		ps[2].Extra["meta"] = map[string]any{"ok": "yes"}
+		path := filepath.Join(dir, "json.parquet")
+		if err := WriteProblems(path, ps, WriteOptions{ConflictsAsJSON: true}); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadProblems(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		for _, p := range back {
+			m, _ := p.Extra["meta"].(map[string]any)
+			got = append(got, m["ok"])
+		}
+		if want := []any{"true", nil, `"yes"`, "false"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("meta.ok read back as %q, want %q", got, want)
+		}
+		if ps[2].Extra["meta"].(map[string]any)["ok"] != "yes" {
+			t.Error("the caller's problems were modified")
+		}
+	})
 	t.Run("truncated file", func(t *testing.T) {
 		b, _ := os.ReadFile(sharedParquet)
 		path := filepath.Join(dir, "cut.parquet")

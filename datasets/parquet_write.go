@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,9 @@ type WriteOptions struct {
 	Compression string
 	// RowGroupRows caps the rows per row group (default DefaultRowGroupRows).
 	RowGroupRows int
+	// ConflictsAsJSON stores a field whose values disagree in type across rows (an integer
+	// here, an object there) as JSON text in a string column, instead of failing.
+	ConflictsAsJSON bool
 	// VerlJSON makes WriteFile's JSON and JSONL outputs hold verl rows (data_source, prompt,
 	// ability, reward_model, extra_info) rather than Problem records.
 	VerlJSON bool
@@ -72,7 +76,7 @@ var verlOrder = []string{"data_source", "prompt", "ability", "reward_model", "ex
 func writeRecords(path string, recs []record, opts WriteOptions) (err error) {
 	root := &colType{kind: kStruct, fields: map[string]*colType{}}
 	for i, r := range recs {
-		if err := root.unify(r, ""); err != nil {
+		if err := root.unify(r, "", opts.ConflictsAsJSON); err != nil {
 			return &DataError{File: path, Line: i + 1, Group: -1, Field: err.field, Err: err.err}
 		}
 	}
@@ -122,6 +126,9 @@ func writeRecords(path string, recs []record, opts WriteOptions) (err error) {
 	sh := &shredder{cols: make([][]parquet.Value, top.last)}
 	batch := make([]parquet.Row, 0, rowsPerRead)
 	for i, r := range recs {
+		if opts.ConflictsAsJSON {
+			r = root.encodeConflicts(r).(record)
+		}
 		row, err := sh.row(top, r)
 		if err != nil {
 			return &DataError{File: path, Line: i + 1, Group: i / rowsPerGroup, Err: err}
@@ -177,23 +184,25 @@ const (
 	kString
 	kList
 	kStruct
+	kJSON // values of several types, stored as JSON text
 )
 
-var kindNames = [...]string{"null", "boolean", "integer", "number", "string", "list", "object"}
+var kindNames = [...]string{"null", "boolean", "integer", "number", "string", "list", "object", "JSON text"}
 
 type typeErr struct {
 	field string
 	err   error
 }
 
-// unify widens t to hold v; path names the field for errors.
-func (t *colType) unify(v any, path string) *typeErr {
+// unify widens t to hold v; path names the field for errors. With asJSON a type conflict
+// turns the field into JSON text instead of failing.
+func (t *colType) unify(v any, path string, asJSON bool) *typeErr {
 	k, ok := kindOf(v)
 	if !ok {
 		return &typeErr{path, fmt.Errorf("unsupported value of Go type %T", v)}
 	}
 	switch {
-	case k == kNull:
+	case k == kNull || t.kind == kJSON:
 		return nil
 	case t.kind == kNull:
 		t.kind = k
@@ -206,13 +215,16 @@ func (t *colType) unify(v any, path string) *typeErr {
 	case t.kind == kInt && k == kDouble:
 		t.kind = kDouble
 	case t.kind == kDouble && k == kInt:
+	case t.kind != k && asJSON:
+		*t = colType{kind: kJSON}
+		return nil
 	case t.kind != k:
-		return &typeErr{path, fmt.Errorf("%s here but %s in earlier rows: a parquet column holds one type", kindNames[k], kindNames[t.kind])}
+		return &typeErr{path, fmt.Errorf("%s here but %s in earlier rows: a parquet column holds one type (ConflictsAsJSON, or mirage convert --json-conflicts, stores such fields as JSON text)", kindNames[k], kindNames[t.kind])}
 	}
 	switch x := v.(type) {
 	case []any:
 		for i, e := range x {
-			if err := t.elem.unify(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := t.elem.unify(e, fmt.Sprintf("%s[%d]", path, i), asJSON); err != nil {
 				return err
 			}
 		}
@@ -227,12 +239,42 @@ func (t *colType) unify(v any, path string) *typeErr {
 			if path != "" {
 				p = path + "." + name
 			}
-			if err := f.unify(e, p); err != nil {
+			if err := f.unify(e, p, asJSON); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// encodeConflicts returns v with the values of JSON-text fields encoded, copying the maps and
+// lists it changes so the caller's records stay as they were.
+func (t *colType) encodeConflicts(v any) any {
+	switch {
+	case v == nil:
+		return nil
+	case t.kind == kJSON:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	case t.kind == kList:
+		items := v.([]any)
+		out := make([]any, len(items))
+		for i, e := range items {
+			out[i] = t.elem.encodeConflicts(e)
+		}
+		return out
+	case t.kind == kStruct:
+		m := v.(map[string]any)
+		out := make(map[string]any, len(m))
+		for k, e := range m {
+			out[k] = t.fields[k].encodeConflicts(e)
+		}
+		return out
+	}
+	return v
 }
 
 func kindOf(v any) (valueKind, bool) {
@@ -259,7 +301,7 @@ func kindOf(v any) (valueKind, bool) {
 // held nulls are written as string columns.
 func (t *colType) node(path string) (parquet.Node, error) {
 	switch t.kind {
-	case kNull, kString:
+	case kNull, kString, kJSON:
 		return parquet.String(), nil
 	case kBool:
 		return parquet.Leaf(parquet.BooleanType), nil

@@ -49,11 +49,13 @@ func selectFlags() []cli.Flag {
 		&cli.StringFlag{Name: "compression", Value: "snappy", Usage: "parquet compression: snappy, zstd, gzip or none"},
 		&cli.IntFlag{Name: "row-group-rows", Value: datasets.DefaultRowGroupRows, Usage: "rows per parquet row group"},
 		&cli.BoolFlag{Name: "verl-json", Usage: "JSON/JSONL outputs hold verl rows (data_source, prompt, ...) instead of mirage problem records"},
+		&cli.BoolFlag{Name: "json-conflicts", Usage: "parquet: store fields whose type differs between rows as JSON text instead of failing"},
 	}
 }
 
 func writeOptions(c *cli.Context) datasets.WriteOptions {
-	return datasets.WriteOptions{Compression: c.String("compression"), RowGroupRows: c.Int("row-group-rows"), VerlJSON: c.Bool("verl-json")}
+	return datasets.WriteOptions{Compression: c.String("compression"), RowGroupRows: c.Int("row-group-rows"),
+		VerlJSON: c.Bool("verl-json"), ConflictsAsJSON: c.Bool("json-conflicts")}
 }
 
 // selectAndWrite applies the shared flags and writes --out (and --test-out).
