@@ -4,11 +4,12 @@
 // Graders (Grader):
 //   - math: extracts the final answer (verify/math.Extract, by Options.Format) and compares
 //     it with the ground truth for mathematical equivalence (verify/math.Compare).
-//   - math-strict: the released paper code's rule, kept so its numbers can be reproduced:
-//     the stripped content of the last <answer>…</answer> must equal the stripped ground
-//     truth string exactly. "\frac{1}{2}" vs "0.5", "x=5" vs "5" or "\boxed{5}" vs "5" all
-//     fail here and pass under math. (Reconstructed from the paper's description of its
-//     reward; no upstream file was read.)
+//   - math-strict: the released paper code's rule (hkust-nlp/model-task-align-rl,
+//     src/syn_logic_reward.py, compute_math_score_wo_think_format — its math validation
+//     accuracy), kept so its numbers can be reproduced: the FIRST <answer>…</answer> whose
+//     content holds no newline (Python's re.findall without DOTALL) must equal the ground
+//     truth string byte for byte, nothing stripped. "\frac{1}{2}" vs "0.5", "x=5" vs "5",
+//     " 5" vs "5" or an answer spread over two lines all fail here and pass under math.
 //   - synlogic: the SynLogic task verifier named by data_source (verify/logic), given the
 //     instance in extra.game_data_str.
 //   - auto (default): synlogic when data_source names a known SynLogic task; a problem that
@@ -31,11 +32,17 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
 )
+
+// paperAnswerTag is the released paper code's answer pattern, r'<answer>(.*?)</answer>'
+// without DOTALL: Go's '.' likewise stops at '\n', and the leftmost match is Python's
+// findall(...)[0].
+var paperAnswerTag = regexp.MustCompile(`<answer>(.*?)</answer>`)
 
 // Grader names a grading rule.
 type Grader string
@@ -145,7 +152,7 @@ func Prepare(t Task, opts Options) *Problem {
 	case GraderMath:
 		p.gold = vmath.Parse(goldAnswer(t.GroundTruth), opts.Math)
 	case GraderMathStrict:
-		p.strict = strings.TrimSpace(t.GroundTruth)
+		p.strict = t.GroundTruth
 	case GraderSynLogic:
 		v, ok := logic.Lookup(t.DataSource)
 		if !ok {
@@ -254,15 +261,14 @@ func (p *Problem) Grade(completion string) Outcome {
 		o.Rule = "synlogic:" + p.task
 		o.NoAnswer = r.Extracted == "" && !r.Correct
 	case p.grader == GraderMathStrict:
-		a, ok := vmath.AnswerTag(completion)
-		if !ok {
-			o.NoAnswer, o.Reason = true, "no <answer>…</answer> in the completion"
+		m := paperAnswerTag.FindStringSubmatch(completion)
+		if m == nil {
+			o.NoAnswer, o.Reason = true, "no single-line <answer>…</answer> in the completion"
 			break
 		}
 		o.Rule = string(vmath.RuleAnswerTag)
-		o.Extracted = strings.TrimSpace(a)
-		o.Answer = o.Extracted
-		o.Correct = o.Extracted == p.strict
+		o.Extracted, o.Answer = m[1], m[1]
+		o.Correct = m[1] == p.strict
 	default:
 		ex, ok := vmath.Extract(completion, vmath.ExtractOptions{Format: p.opts.Format, LastNumber: p.opts.LastNumber})
 		if !ok {
