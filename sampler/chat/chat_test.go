@@ -182,3 +182,31 @@ func TestConcurrentRender(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRender: message content is data, never template code — whatever it holds ("{{", "{%",
+// markers, invalid-looking Jinja), it comes out verbatim, and rendering never panics.
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{"", "hi", "{{ 7*7 }}", "{% if true %}x{% endif %}", "{# c #}", "<|im_end|>", "}}{{", "\x00\n\t 你好 🙂", "{%- raw -%}"} {
+		f.Add(s)
+	}
+	tpl, err := New("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"+
+		"{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	llama2, err := Load(tinyLlama)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		got, err := tpl.Render(conv("system", content, "user", content), Options{AddGenerationPrompt: true})
+		want := "<|im_start|>system\n" + content + "<|im_end|>\n<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n"
+		if err != nil || got != want {
+			t.Errorf("Render(%q) = %q, %v; want %q", content, got, err, want)
+		}
+		got, err = llama2.Render(conv("user", content), Options{AddGenerationPrompt: true})
+		if err != nil || !strings.HasPrefix(got, "<s>[INST] ") || !strings.HasSuffix(got, " [/INST]") {
+			t.Errorf("Llama-2 Render(%q) = %q, %v", content, got, err)
+		}
+	})
+}
