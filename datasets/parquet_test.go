@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 const sharedParquet = "testdata/verl/aime-2024.parquet"
@@ -455,5 +457,55 @@ func TestReadDamagedParquet(t *testing.T) {
 		if err != nil && (!errors.As(err, &de) || de.File != path) {
 			t.Fatalf("case %d: error is not a *DataError naming the file: %v", i, err)
 		}
+	}
+}
+
+// TestReadOtherLayouts reads shapes our writer never produces but other writers do: MAP
+// columns, legacy repeated fields (no LIST annotation), required columns and 32-bit and
+// floating-point types, written by parquet-go's own reflection writer.
+func TestReadOtherLayouts(t *testing.T) {
+	type inner struct {
+		A string  `parquet:"a"`
+		B float32 `parquet:"b"`
+	}
+	type row struct {
+		Question string           `parquet:"question"`
+		Scores   map[string]int64 `parquet:"scores"`
+		Tags     []int32          `parquet:"tags"`
+		Parts    []inner          `parquet:"parts,list"`
+		Flag     bool             `parquet:"flag"`
+		Maybe    *string          `parquet:"maybe,optional"`
+	}
+	s := "here"
+	rows := []row{
+		{Question: "q0", Scores: map[string]int64{"x": 1, "y": -2}, Tags: []int32{3, 4}, Parts: []inner{{"p", 0.5}}, Flag: true, Maybe: &s},
+		{Question: "q1", Scores: map[string]int64{}, Tags: nil, Parts: []inner{}, Flag: false},
+	}
+	path := filepath.Join(t.TempDir(), "other.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[row](f)
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	got := ourRows(t, path)
+	want := []record{
+		{"question": "q0", "scores": map[string]any{"x": int64(1), "y": int64(-2)}, "tags": []any{int64(3), int64(4)},
+			"parts": []any{map[string]any{"a": "p", "b": 0.5}}, "flag": true, "maybe": "here"},
+		{"question": "q1", "scores": map[string]any{}, "tags": []any{}, "parts": []any{}, "flag": false, "maybe": nil},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %#v\nwant %#v", got, want)
+	}
+	ps, err := ReadProblems(path)
+	if err != nil || len(ps) != 2 || ps[0].Prompt.Text != "q0" || ps[0].ID != "other-0" {
+		t.Errorf("as problems: %+v, %v", ps, err)
 	}
 }

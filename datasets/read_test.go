@@ -77,6 +77,7 @@ func TestReadProblemsFormats(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, content string
+		mapping       Mapping
 		want          []Problem
 	}{
 		{
@@ -94,6 +95,13 @@ func TestReadProblemsFormats(t *testing.T) {
 				Extra: map[string]any{"reward_model.style": "rule", "index": int64(4), "split": "test"}}},
 		},
 		{
+			name:    "mapped fields",
+			mapping: Mapping{ID: "uid", Prompt: "q", Answer: "sol", AnswerFormat: "gsm8k", DataSource: "mine", Ability: "math"},
+			content: `{"uid":"u1","q":"2+2?","sol":"2+2=4 #### 4","problem":"ignored","data_source":"theirs"}`,
+			want: []Problem{{ID: "u1", Prompt: Prompt{Text: "2+2?"}, GroundTruth: "4", DataSource: "mine", Ability: "math",
+				Extra: map[string]any{"sol": "2+2=4 #### 4", "problem": "ignored"}}},
+		},
+		{
 			name:    "own records, answers as numbers and lists, repeated ids",
 			content: `{"id":"a","prompt":"p","ground_truth":"1"}` + "\n" + `{"id":"a","problem":"p2","answer":2.5}` + "\n" + `{"id":7,"problem":"p3","answer":["1","x=2"],"extra":{"k":[1,"s",null]}}`,
 			want: []Problem{
@@ -108,7 +116,7 @@ func TestReadProblemsFormats(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, err := ReadProblems(path)
+			got, err := ReadProblemsMapped(path, tc.mapping)
 			if err != nil {
 				t.Fatal(err)
 			}
