@@ -32,8 +32,8 @@ type Inspection struct {
 	// TokenizerVocab is the tokenizer's vocabulary size (max id + 1); 0 without a tokenizer.
 	TokenizerVocab int                     `json:"tokenizer_vocab"`
 	Special        tokenizer.SpecialTokens `json:"special_tokens"`
-	// ChatMarkers are the special added tokens other than reserved placeholders, e.g.
-	// "<|im_start|>", "<|eot_id|>".
+	// ChatMarkers are the added tokens other than reserved placeholders, e.g. "<|im_start|>",
+	// "<|eot_id|>", and Qwen3's non-special "<think>".
 	ChatMarkers []string `json:"chat_markers"`
 	// ChatTemplate says where the chat template comes from; "" when there is none.
 	ChatTemplate string `json:"chat_template"`
@@ -106,7 +106,7 @@ func Inspect(ctx context.Context, dir string, opts ModelOptions) (*Inspection, e
 		ins.TokenizerVocab = tok.VocabSize()
 		ins.Special = tok.Special()
 		for _, a := range tok.AddedTokens() {
-			if a.Special && !strings.Contains(a.Content, "reserved") {
+			if !strings.Contains(a.Content, "reserved") {
 				ins.ChatMarkers = append(ins.ChatMarkers, a.Content)
 			}
 		}
