@@ -303,28 +303,12 @@ func FileStats(path string) (Stats, error) {
 		st.Rows++
 		ds, _ := rec["data_source"].(string)
 		st.BySource[ds]++
-		for _, k := range orderedColumns(rec) {
+		for _, k := range columnOrder(rec) {
 			count(k, rec[k])
 		}
 		return nil
 	})
 	return st, err
-}
-
-// orderedColumns lists a record's keys with verl's five columns first.
-func orderedColumns(rec record) []string {
-	var ks []string
-	for _, k := range verlOrder {
-		if _, ok := rec[k]; ok {
-			ks = append(ks, k)
-		}
-	}
-	for _, k := range sortedKeys(rec) {
-		if !isVerlColumn(k) {
-			ks = append(ks, k)
-		}
-	}
-	return ks
 }
 
 // SortedSources lists the data sources of s by descending row count, then name.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -80,17 +79,7 @@ func writeRecords(path string, recs []record, opts WriteOptions) (err error) {
 			return &DataError{File: path, Line: i + 1, Group: -1, Field: err.field, Err: err.err}
 		}
 	}
-	var names []string
-	for _, n := range verlOrder {
-		if _, ok := root.fields[n]; ok {
-			names = append(names, n)
-		}
-	}
-	for _, n := range sortedKeysOf(root.fields) {
-		if !isVerlColumn(n) {
-			names = append(names, n)
-		}
-	}
+	names := columnOrder(root.fields)
 	fields := make([]parquet.Field, len(names))
 	for i, n := range names {
 		node, err := root.fields[n].node(n)
@@ -319,7 +308,7 @@ func (t *colType) node(path string) (parquet.Node, error) {
 	if len(t.fields) == 0 {
 		return nil, fmt.Errorf("%s: an object with no fields in any row cannot be a parquet struct", path)
 	}
-	names := sortedKeysOf(t.fields)
+	names := sortedKeys(t.fields)
 	fields := make([]parquet.Field, len(names))
 	for i, n := range names {
 		c, err := t.fields[n].node(path + "." + n)
@@ -329,15 +318,6 @@ func (t *colType) node(path string) (parquet.Node, error) {
 		fields[i] = namedNode{Node: parquet.Optional(c), name: n}
 	}
 	return orderedGroup(fields), nil
-}
-
-func sortedKeysOf(m map[string]*colType) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // orderedGroup is a group node whose fields keep the order given; parquet.Group sorts them

@@ -158,10 +158,10 @@ func problemOf(rec record, m Mapping, stem string, row int, bad fieldErr) (Probl
 	}
 
 	var err error
-	if p.DataSource, err = stringField(rec, "data_source", take); err != nil {
+	if p.DataSource, err = stringField("data_source", take); err != nil {
 		return p, bad("data_source", err)
 	}
-	if p.Ability, err = stringField(rec, "ability", take); err != nil {
+	if p.Ability, err = stringField("ability", take); err != nil {
 		return p, bad("ability", err)
 	}
 	if m.DataSource != "" {
@@ -251,7 +251,7 @@ func fileStem(path string) string {
 	return b
 }
 
-func stringField(rec record, k string, take func(string) (any, bool)) (string, error) {
+func stringField(k string, take func(string) (any, bool)) (string, error) {
 	v, ok := take(k)
 	if !ok || v == nil {
 		return "", nil
@@ -400,11 +400,28 @@ func recordOf(p Problem) record {
 }
 
 // sortedKeys returns the keys of m in byte order, the order pyarrow gives struct fields.
-func sortedKeys(m map[string]any) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
 	}
 	sort.Strings(ks)
+	return ks
+}
+
+// columnOrder lists top-level column names as verl writes them: its five columns in their
+// order, then any others in byte order.
+func columnOrder[V any](m map[string]V) []string {
+	var ks []string
+	for _, k := range verlOrder {
+		if _, ok := m[k]; ok {
+			ks = append(ks, k)
+		}
+	}
+	for _, k := range sortedKeys(m) {
+		if !isVerlColumn(k) {
+			ks = append(ks, k)
+		}
+	}
 	return ks
 }
