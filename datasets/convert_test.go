@@ -185,7 +185,9 @@ func TestConvertSynLogicGenerated(t *testing.T) {
 // original_question/original_answer/metadata columns with game_data_str null in some rows —
 // and checks the rebuilt game data equals the generator's object.
 func TestConvertSynLogicHub(t *testing.T) {
-	root := t.TempDir()
+	// Only the path below the folder given decides the split: "test_runs" above it must not
+	// make every file test data.
+	root := filepath.Join(t.TempDir(), "test_runs")
 	lines := jsonLines(t, "testdata/synlogic/generated/dyck_language.jsonl")
 	write := func(rel, dataSource string, nullGameData bool) {
 		path := filepath.Join(root, rel)

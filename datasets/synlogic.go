@@ -50,13 +50,14 @@ func ConvertSynLogic(inputs []string, opts SynLogicOptions) (train, test []Probl
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("datasets: synlogic: no .parquet or .jsonl files of subset %s in %s", opts.Subset, strings.Join(inputs, ", "))
 	}
-	for _, f := range files {
+	for _, df := range files {
+		f := df.path
 		if strings.HasSuffix(f, ".parquet") {
 			ps, err := synlogicHub(f)
 			if err != nil {
 				return nil, nil, err
 			}
-			if hubIsTest(f) {
+			if hubIsTest(df.rel) {
 				test = append(test, withSplit(ps, "test")...)
 			} else {
 				train = append(train, withSplit(ps, "train")...)
@@ -72,19 +73,23 @@ func ConvertSynLogic(inputs []string, opts SynLogicOptions) (train, test []Probl
 	return train, test, nil
 }
 
+// dataFile is an input file and its path below the folder given (its base name when the
+// file itself was given), which alone decides its split and subset.
+type dataFile struct{ path, rel string }
+
 // synlogicFiles lists the data files under inputs, in a stable order.
-func synlogicFiles(inputs []string, subset string) ([]string, error) {
-	var out []string
+func synlogicFiles(inputs []string, subset string) ([]dataFile, error) {
+	var out []dataFile
 	for _, in := range inputs {
 		st, err := os.Stat(in)
 		if err != nil {
 			return nil, fmt.Errorf("datasets: %w", err)
 		}
 		if !st.IsDir() {
-			out = append(out, in)
+			out = append(out, dataFile{in, filepath.Base(in)})
 			continue
 		}
-		var found []string
+		var found []dataFile
 		err = filepath.WalkDir(in, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -98,20 +103,22 @@ func synlogicFiles(inputs []string, subset string) ([]string, error) {
 					return nil
 				}
 			}
-			found = append(found, p)
+			found = append(found, dataFile{p, rel})
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("datasets: %w", err)
 		}
-		sort.Strings(found)
+		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		out = append(out, found...)
 	}
 	return out, nil
 }
 
-func hubIsTest(path string) bool {
-	for _, part := range strings.FieldsFunc(strings.ToLower(filepath.ToSlash(path)), func(r rune) bool {
+// hubIsTest reports whether a hub file holds test data: a part of its relative path (split at
+// /, -, _ and .) is validation, val or test, as in "validation-00000-of-00001.parquet".
+func hubIsTest(rel string) bool {
+	for _, part := range strings.FieldsFunc(strings.ToLower(filepath.ToSlash(rel)), func(r rune) bool {
 		return r == '/' || r == '-' || r == '_' || r == '.'
 	}) {
 		if part == "validation" || part == "val" || part == "test" {
