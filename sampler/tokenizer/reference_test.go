@@ -155,13 +155,12 @@ func reference(t testing.TB, dir string, texts []string, ids [][]int) referenceR
 	return res
 }
 
-func TestEncodeMatchesReference(t *testing.T) {
+// TestMatchesReference compares ids and decoded text with transformers.js for each real
+// tokenizer, in one node run per tokenizer (loading it there is the slow part).
+func TestMatchesReference(t *testing.T) {
 	for _, m := range referenceModels(t) {
 		t.Run(m.name, func(t *testing.T) {
-			tok, err := Load(m.dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := mustLoad(t, m.dir)
 			texts := make([]string, len(referenceTexts))
 			for i, c := range referenceTexts {
 				texts[i] = c.text
@@ -169,43 +168,7 @@ func TestEncodeMatchesReference(t *testing.T) {
 			// A long mixed text exercises the merge queue and the cache together.
 			texts = append(texts, strings.Repeat(strings.Join(texts, " | "), 3))
 			texts = append(texts, randomTexts(300)...)
-			ref := reference(t, m.dir, texts, nil)
-			for i, text := range texts {
-				name := fmt.Sprintf("random %d", i-len(referenceTexts)-1)
-				switch {
-				case i < len(referenceTexts):
-					name = referenceTexts[i].name
-				case i == len(referenceTexts):
-					name = "long concatenation"
-				}
-				t.Run(name, func(t *testing.T) {
-					got, err := tok.Encode(text, false)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if want := ref.Encode[i]; !slices.Equal(got, want) {
-						t.Errorf("Encode(%q) ids differ from the reference\n got  %v\n want %v", text, got, want)
-					}
-					got, err = tok.Encode(text, true)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if want := ref.EncodeSpecial[i]; !slices.Equal(got, want) {
-						t.Errorf("Encode(%q, addSpecial) ids differ from the reference\n got  %v\n want %v", text, got, want)
-					}
-				})
-			}
-		})
-	}
-}
 
-func TestDecodeMatchesReference(t *testing.T) {
-	for _, m := range referenceModels(t) {
-		t.Run(m.name, func(t *testing.T) {
-			tok, err := Load(m.dir)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var ids [][]int
 			for _, c := range referenceTexts {
 				x, err := tok.Encode(c.text, true)
@@ -221,15 +184,45 @@ func TestDecodeMatchesReference(t *testing.T) {
 				odd = append(odd, (i*7919+13)%n)
 			}
 			ids = append(ids, odd, odd[:37], odd[100:101])
-			ref := reference(t, m.dir, nil, ids)
-			for i, x := range ids {
-				if got, want := tok.Decode(x, false), ref.Decode[i]; got != want {
-					t.Errorf("Decode(%v) = %q, reference %q", x, got, want)
+
+			ref := reference(t, m.dir, texts, ids)
+			t.Run("encode", func(t *testing.T) {
+				for i, text := range texts {
+					name := fmt.Sprintf("random %d", i-len(referenceTexts)-1)
+					switch {
+					case i < len(referenceTexts):
+						name = referenceTexts[i].name
+					case i == len(referenceTexts):
+						name = "long concatenation"
+					}
+					t.Run(name, func(t *testing.T) {
+						got, err := tok.Encode(text, false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if want := ref.Encode[i]; !slices.Equal(got, want) {
+							t.Errorf("Encode(%q) ids differ from the reference\n got  %v\n want %v", text, got, want)
+						}
+						got, err = tok.Encode(text, true)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if want := ref.EncodeSpecial[i]; !slices.Equal(got, want) {
+							t.Errorf("Encode(%q, addSpecial) ids differ from the reference\n got  %v\n want %v", text, got, want)
+						}
+					})
 				}
-				if got, want := tok.Decode(x, true), ref.DecodeSkip[i]; got != want {
-					t.Errorf("Decode(%v, skipSpecial) = %q, reference %q", x, got, want)
+			})
+			t.Run("decode", func(t *testing.T) {
+				for i, x := range ids {
+					if got, want := tok.Decode(x, false), ref.Decode[i]; got != want {
+						t.Errorf("Decode(%v) = %q, reference %q", x, got, want)
+					}
+					if got, want := tok.Decode(x, true), ref.DecodeSkip[i]; got != want {
+						t.Errorf("Decode(%v, skipSpecial) = %q, reference %q", x, got, want)
+					}
 				}
-			}
+			})
 		})
 	}
 }
