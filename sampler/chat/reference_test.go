@@ -62,6 +62,7 @@ func chatModels(nm string) []chatModel {
 		{"llama3", llama3, ""},
 		{"llama3.2", llama3, "testdata/templates/llama3.2.jinja"},
 		{"tiny-llama2", tinyLlama, ""},
+		{"block whitespace", tinyLlama, "testdata/templates/blocks.jinja"},
 	}
 }
 
