@@ -15,15 +15,16 @@ import (
 // Prompt templates for math problems. A template is one of these names or any text holding
 // "{problem}", which is replaced by the problem.
 const (
-	// TemplateThinkAnswer is the paper's prompt: reason inside <think> </think>, answer
-	// inside <answer> </answer>.
+	// TemplateThinkAnswer is the paper's prompt, word for word as its released
+	// math_data_process.py writes it: the instruction to reason inside <think> </think> and
+	// answer inside <answer> </answer>, then a blank line, then the problem.
 	TemplateThinkAnswer = "think-answer"
 	// TemplateBoxed asks for the final answer in \boxed{}, as DeepScaleR and verl do.
 	TemplateBoxed = "boxed"
 )
 
 var templates = map[string]string{
-	TemplateThinkAnswer: "{problem}\n\nThink through the problem step by step inside <think> </think> tags, then give only the final answer inside <answer> </answer> tags.",
+	TemplateThinkAnswer: "Solve the following problem step by step. First, think about the reasoning process in the mind and then provide the answer. The reasoning process is enclosed within <think> </think> and the final answer is enclosed within <answer> </answer> tags, respectively, i.e., <think> reasoning process here </think> <answer> answer here</answer>.\n\n{problem}",
 	TemplateBoxed:       "{problem}\n\nLet's think step by step and output the final answer within \\boxed{}.",
 }
 

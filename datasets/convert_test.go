@@ -448,3 +448,20 @@ func TestApplyTemplateAll(t *testing.T) {
 		t.Error("a template without {problem} must fail")
 	}
 }
+
+// The paper's released math_data_process.py puts its instruction before the problem; the
+// math-strict grader and the format reward expect the tags it names.
+func TestThinkAnswerTemplateFollowsPaper(t *testing.T) {
+	got, err := ApplyTemplate("", "What is 1+1?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<think> </think>", "<answer> </answer>", "<think> reasoning process here </think> <answer> answer here</answer>"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("template lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.HasPrefix(got, "Solve the following problem step by step.") || !strings.HasSuffix(got, ".\n\nWhat is 1+1?") {
+		t.Errorf("want the instruction first and the problem last after a blank line, got:\n%s", got)
+	}
+}
