@@ -208,7 +208,8 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 
 // SFT trains w (updated in place and returned) on the examples, writing metrics.jsonl and
 // checkpoints to out. With resume it first loads the newest checkpoint in out, if any, and
-// continues from it; the result is the same as an uninterrupted run's.
+// continues from it; the result is the same as an uninterrupted run's. When ctx is cancelled it
+// stops between steps and saves a checkpoint of the last completed step.
 func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Example, c SFTConfig,
 	out string, resume bool, onProgress func(Progress)) (model.Weights, error) {
 	cfg := m.Config()
@@ -249,10 +250,17 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 	defer metrics.Close()
 	enc := json.NewEncoder(metrics)
 	started := time.Now().Add(-time.Duration(state.ElapsedS * float64(time.Second)))
+	savedStep := state.Step
 
 	for step := state.Step; step < c.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("train: stopped before step %d: %w", step+1, err)
+		if err := ctx.Err(); err != nil { // interrupted: keep what was done for --resume
+			if step > savedStep {
+				state.Config = c
+				if err := saveCheckpoint(out, cfg, w, opt, state, c.KeepCheckpoints); err != nil {
+					return nil, err
+				}
+			}
+			return nil, fmt.Errorf("train: stopped after step %d (checkpoint saved): %w", step, err)
 		}
 
 		// Batch → loss → gradients, summed over the accumulated micro-batches.
@@ -278,10 +286,11 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 		lr := LearningRate(step, c.Steps, c.WarmupSteps, c.LR, c.MinLRRatio, c.Schedule)
 		opt.Update(w, grads, lr)
 		state.Step, state.Tokens = step+1, state.Tokens+int64(tokens)
+		state.Config, state.ElapsedS = c, time.Since(started).Seconds()
 
 		// Log.
 		p := Progress{Step: step + 1, Steps: c.Steps, Loss: nll / float64(tokens), EvalLoss: math.NaN(),
-			LR: lr, GradNorm: gradNorm, Tokens: state.Tokens, Elapsed: time.Since(started)}
+			LR: lr, GradNorm: gradNorm, Tokens: state.Tokens, Elapsed: time.Duration(state.ElapsedS * float64(time.Second))}
 		last := step+1 == c.Steps
 		if len(eval) > 0 && (last || (c.EvalEvery > 0 && (step+1)%c.EvalEvery == 0)) {
 			if p.EvalLoss, err = EvalLoss(m, w, eval, c.BatchSize, c.MaxSeqLen); err != nil {
@@ -301,10 +310,10 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 
 		// Checkpoint.
 		if last || (c.CheckpointEvery > 0 && (step+1)%c.CheckpointEvery == 0) {
-			state.Config, state.ElapsedS = c, p.Elapsed.Seconds()
 			if err := saveCheckpoint(out, cfg, w, opt, state, c.KeepCheckpoints); err != nil {
 				return nil, err
 			}
+			savedStep = state.Step
 		}
 	}
 	return w, nil

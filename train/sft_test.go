@@ -350,3 +350,26 @@ func TestLoadCheckpointAsModel(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelSavesCheckpoint: Ctrl-C (a cancelled context) between checkpoints keeps the steps done.
+func TestCancelSavesCheckpoint(t *testing.T) {
+	m, w, data, c, err := resumeSetup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c.CheckpointEvery = 0
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = SFT(ctx, m, w, data, nil, c, out, false, func(p Progress) {
+		if p.Step == 3 {
+			cancel()
+		}
+	})
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("err = %v, want the cancellation", err)
+	}
+	if steps, _ := listCheckpoints(out); !slices.Equal(steps, []int{3}) {
+		t.Errorf("checkpoints %v after cancelling at step 3, want [3]", steps)
+	}
+}
