@@ -237,8 +237,25 @@ func makeBatch(examples []Example, maxLen int) (model.Batch, int) {
 	return b, tokens
 }
 
-// epochOrder is the example order of one epoch: a permutation drawn from (seed, epoch) alone, so
-// a resumed run finds its place from the step count without saving generator state.
-func epochOrder(n int, seed uint64, epoch int) []int {
-	return rand.New(rand.NewPCG(seed, uint64(epoch))).Perm(n)
+// dataOrder is the order examples are trained in: an endless stream of epochs, each a
+// permutation drawn from (seed, epoch) alone, so a resumed run finds its place from the step
+// count without saved generator state.
+type dataOrder struct {
+	n     int
+	seed  uint64
+	epoch int
+	perm  []int // the permutation of epoch
+}
+
+// microBatch returns micro-batch k (batchSize examples) of the stream.
+func (o *dataOrder) microBatch(examples []Example, batchSize, k int) []Example {
+	out := make([]Example, batchSize)
+	for i := range out {
+		idx := k*batchSize + i
+		if epoch := idx / o.n; o.perm == nil || epoch != o.epoch {
+			o.epoch, o.perm = epoch, rand.New(rand.NewPCG(o.seed, uint64(epoch))).Perm(o.n)
+		}
+		out[i] = examples[o.perm[idx%o.n]]
+	}
+	return out
 }

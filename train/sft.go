@@ -251,11 +251,11 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 	enc := json.NewEncoder(metrics)
 	started := time.Now().Add(-time.Duration(state.ElapsedS * float64(time.Second)))
 	savedStep := state.Step
+	order := &dataOrder{n: len(train), seed: c.Seed}
 
 	for step := state.Step; step < c.Steps; step++ {
 		if err := ctx.Err(); err != nil { // interrupted: keep what was done for --resume
 			if step > savedStep {
-				state.Config = c
 				if err := saveCheckpoint(out, cfg, w, opt, state, c.KeepCheckpoints); err != nil {
 					return nil, err
 				}
@@ -268,7 +268,7 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 		var tokens int
 		var grads model.Weights
 		for micro := range c.GradAccum {
-			batch, n := makeBatch(nextExamples(train, c, step*c.GradAccum+micro), c.MaxSeqLen)
+			batch, n := makeBatch(order.microBatch(train, c.BatchSize, step*c.GradAccum+micro), c.MaxSeqLen)
 			l, g, err := m.LossAndGrads(w, batch)
 			if err != nil {
 				return nil, fmt.Errorf("train: step %d: %w", step+1, err)
@@ -317,16 +317,6 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 		}
 	}
 	return w, nil
-}
-
-// nextExamples returns micro-batch k of the endless stream of shuffled epochs.
-func nextExamples(train []Example, c SFTConfig, k int) []Example {
-	out := make([]Example, c.BatchSize)
-	for i := range out {
-		idx := k*c.BatchSize + i
-		out[i] = train[epochOrder(len(train), c.Seed, idx/len(train))[idx%len(train)]]
-	}
-	return out
 }
 
 // EvalLoss is the mean negative log-likelihood per response token of examples.
