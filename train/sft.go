@@ -171,6 +171,7 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 		}
 		w = arch.RandomWeights(cfg, opts.Config.Seed)
 	}
+	cfg.TorchDtype = "float32" // weights are trained, checkpointed and exported in fp32
 	tokDir := opts.TokenizerDir
 	if tokDir == "" {
 		tokDir = opts.ModelDir
