@@ -51,8 +51,10 @@ func Plot(path string, reps []*Report, opts PlotOptions) error {
 		p.Y.Label.Text = "pass@k (solid), maj@k (dashed)"
 	}
 	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top = false
-	p.Legend.Left = false
+	// pass@k rises with k, so the top left is the emptiest corner.
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(6)
 	p.Add(plotter.NewGrid())
 
 	var ks []int
