@@ -61,7 +61,7 @@ var bench struct {
 	cfg   arch.Config
 	tjs   *tjsProcess // nil when node or transformers.js is missing
 	why   string      // why tjs is nil
-	bwBuf []byte // 1 GiB, touched, for measureBandwidth
+	bwBuf []byte      // 1 GiB, touched, for measureBandwidth
 }
 
 func benchPrompts(n int) [][]int {
@@ -366,6 +366,5 @@ func measureBandwidth() bandwidth {
 	})
 	half := size / 2
 	bw.copy = parallel(half, func(lo, hi int) { copy(buf[half+lo:half+hi], buf[lo:hi]) })
-	clear(buf[half:]) // keep the scan's buffer all zero
 	return bw
 }
