@@ -20,12 +20,12 @@ import (
 // with the flags and report the rule you used.
 type Rule struct {
 	// MinPass is the pass@k at or above which alignment is strong. Default 0.5.
-	MinPass float64
+	MinPass float64 `json:"min_pass"`
 	// K is the k the rule reads; default (0) the largest k of the report.
-	K int
+	K int `json:"k"`
 	// MinAUC, when positive, also requires the normalised area under the pass@k curve to reach
 	// it. Default 0: not used.
-	MinAUC float64
+	MinAUC float64 `json:"min_auc"`
 }
 
 // DefaultMinPass is Rule.MinPass's default.
