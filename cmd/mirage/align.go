@@ -71,6 +71,17 @@ Examples:
 }
 
 func runAlign(c *cli.Context) error {
+	// Check the flags of the later steps before sampling, which can take hours.
+	vopts, err := verifyOptionsFromFlags(c)
+	if err != nil {
+		return err
+	}
+	if mp := c.Float64("min-pass"); !(mp > 0 && mp <= 1) {
+		return fmt.Errorf("align: --min-pass %g; want a value in (0, 1]", mp)
+	}
+	if ci := c.Float64("confidence"); !(ci > 0 && ci < 1) {
+		return fmt.Errorf("align: --confidence %g; want a value in (0, 1)", ci)
+	}
 	dir := c.String("out-dir")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("align: %w", err)
@@ -111,10 +122,6 @@ func runAlign(c *cli.Context) error {
 	}
 
 	// 2. Verify.
-	vopts, err := verifyOptionsFromFlags(c)
-	if err != nil {
-		return err
-	}
 	vbar := newVerifyBar(c.Bool("quiet"))
 	sum, err := verifyFile(c.Context, samplesPath, scoredPath, vopts, vbar.update)
 	vbar.finish()
@@ -137,9 +144,6 @@ func runAlign(c *cli.Context) error {
 	rep, err := passk.Estimate(recs, opts)
 	if err != nil {
 		return err
-	}
-	if mp := c.Float64("min-pass"); !(mp > 0 && mp <= 1) {
-		return fmt.Errorf("align: --min-pass %g; want a value in (0, 1]", mp)
 	}
 	a, err := passk.Align(rep, passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")})
 	if err != nil {

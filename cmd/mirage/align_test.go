@@ -67,4 +67,16 @@ func TestAlignCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "passk.svg")); err != nil {
 		t.Error(err)
 	}
+	for _, bad := range [][]string{{"--grader", "nope"}, {"--min-pass", "0"}, {"--min-pass", "1.5"}} {
+		t.Run("bad flag "+strings.Join(bad, " "), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"align", "--model", tinyLlamaDir, "--data", math500Sample, "--out-dir", out}, bad...)
+			if _, err := mirageOutput(t, "", args...); err == nil {
+				t.Fatal("no error")
+			}
+			if _, err := os.Stat(filepath.Join(out, "samples.jsonl")); err == nil {
+				t.Error("sampled before rejecting the flag")
+			}
+		})
+	}
 }
