@@ -80,9 +80,14 @@ func readGraphInfo(path string) (*graphInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseGraphInfo(b)
+}
+
+// parseGraphInfo parses a serialised ONNX ModelProto.
+func parseGraphInfo(b []byte) (*graphInfo, error) {
 	g := &graphInfo{OpTypes: map[string]bool{}}
 	sawGraph := false
-	err = eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == fModelGraph && typ == protowire.BytesType:
 			sawGraph = true

@@ -267,13 +267,13 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	case cfg.GenAI:
 		m.info.Format = FormatGenAI
 		pk, pv := name(cfg.GenAIInputs, "past_key_names", "past_key_values.%d.key"), name(cfg.GenAIInputs, "past_value_names", "past_key_values.%d.value")
-		ok, ov := name(cfg.GenAIOutputs, "present_key_names", "present.%d.key"), name(cfg.GenAIOutputs, "present_value_names", "present.%d.value")
+		outK, outV := name(cfg.GenAIOutputs, "present_key_names", "present.%d.key"), name(cfg.GenAIOutputs, "present_value_names", "present.%d.value")
 		for l := 0; ; l++ {
 			k, v := fmt.Sprintf(pk, l), fmt.Sprintf(pv, l)
 			if _, has := inputs[k]; !has {
 				break
 			}
-			m.cache = append(m.cache, cacheTensor{in: k, out: fmt.Sprintf(ok, l), planes: 1}, cacheTensor{in: v, out: fmt.Sprintf(ov, l), planes: 1})
+			m.cache = append(m.cache, cacheTensor{in: k, out: fmt.Sprintf(outK, l), planes: 1}, cacheTensor{in: v, out: fmt.Sprintf(outV, l), planes: 1})
 		}
 	default:
 		layers := map[int][2]string{}
