@@ -113,7 +113,7 @@ func (m *Model) Generate(ctx context.Context, prompts [][]int, opts GenerateOpti
 	if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 		err = ctxErr
 	}
-	return e.results[:e.emitted], errors.Join(err, e.close())
+	return e.results[:e.emitted], err
 }
 
 func (m *Model) checkPrompt(p []int) string {
@@ -184,10 +184,18 @@ type engine struct {
 }
 
 func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
-	rt, err := newRunner(m)
-	if err != nil {
-		return nil, err
+	// The runner and the cache buffers live on the model, so repeated Generate calls reuse
+	// their memory instead of faulting in hundreds of megabytes each time.
+	if m.runner == nil {
+		r, err := newRunner(m)
+		if err != nil {
+			return nil, err
+		}
+		m.runner, m.kv = r, newKVBuffers(m)
+	} else if err := m.runner.opts.UnsetTerminate(); err != nil {
+		return nil, ortError("reset run options", err)
 	}
+	rt := m.runner
 	e := &engine{m: m, o: o, prompts: prompts, rt: rt, stop: map[int]bool{},
 		results: make([][]Output, len(prompts)), left: make([]int, len(prompts))}
 	if !o.IgnoreEOS {
@@ -204,7 +212,7 @@ func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
 	}
 	total := len(prompts) * o.N
 	e.rows = make([]*row, min(o.BatchSize, max(total, 1)))
-	e.kv = newKVBuffers(m)
+	e.kv = m.kv
 	longest := 0
 	for _, p := range prompts {
 		longest = max(longest, len(p))
@@ -218,8 +226,6 @@ func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
 	e.scratch = make([]choiceScratch, max(workers, 1))
 	return e, nil
 }
-
-func (e *engine) close() error { return e.rt.close() }
 
 // watch stops a runtime call in flight when ctx is cancelled.
 func (e *engine) watch(ctx context.Context) func() {

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,7 +83,8 @@ func (e *FolderError) Error() string {
 }
 
 // Model is an ONNX decoder ready to generate: an ONNX Runtime session and the layout of its
-// inputs, outputs and KV cache. A Model runs one Generate at a time; Close frees it.
+// inputs, outputs and KV cache. A Model runs one Generate at a time and keeps the largest KV
+// cache a call needed for the next one; Close frees it all.
 type Model struct {
 	info ModelInfo
 
@@ -98,7 +100,9 @@ type Model struct {
 	kvElem                     int32
 	logitsElem                 int32
 
-	mu sync.Mutex
+	mu     sync.Mutex
+	runner *runner    // reused by Generate calls; freed by Close
+	kv     *kvBuffers // the batch cache, reused likewise
 }
 
 // cacheTensor is one past input and its present output. Separate layouts have one plane
@@ -118,9 +122,14 @@ func (m *Model) Close() error {
 	if m.session == nil {
 		return nil
 	}
-	err := m.session.Destroy()
+	var err error
+	if m.runner != nil {
+		err = m.runner.close()
+		m.runner, m.kv = nil, nil
+	}
+	err = errors.Join(err, ortError("close session", m.session.Destroy()))
 	m.session = nil
-	return ortError("close session", err)
+	return err
 }
 
 var (
