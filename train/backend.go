@@ -8,6 +8,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler/chat"
 	"github.com/mirage-rl/mirage/sampler/tokenizer"
 	"github.com/mirage-rl/mirage/train/arch"
 	"github.com/mirage-rl/mirage/train/gomlxfix"
@@ -32,11 +34,11 @@ func NewBackend(name string) (backends.Backend, error) {
 	return nil, fmt.Errorf("train: backend %q: want %q or %q", name, BackendGo, BackendXLA)
 }
 
-// dataOptions loads the tokenizer of dir when it has one (pre-tokenized data needs none) and
-// picks the EOS id appended to text responses: the config's first eos_token_id, else the
-// tokenizer's.
-func dataOptions(dir string, cfg arch.Config) (DataOptions, error) {
-	opts := DataOptions{EOS: -1, VocabSize: cfg.VocabSize}
+// dataOptions loads the tokenizer (and, for the chat template, the chat template) of dir when it
+// has one (pre-tokenized data needs none) and picks the EOS id appended to text responses: the
+// config's first eos_token_id, else the tokenizer's.
+func dataOptions(dir, template string, cfg arch.Config) (DataOptions, error) {
+	opts := DataOptions{EOS: -1, VocabSize: cfg.VocabSize, Template: template}
 	if len(cfg.EOSTokenID) > 0 {
 		opts.EOS = cfg.EOSTokenID[0]
 	}
@@ -51,6 +53,17 @@ func dataOptions(dir string, cfg arch.Config) (DataOptions, error) {
 		return opts, fmt.Errorf("train: %w", err)
 	}
 	opts.Tokenizer = tok
+	if template == TemplateChat {
+		tpl, err := chat.Load(dir)
+		if err != nil && !errors.Is(err, chat.ErrNoTemplate) {
+			return opts, fmt.Errorf("train: %w", err)
+		}
+		if tpl != nil {
+			opts.ChatTemplate = func(msgs []datasets.Message) (string, error) {
+				return tpl.Render(msgs, chat.Options{AddGenerationPrompt: true})
+			}
+		}
+	}
 	if eos := tok.Special().EOS; opts.EOS < 0 && eos != nil {
 		opts.EOS = eos.ID
 	}

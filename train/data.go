@@ -31,9 +31,13 @@ type DataOptions struct {
 	EOS int
 	// VocabSize, when > 0, bounds the token ids (pre-tokenized records are checked against it).
 	VocabSize int
-	// FormatPrompt renders a prompt as the model's input text. Nil uses text prompts as they are
-	// and rejects chat prompts (render them with the model's chat template first).
-	FormatPrompt func(datasets.Prompt) (string, error)
+	// Template says how prompts become text, as in `mirage sample`: "chat" renders them with
+	// ChatTemplate (text prompts as one user message) and the assistant-turn opening; "raw"
+	// (default) is the text plus the tokenizer's special tokens (BOS); "none" is the text only.
+	// Chat prompts under raw/none are their contents joined by blank lines.
+	Template string
+	// ChatTemplate renders messages with the generation prompt (sampler/chat); needed by "chat".
+	ChatTemplate func([]datasets.Message) (string, error)
 }
 
 // textPair is a JSONL record {"prompt": ..., "response": ...}.
@@ -162,23 +166,18 @@ func sniffKind(path string) (string, error) {
 	return "", sc.Err()
 }
 
+// Prompt templates for DataOptions.Template.
+const (
+	TemplateChat = "chat"
+	TemplateRaw  = "raw"
+	TemplateNone = "none"
+)
+
 func (o DataOptions) encode(p datasets.Prompt, response string) (Example, error) {
 	if o.Tokenizer == nil {
 		return Example{}, errors.New("text records need a tokenizer (a model folder with tokenizer.json, or --tokenizer)")
 	}
-	var text string
-	switch {
-	case o.FormatPrompt != nil:
-		var err error
-		if text, err = o.FormatPrompt(p); err != nil {
-			return Example{}, err
-		}
-	case p.IsChat():
-		return Example{}, errors.New("chat prompts need a chat template; give text prompts or render them first")
-	default:
-		text = p.Text
-	}
-	prompt, err := o.Tokenizer.Encode(text, true)
+	prompt, err := o.encodePrompt(p)
 	if err != nil {
 		return Example{}, err
 	}
@@ -190,6 +189,35 @@ func (o DataOptions) encode(p datasets.Prompt, response string) (Example, error)
 		resp = append(resp, o.EOS)
 	}
 	return Example{Prompt: prompt, Response: resp}, nil
+}
+
+func (o DataOptions) encodePrompt(p datasets.Prompt) ([]int, error) {
+	switch o.Template {
+	case TemplateChat:
+		if o.ChatTemplate == nil {
+			return nil, errors.New("the model has no chat template; use the raw or none template")
+		}
+		msgs := p.Messages
+		if !p.IsChat() {
+			msgs = []datasets.Message{{Role: "user", Content: p.Text}}
+		}
+		text, err := o.ChatTemplate(msgs)
+		if err != nil {
+			return nil, fmt.Errorf("chat template: %w", err)
+		}
+		return o.Tokenizer.Encode(text, false)
+	case "", TemplateRaw, TemplateNone:
+		text := p.Text
+		if p.IsChat() {
+			parts := make([]string, len(p.Messages))
+			for i, m := range p.Messages {
+				parts[i] = m.Content
+			}
+			text = strings.Join(parts, "\n\n")
+		}
+		return o.Tokenizer.Encode(text, o.Template != TemplateNone)
+	}
+	return nil, fmt.Errorf("unknown template %q (want chat, raw or none)", o.Template)
 }
 
 // sequence turns an example into next-token training rows of at most maxLen positions: inputs

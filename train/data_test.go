@@ -45,6 +45,8 @@ func TestReadExamples(t *testing.T) {
 			[]Example{{[]int{1, 5}, []int{7, 2}}, {[]int{}, []int{3}}}},
 		{"text pairs", "b.jsonl", `{"prompt": "What is 2+2?", "response": " 4"}`,
 			[]Example{{enc("What is 2+2?", true), append(enc(" 4", false), eos)}}},
+		{"chat prompt under raw: contents joined", "d.jsonl", `{"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}], "response": "x"}`,
+			[]Example{{enc("Be brief.\n\nhi", true), append(enc("x", false), eos)}}},
 		{"problems: ground_truth is the response", "c.jsonl", `{"id": "p1", "prompt": "Add 1 and 1.", "ground_truth": "2"}`,
 			[]Example{{enc("Add 1 and 1.", true), append(enc("2", false), eos)}}},
 	}
@@ -80,7 +82,8 @@ func TestReadExamples(t *testing.T) {
 		{"negative id", "{\"prompt_ids\": [-3], \"response_ids\": [2]}\n", opts, 1, "-3"},
 		{"empty response ids", "{\"prompt_ids\": [1], \"response_ids\": []}\n", opts, 1, "non-empty"},
 		{"missing response", "{\"response\": \"x\"}\n{\"prompt\": \"y\"}\n", opts, 1, "both prompt and response"},
-		{"chat prompt", `{"prompt": [{"role": "user", "content": "hi"}], "response": "x"}`, opts, 1, "chat template"},
+		{"chat template missing", `{"prompt": [{"role": "user", "content": "hi"}], "response": "x"}`,
+			DataOptions{Tokenizer: tok, EOS: eos, Template: TemplateChat}, 1, "chat template"},
 		{"text without tokenizer", `{"prompt": "a", "response": "b"}`, DataOptions{EOS: -1}, 1, "tokenizer"},
 	}
 	for _, tc := range errCases {
@@ -122,6 +125,28 @@ func TestMakeBatch(t *testing.T) {
 	b, tokens = makeBatch(examples[1:], 2)
 	if !slices.Equal(b.IDs[0], []int{6, 7}) || !slices.Equal(b.Targets[0], []int{7, 8}) || tokens != 2 {
 		t.Errorf("truncated: ids %v targets %v tokens %d", b.IDs[0], b.Targets[0], tokens)
+	}
+}
+
+// TestChatTemplate: with the chat template, a text prompt is one user turn rendered with the
+// generation prompt, without the tokenizer's own special tokens added again.
+func TestChatTemplate(t *testing.T) {
+	tok, err := tokenizer.Load(tinyLlama)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rendered []datasets.Message
+	opts := DataOptions{Tokenizer: tok, EOS: -1, Template: TemplateChat, ChatTemplate: func(m []datasets.Message) (string, error) {
+		rendered = m
+		return "[user] " + m[0].Content + " [assistant]", nil
+	}}
+	got, err := ReadExamples(writeFile(t, "c.jsonl", `{"prompt": "2+2?", "response": "4"}`), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := tok.Encode("[user] 2+2? [assistant]", false)
+	if len(rendered) != 1 || rendered[0].Role != "user" || !slices.Equal(got[0].Prompt, want) {
+		t.Errorf("rendered %v, prompt ids %v, want %v", rendered, got[0].Prompt, want)
 	}
 }
 

@@ -131,6 +131,9 @@ type SFTOptions struct {
 	TokenizerDir string
 	// Data and EvalData are the training and (optional) evaluation files (see ReadExamples).
 	Data, EvalData string
+	// Template is how text prompts are rendered: "raw" (default), "chat" or "none" (see
+	// DataOptions.Template); use the one you will sample with.
+	Template string
 	// OutDir receives metrics.jsonl, checkpoints/ and, at the end, the exported model folder
 	// (model.onnx + model.onnx.data, model.safetensors, config.json, tokenizer files).
 	OutDir string
@@ -176,7 +179,7 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 	if tokDir == "" {
 		tokDir = opts.ModelDir
 	}
-	dataOpts, err := dataOptions(tokDir, cfg)
+	dataOpts, err := dataOptions(tokDir, opts.Template, cfg)
 	if err != nil {
 		return err
 	}

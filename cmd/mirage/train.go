@@ -37,7 +37,9 @@ model.onnx.data, model.safetensors, config.json, tokenizer files).
 --data is JSONL of {"prompt": "...", "response": "..."} (text, tokenized with the model's
 tokenizer; EOS is appended to each response), of {"prompt_ids": [...], "response_ids": [...]}
 (token ids, used as they are), or any problems file mirage reads (verl parquet, JSONL, JSON;
-the ground_truth becomes the response). Chat prompts must be rendered to text first.
+the ground_truth becomes the response). Prompts are rendered with --template as mirage sample
+does (chat by default: the model's chat template with the assistant-turn opening), so train and
+sample with the same --template.
 
 Examples:
    mirage train sft --model qwen-0.5b --data pairs.jsonl --out sft-run --lr 1e-5 --batch-size 4 --grad-accum 8
@@ -54,6 +56,7 @@ with -tags xla.`,
 			&cli.StringFlag{Name: "tokenizer", Usage: "folder with tokenizer.json (default: --model)"},
 			&cli.StringFlag{Name: "data", Usage: "training pairs `FILE` (see above)", Required: true},
 			&cli.StringFlag{Name: "eval-data", Usage: "evaluation pairs `FILE`"},
+			&cli.StringFlag{Name: "template", Usage: "text prompts: chat (the model's chat template, as mirage sample's default), raw (text + BOS) or none", Value: "chat"},
 			&cli.StringFlag{Name: "out", Usage: "output folder: metrics, checkpoints, final model", Required: true},
 			&cli.StringFlag{Name: "backend", Usage: "go (pure Go) or xla (build with -tags xla)", Value: "go"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue from the newest checkpoint in --out"},
@@ -87,6 +90,7 @@ func trainSFTAction(c *cli.Context) error {
 		TokenizerDir: c.String("tokenizer"),
 		Data:         c.String("data"),
 		EvalData:     c.String("eval-data"),
+		Template:     c.String("template"),
 		OutDir:       c.String("out"),
 		Backend:      c.String("backend"),
 		Resume:       c.Bool("resume"),
