@@ -36,7 +36,7 @@ func NewBackend(name string) (backends.Backend, error) {
 
 // dataOptions loads the tokenizer (and, for the chat template, the chat template) of dir when it
 // has one (pre-tokenized data needs none) and picks the EOS id appended to text responses: the
-// config's first eos_token_id, else the tokenizer's.
+// tokenizer's eos_token, else the config's first eos_token_id.
 func dataOptions(dir, template string, cfg arch.Config) (DataOptions, error) {
 	opts := DataOptions{EOS: -1, VocabSize: cfg.VocabSize, Template: template}
 	if len(cfg.EOSTokenID) > 0 {
@@ -64,8 +64,8 @@ func dataOptions(dir, template string, cfg arch.Config) (DataOptions, error) {
 			}
 		}
 	}
-	if eos := tok.Special().EOS; opts.EOS < 0 && eos != nil {
-		opts.EOS = eos.ID
+	if eos := tok.Special().EOS; eos != nil {
+		opts.EOS = eos.ID // what the chat template closes a turn with (Llama-3: <|eot_id|>)
 	}
 	return opts, nil
 }
