@@ -9,7 +9,8 @@ import (
 	"github.com/gomlx/gomlx/backends/simplego"
 )
 
-// NewGoBackend returns a simplego backend whose worker pool has no goroutine cap.
+// NewGoBackend returns a simplego backend whose worker pool has no goroutine cap and which
+// uses its blocked matmul kernel for every size.
 //
 // simplego's default pool allows 2×NumCPU running tasks, but a running task (a graph node) may
 // itself wait in WaitToStart for workers to run its sub-tasks (a DotGeneral's blocks); when
@@ -18,7 +19,11 @@ import (
 // "parallelism=-1" option does the same but prints to stdout, which mirage keeps for
 // machine-readable output, so the field is set directly.
 func NewGoBackend() (backends.Backend, error) {
-	b, err := simplego.New("")
+	// dotgeneral_large: the blocked matmul kernel for every size. simplego's default sends
+	// products with fewer than 2¹⁶ output cells (attention, weight gradients of small models) to a
+	// one-accumulator loop; measured on mirage's training step, the blocked kernel costs 3–15%
+	// less CPU at 70k, 1M and 10M parameters.
+	b, err := simplego.New("dotgeneral_large")
 	if err != nil {
 		return nil, fmt.Errorf("gomlxfix: simplego backend: %w", err)
 	}
