@@ -179,7 +179,6 @@ type engine struct {
 	results [][]Output
 	left    []int // samples not finished, per prompt
 	emitted int   // prompts handed to OnPrompt
-	logits  []byte
 	scratch []choiceScratch
 }
 
