@@ -77,22 +77,34 @@ func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, flo
 			w[i] = expf((v - maxv) * inv)
 		}
 	}
-	// Every cut is a threshold on w (max w is exactly 1).
+	// Every cut is a threshold on w (max w is exactly 1). The selections first try the tokens
+	// with w >= prefilterW, usually few: when those alone hold the k tokens or the top-p mass,
+	// the cut-off is among them (exactly), and the full vocabulary is not touched again.
 	thresh := float32(0)
 	if c.TopK > 0 && c.TopK < len(w) {
-		cand := append(sc.cand[:0], w...)
+		cand := collect(sc.cand[:0], w, prefilterW)
+		if len(cand) < c.TopK {
+			cand = collect(sc.cand[:0], w, 0)
+		}
 		thresh = kthLargest(cand, c.TopK)
 	}
 	if c.TopP > 0 && c.TopP < 1 {
-		cand := sc.cand[:0]
 		var mass float64
 		for _, x := range w {
-			if x >= thresh && x > 0 {
-				cand = append(cand, x)
+			if x >= thresh {
 				mass += float64(x)
 			}
 		}
-		thresh = max(thresh, massThreshold(cand, c.TopP*mass))
+		target := c.TopP * mass
+		cand := collect(sc.cand[:0], w, max(thresh, prefilterW))
+		var cm float64
+		for _, x := range cand {
+			cm += float64(x)
+		}
+		if cm < target {
+			cand = collect(sc.cand[:0], w, thresh)
+		}
+		thresh = max(thresh, massThreshold(cand, target))
 	}
 	if c.MinP > 0 {
 		thresh = max(thresh, float32(c.MinP))
@@ -116,6 +128,20 @@ func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, flo
 		}
 	}
 	return tok, float64(logits[tok]) - lse, nil
+}
+
+// prefilterW is the weight (probability relative to the most likely token) above which the
+// top-k and top-p selections look first.
+const prefilterW = 1e-3
+
+// collect appends the positive values of w that are >= min to dst.
+func collect(dst, w []float32, min float32) []float32 {
+	for _, x := range w {
+		if x >= min && x > 0 {
+			dst = append(dst, x)
+		}
+	}
+	return dst
 }
 
 // kthLargest returns the k-th largest value of v (1-based), reordering v.
@@ -215,7 +241,9 @@ func expf(x float32) float32 {
 		ln2hi = 0.693359375
 		ln2lo = -2.12194440e-4
 	)
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	// Round to nearest: x*log2e - 0.5 < 0 and int32() truncates toward zero (a ceiling here),
+	// which avoids math.Floor's function call on GOAMD64=v1.
+	n := float32(int32(x*log2e - 0.5))
 	r := x - n*ln2hi - n*ln2lo
 	// exp(r) on |r| <= ln2/2, degree-6 minimax (Cephes expf).
 	p := float32(1.9875691500e-4)

@@ -237,3 +237,41 @@ func TestExpAndHalf(t *testing.T) {
 		t.Errorf("half NaN/-Inf decode wrong")
 	}
 }
+
+// choose runs once per row per step over the whole vocabulary: it must not allocate.
+func TestChooseAllocs(t *testing.T) {
+	logits := make([]float32, 32000)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 3)
+	}
+	var sc choiceScratch
+	for _, c := range []Choice{{}, {Temperature: 0.7, TopP: 0.95, TopK: 50, MinP: 0.01}} {
+		c.choose(logits, 0.5, &sc) // sizes the scratch
+		if n := testing.AllocsPerRun(20, func() { c.choose(logits, rng.Float64(), &sc) }); n != 0 {
+			t.Errorf("%+v: %v allocations per call, want 0", c, n)
+		}
+	}
+}
+
+// BenchmarkChoose: one row of a 32000-token vocabulary (Llama-2 size).
+func BenchmarkChoose(b *testing.B) {
+	logits := make([]float32, 32000)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range logits {
+		logits[i] = float32(rng.NormFloat64() * 3)
+	}
+	for _, c := range []struct {
+		name string
+		c    Choice
+	}{{"greedy", Choice{}}, {"temperature", Choice{Temperature: 1}}, {"top-p", Choice{Temperature: 0.7, TopP: 0.95}}, {"top-k", Choice{Temperature: 0.7, TopK: 50}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var sc choiceScratch
+			b.ReportAllocs()
+			for b.Loop() {
+				c.c.choose(logits, rng.Float64(), &sc)
+			}
+			b.ReportMetric(float64(len(logits))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtokens/s")
+		})
+	}
+}
