@@ -128,12 +128,19 @@ func causalBias(g *Graph, t int) *Node {
 }
 
 // TokenLogProbs returns log p(targets[b, t] | ids[b, ≤t]) [B, T] from logits [B, T, V] and
-// target ids [B, T] (int32): the log-softmax picked out with a one-hot mask.
+// target ids [B, T] (int32): the target's logit minus log Σ exp(logits), with the maximum taken
+// out for stability. Only exp(logits) is materialised at vocabulary size, not a full log-softmax
+// or a one-hot mask (at a 150k vocabulary each such tensor is 0.6 GB per 1k tokens).
 func TokenLogProbs(logits, targets *Node) *Node {
-	logProbs := LogSoftmax(logits, -1) // [B, T, V]
-	vocab := logits.Shape().Dimensions[2]
-	oneHot := OneHot(targets, vocab, logits.DType()) // [B, T, V]
-	return ReduceSum(Mul(logProbs, oneHot), -1)      // [B, T]
+	dims := logits.Shape().Dimensions
+	b, t, v := dims[0], dims[1], dims[2]
+	maxLogit := StopGradient(ReduceAndKeep(logits, ReduceMax, -1))     // [B, T, 1]
+	shifted := Sub(logits, maxLogit)                                   // [B, T, V]
+	logZ := Log(ReduceSum(Exp(shifted), -1))                           // [B, T]
+	rows := Iota(logits.Graph(), shapes.Make(dtypes.Int32, b*t, 1), 0) // [B·T, 1]
+	index := Concatenate([]*Node{rows, Reshape(targets, b*t, 1)}, 1)   // [B·T, 2]
+	picked := Gather(Reshape(shifted, b*t, v), index)                  // [B·T]
+	return Sub(Reshape(picked, b, t), logZ)                            // [B, T]
 }
 
 // MaskedNLL returns Σ −mask·logp (the summed negative log-likelihood of the masked tokens) from
