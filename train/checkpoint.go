@@ -34,6 +34,8 @@ type checkpointState struct {
 	Tokens    int64     `json:"tokens"`
 	ElapsedS  float64   `json:"elapsed_s"`
 	ModelType string    `json:"model_type"`
+	// Data fingerprints the training examples, so a resume on different data is refused.
+	Data string `json:"data"`
 }
 
 const checkpointFormat = "mirage-sft-checkpoint/1"

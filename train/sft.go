@@ -3,9 +3,11 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"os"
 	"path/filepath"
@@ -230,7 +232,7 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 
 	// Start: fresh, or where the newest checkpoint left off.
 	opt := NewAdamW(w, c.Beta1, c.Beta2, c.Eps, c.WeightDecay)
-	var state checkpointState
+	state := checkpointState{Data: fingerprint(train)}
 	if resume {
 		ckW, ckOpt, st, ok, err := loadCheckpoint(out, cfg)
 		if err != nil {
@@ -239,6 +241,9 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 		if ok {
 			if st.Config != c {
 				return nil, fmt.Errorf("train: --resume with different settings: checkpoint has %+v, this run %+v", st.Config, c)
+			}
+			if st.Data != fingerprint(train) {
+				return nil, fmt.Errorf("train: --resume with different training data than the checkpoint's (%s, now %s)", st.Data, fingerprint(train))
 			}
 			w, opt, state = ckW, ckOpt, st
 		}
@@ -404,4 +409,21 @@ func openMetrics(path string, keep int) (*os.File, error) {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	return f, nil
+}
+
+// fingerprint identifies a training set: its size and an FNV-1a hash of every token id in order.
+func fingerprint(examples []Example) string {
+	h := fnv.New64a()
+	var buf [8]byte
+	for _, ex := range examples {
+		for _, part := range [][]int{ex.Prompt, ex.Response} {
+			binary.LittleEndian.PutUint64(buf[:], uint64(len(part)))
+			h.Write(buf[:])
+			for _, id := range part {
+				binary.LittleEndian.PutUint64(buf[:], uint64(id))
+				h.Write(buf[:])
+			}
+		}
+	}
+	return fmt.Sprintf("%d examples, fnv64a %016x", len(examples), h.Sum64())
 }

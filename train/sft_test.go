@@ -373,3 +373,24 @@ func TestCancelSavesCheckpoint(t *testing.T) {
 		t.Errorf("checkpoints %v after cancelling at step 3, want [3]", steps)
 	}
 }
+
+func TestResumeRefusesOtherData(t *testing.T) {
+	m, w, data, c, err := resumeSetup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	out := t.TempDir()
+	c.Steps = 2
+	if _, err := SFT(context.Background(), m, w, data, nil, c, out, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := slices.Clone(data)
+	other[7] = Example{Prompt: []int{tokBOS}, Response: []int{1, tokEOS}}
+	if _, err := SFT(context.Background(), m, w, other, nil, c, out, true, nil); err == nil {
+		t.Error("resume on different data accepted")
+	}
+	if _, err := SFT(context.Background(), m, w, data, nil, c, out, true, nil); err != nil {
+		t.Errorf("resume of a finished run on the same data: %v", err)
+	}
+}
