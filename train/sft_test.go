@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -319,7 +320,7 @@ func TestResumeAfterKill(t *testing.T) {
 // stripElapsed returns the metrics lines without their (timing-dependent) elapsed field.
 func stripElapsed(t *testing.T, b []byte) []string {
 	var out []string
-	dec := json.NewDecoder(bytesReader(b))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	for dec.More() {
 		var m metricsLine
 		if err := dec.Decode(&m); err != nil {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"runtime"
@@ -88,13 +89,7 @@ func torchStep(cfg arch.Config, steps int) (float64, error) {
 		return 0, err
 	}
 	if r.Params != arch.ParamCount(cfg) {
-		return 0, errMismatch{r.Params, arch.ParamCount(cfg)}
+		return 0, fmt.Errorf("the PyTorch model has %d parameters, ours %d", r.Params, arch.ParamCount(cfg))
 	}
 	return r.SPerStep, nil
-}
-
-type errMismatch struct{ torch, ours int64 }
-
-func (e errMismatch) Error() string {
-	return "PyTorch model has " + strconv.FormatInt(e.torch, 10) + " parameters, ours " + strconv.FormatInt(e.ours, 10)
 }
