@@ -395,3 +395,41 @@ func TestResumeRefusesOtherData(t *testing.T) {
 		t.Errorf("resume of a finished run on the same data: %v", err)
 	}
 }
+
+// TestGradAccumEqualsLargeBatch: 2 micro-batches of 4 make the same step as one batch of 8 (same
+// examples): the same mean loss per response token and the same gradient norm.
+func TestGradAccumEqualsLargeBatch(t *testing.T) {
+	m, w, data, c, err := resumeSetup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	// Responses of different lengths, so the micro-batches hold different numbers of tokens and
+	// averaging per micro-batch would differ from averaging per token.
+	for i := range data {
+		data[i].Response = data[i].Response[i%4:]
+	}
+	run := func(batch, accum int) Progress {
+		c := c
+		c.Steps, c.BatchSize, c.GradAccum = 1, batch, accum
+		var p Progress
+		w := cloneWeights(w)
+		if _, err := SFT(context.Background(), m, w, data, nil, c, t.TempDir(), false, func(q Progress) { p = q }); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	big, acc := run(8, 1), run(4, 2)
+	if big.Tokens != acc.Tokens || math.Abs(big.Loss-acc.Loss) > 1e-5 || math.Abs(big.GradNorm-acc.GradNorm) > 1e-5*big.GradNorm {
+		t.Errorf("batch 8: loss %.7f norm %.7f tokens %d; 2×4: loss %.7f norm %.7f tokens %d",
+			big.Loss, big.GradNorm, big.Tokens, acc.Loss, acc.GradNorm, acc.Tokens)
+	}
+}
+
+func cloneWeights(w model.Weights) model.Weights {
+	out := model.Weights{}
+	for k, v := range w {
+		out[k] = &arch.Tensor{Shape: v.Shape, Data: slices.Clone(v.Data)}
+	}
+	return out
+}
