@@ -343,3 +343,45 @@ func TestBadPrompts(t *testing.T) {
 		}
 	})
 }
+
+// Cancelling stops Generate between steps (or stops the runtime call in flight) and leaves the
+// model usable: the next call gives what an undisturbed call gives.
+func TestCancelThenReuse(t *testing.T) {
+	m := optimumModel(t)
+	ps := prompts()
+	opts := sampler.GenerateOptions{MaxNewTokens: 40, IgnoreEOS: true, BatchSize: 2}
+	want, err := m.Generate(context.Background(), ps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []int{0, 1, 5} {
+		ctx, cancel := context.WithCancel(context.Background())
+		steps := 0
+		o := opts
+		o.OnStep = func(int) {
+			if steps++; steps > after {
+				cancel()
+			}
+		}
+		if after == 0 {
+			cancel()
+		}
+		got, err := m.Generate(ctx, ps, o)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancel after %d steps: got %v, want context.Canceled", after, err)
+		}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("cancel after %d steps: prompt %d was handed back different from an undisturbed run", after, i)
+			}
+		}
+	}
+	got, err := m.Generate(context.Background(), ps, opts)
+	if err != nil {
+		t.Fatalf("after cancellations: %v", err)
+	}
+	if !reflect.DeepEqual(tokens(got), tokens(want)) {
+		t.Errorf("after cancellations the model decodes differently")
+	}
+}
