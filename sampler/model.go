@@ -170,8 +170,11 @@ func Open(ctx context.Context, dir string, opts ModelOptions) (*Model, error) {
 // describe recognises the folder's layout from its files and graph, without ONNX Runtime.
 func describe(dir string, cfg *folderConfig) (*Model, error) {
 	found := append([]string(nil), cfg.Found...)
-	candidates := []string{"model.onnx", filepath.Join("onnx", "model.onnx"), "decoder_model_merged.onnx",
-		filepath.Join("onnx", "decoder_model_merged.onnx"), "decoder_with_past_model.onnx"}
+	// HF optimum names, then the transformers.js layout (onnx/, fp32 before fp16 and quantised).
+	candidates := []string{"model.onnx", "decoder_model_merged.onnx", "decoder_with_past_model.onnx"}
+	for _, f := range []string{"model.onnx", "decoder_model_merged.onnx", "model_fp16.onnx", "model_quantized.onnx", "model_int8.onnx", "model_q4.onnx", "model_q4f16.onnx"} {
+		candidates = append(candidates, filepath.Join("onnx", f))
+	}
 	if cfg.GenAI {
 		if cfg.GenAIFile == "" {
 			return nil, &FolderError{Dir: dir, Reason: "genai_config.json names no model.decoder.filename", Found: found}
@@ -186,9 +189,11 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 		}
 	}
 	if file == "" {
-		if onnx, _ := filepath.Glob(filepath.Join(dir, "*.onnx")); len(onnx) > 0 {
+		for _, pattern := range []string{"*.onnx", filepath.Join("onnx", "*.onnx")} {
+			onnx, _ := filepath.Glob(filepath.Join(dir, pattern))
 			for _, o := range onnx {
-				found = append(found, filepath.Base(o))
+				rel, _ := filepath.Rel(dir, o)
+				found = append(found, rel)
 			}
 		}
 		return nil, &FolderError{Dir: dir, Reason: "no model file (looked for " + strings.Join(candidates, ", ") + ")", Found: found}

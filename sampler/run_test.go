@@ -385,3 +385,25 @@ func TestCancelThenReuse(t *testing.T) {
 		t.Errorf("after cancellations the model decodes differently")
 	}
 }
+
+// A transformers.js folder (config.json + onnx/model_fp16.onnx) opens; a folder whose only
+// ONNX file has another name is refused with the files listed.
+func TestTransformersJSLayout(t *testing.T) {
+	allModels(t)
+	good := filepath.Join(modelsDir, "optimum-fp16")
+	tjs := t.TempDir()
+	copyFile(t, filepath.Join(good, "config.json"), filepath.Join(tjs, "config.json"))
+	os.Mkdir(filepath.Join(tjs, "onnx"), 0o755)
+	copyFile(t, filepath.Join(good, onnx.ModelFile), filepath.Join(tjs, "onnx", "model_fp16.onnx"))
+	copyFile(t, filepath.Join(good, onnx.DataFile), filepath.Join(tjs, "onnx", onnx.DataFile))
+	m := open(t, tjs)
+	if info := m.Info(); info.File != filepath.Join("onnx", "model_fp16.onnx") || info.CacheType != "float16" {
+		t.Errorf("opened %s with a %s cache", info.File, info.CacheType)
+	}
+	odd := t.TempDir()
+	copyFile(t, filepath.Join(good, onnx.ModelFile), filepath.Join(odd, "weird.onnx"))
+	_, err := sampler.Open(context.Background(), odd, sampler.ModelOptions{})
+	if err == nil || !strings.Contains(err.Error(), "no model file") || !strings.Contains(err.Error(), "weird.onnx") {
+		t.Errorf("got %v, want no model file, listing weird.onnx", err)
+	}
+}
