@@ -2,7 +2,8 @@ package sampler
 
 // kvBuffers holds the batch's KV cache in two sets of buffers used in turn (ping-pong): a step
 // reads the past from the current set and ONNX Runtime writes the present, one column longer,
-// into the other; then they swap. Buffers only grow, so steady decoding allocates nothing.
+// into the other; then they swap. Buffers only grow (and are reserved up front when they fit),
+// so steady decoding allocates no cache memory.
 //
 // A cache tensor is [planes][B][H][S][D] (planes is 2 for the GPT-2 combined layout, else 1):
 // each (plane, row, head) owns S contiguous columns of D elements.
