@@ -27,6 +27,10 @@ func NewGoBackend() (backends.Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gomlxfix: simplego backend: %w", err)
 	}
+	if err := installMatmul(); err != nil {
+		b.Finalize()
+		return nil, err
+	}
 	if err := setUnlimitedParallelism(b); err != nil {
 		b.Finalize()
 		return nil, err
