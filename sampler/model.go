@@ -45,24 +45,29 @@ type ModelOptions struct {
 
 // ModelInfo describes an opened model.
 type ModelInfo struct {
-	Dir    string // the folder
-	File   string // the ONNX file inside it
-	Format Format
+	Dir    string `json:"dir"`  // the folder
+	File   string `json:"file"` // the ONNX file inside it
+	Format Format `json:"format"`
 
-	Inputs, Outputs []string // graph inputs and outputs as "name dtype [dims]"
+	Inputs  []string `json:"inputs"`  // graph inputs as "name dtype [dims]"
+	Outputs []string `json:"outputs"` // graph outputs, likewise
 
-	Layers, Heads, KVHeads, HeadSize int
-	Hidden                           int    // hidden size, when a config names it
-	CacheType                        string // element type of the KV cache: "float32" or "float16"
-	LogitsType                       string // element type of the logits
-	Vocab                            int    // size of the logits' last dimension
-	ContextLength                    int    // longest sequence the model takes (prompt + completion)
-	EOS                              []int  // stop token ids from the folder's config files
-	BOS, Pad                         int    // -1 when the config does not say
-	PositionIDs                      bool   // the graph takes position_ids (else it must derive them from attention_mask)
-	RightPadding                     bool   // GroupQueryAttention: sequences must be right-padded
-	Params                           int64  // number of weights (initializer elements, so a few graph constants too)
-	WeightBytes                      int64  // bytes of weights, as stored
+	Layers        int    `json:"layers"`
+	Heads         int    `json:"heads"`
+	KVHeads       int    `json:"kv_heads"`
+	HeadSize      int    `json:"head_size"`
+	Hidden        int    `json:"hidden"`         // hidden size, when a config names it
+	CacheType     string `json:"cache_type"`     // element type of the KV cache: "float32" or "float16"
+	LogitsType    string `json:"logits_type"`    // element type of the logits
+	Vocab         int    `json:"vocab"`          // size of the logits' last dimension
+	ContextLength int    `json:"context_length"` // longest sequence the model takes (prompt + completion)
+	EOS           []int  `json:"eos"`            // stop token ids from the folder's config files
+	BOS           int    `json:"bos"`            // -1 when the config does not say
+	Pad           int    `json:"pad"`            // -1 when the config does not say
+	PositionIDs   bool   `json:"position_ids"`   // the graph takes position_ids (else it must derive them from attention_mask)
+	RightPadding  bool   `json:"right_padding"`  // GroupQueryAttention: sequences must be right-padded
+	Params        int64  `json:"params"`         // number of weights (initializer elements, so a few graph constants too)
+	WeightBytes   int64  `json:"weight_bytes"`   // bytes of weights, as stored
 }
 
 // FolderError is a model folder Open cannot use: it says why and lists what it found.

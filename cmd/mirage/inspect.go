@@ -26,7 +26,7 @@ that change what sampling does are printed as warnings.
 
 Examples:
    mirage inspect --model testdata/models/tiny-llama
-   mirage inspect --model DIR --json | jq .model.ContextLength`,
+   mirage inspect --model DIR --json | jq .model.context_length`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "model folder", Required: true},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},

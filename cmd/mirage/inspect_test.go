@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,6 +43,20 @@ func TestInspectTinyLlama(t *testing.T) {
 	if m.Format != sampler.FormatGenAI || m.Layers != 2 || m.Heads != 1 || m.KVHeads != 1 || m.HeadSize != 16 ||
 		m.ContextLength != 2048 || m.Vocab != 32000 || m.CacheType != "float16" || !m.PositionIDs {
 		t.Errorf("model info %+v", m)
+	}
+	// The JSON names are snake_case, not Go field names.
+	raw, err := mirageOutput(t, "", "inspect", "--json", "--model", tinyLlamaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys struct{ Model map[string]json.RawMessage }
+	if err := json.Unmarshal([]byte(raw), &keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"format", "layers", "kv_heads", "head_size", "context_length", "cache_type", "weight_bytes"} {
+		if _, ok := keys.Model[k]; !ok {
+			t.Errorf("inspect --json: no %q under \"model\" (keys %v)", k, slices.Sorted(maps.Keys(keys.Model)))
+		}
 	}
 	if ins.TokenizerVocab != 32000 || ins.Special.BOS == nil || ins.Special.BOS.Text != "<s>" || ins.Special.BOS.ID != 1 ||
 		ins.Special.EOS == nil || ins.Special.EOS.ID != 2 {
