@@ -74,7 +74,7 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 		if out.Done(p.ID) {
 			continue
 		}
-		ids, err := encodePrompt(p, opts)
+		_, ids, err := encodePrompt(p, opts)
 		if err != nil {
 			return fmt.Errorf("sampler: problem %d (id %q): %w", i, p.ID, err)
 		}
@@ -121,12 +121,27 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 	return err
 }
 
+// EncodePrompt renders a problem's prompt with opts.Template and opts.System and tokenizes it,
+// exactly as Run does, returning the rendered text and its ids. opts.Tokenizer must be set, and
+// opts.ChatTemplate for the chat template (Run fills both from the model folder).
+func EncodePrompt(p datasets.Problem, opts RunOptions) (string, []int, error) {
+	if opts.Tokenizer == nil {
+		return "", nil, errors.New("sampler: EncodePrompt needs RunOptions.Tokenizer")
+	}
+	text, ids, err := encodePrompt(p, opts)
+	if err != nil {
+		return "", nil, fmt.Errorf("sampler: %w", err)
+	}
+	return text, ids, nil
+}
+
 // encodePrompt renders a problem with the chosen template and tokenizes it.
-func encodePrompt(p datasets.Problem, o RunOptions) ([]int, error) {
+func encodePrompt(p datasets.Problem, o RunOptions) (string, []int, error) {
+	var text string
 	switch o.Template {
 	case "", TemplateChat:
 		if o.ChatTemplate == nil {
-			return nil, errors.New("the model folder has no chat template (tokenizer_config.json chat_template); use --template raw")
+			return "", nil, errors.New("the model folder has no chat template (tokenizer_config.json chat_template); use --template raw")
 		}
 		msgs := p.Prompt.Messages
 		if !p.Prompt.IsChat() {
@@ -135,13 +150,12 @@ func encodePrompt(p datasets.Problem, o RunOptions) ([]int, error) {
 		if o.System != "" && (len(msgs) == 0 || msgs[0].Role != "system") {
 			msgs = append([]datasets.Message{{Role: "system", Content: o.System}}, msgs...)
 		}
-		text, err := o.ChatTemplate(msgs)
-		if err != nil {
-			return nil, fmt.Errorf("chat template: %w", err)
+		var err error
+		if text, err = o.ChatTemplate(msgs); err != nil {
+			return "", nil, fmt.Errorf("chat template: %w", err)
 		}
-		return o.Tokenizer.Encode(text, false)
 	case TemplateRaw, TemplateNone:
-		text := p.Prompt.String()
+		text = p.Prompt.String()
 		if p.Prompt.IsChat() {
 			parts := make([]string, 0, len(p.Prompt.Messages))
 			for _, m := range p.Prompt.Messages {
@@ -152,7 +166,10 @@ func encodePrompt(p datasets.Problem, o RunOptions) ([]int, error) {
 		if o.System != "" {
 			text = o.System + "\n\n" + text
 		}
-		return o.Tokenizer.Encode(text, o.Template == TemplateRaw)
+	default:
+		return "", nil, fmt.Errorf("unknown template %q (want chat, raw or none)", o.Template)
 	}
-	return nil, fmt.Errorf("unknown template %q (want chat, raw or none)", o.Template)
+	// The chat template writes its own special tokens; raw adds the tokenizer's (BOS).
+	ids, err := o.Tokenizer.Encode(text, o.Template == TemplateRaw)
+	return text, ids, err
 }

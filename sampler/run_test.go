@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -405,5 +406,53 @@ func TestTransformersJSLayout(t *testing.T) {
 	_, err := sampler.Open(context.Background(), odd, sampler.ModelOptions{})
 	if err == nil || !strings.Contains(err.Error(), "no model file") || !strings.Contains(err.Error(), "weird.onnx") {
 		t.Errorf("got %v, want no model file, listing weird.onnx", err)
+	}
+}
+
+// TestEncodePrompt checks each template's text against the one written out by hand.
+func TestEncodePrompt(t *testing.T) {
+	chatPrompt := datasets.Prompt{Messages: []datasets.Message{{Role: "user", Content: "2+2?"}, {Role: "assistant", Content: "4"}, {Role: "user", Content: "3+3?"}}}
+	// A toy template: "role:content|" per message, then the generation prompt.
+	render := func(msgs []datasets.Message) (string, error) {
+		var b strings.Builder
+		for _, m := range msgs {
+			fmt.Fprintf(&b, "%s:%s|", m.Role, m.Content)
+		}
+		return b.String() + "assistant:", nil
+	}
+	cases := []struct {
+		name     string
+		prompt   datasets.Prompt
+		template string
+		system   string
+		want     string
+		bos      bool
+		err      string
+	}{
+		{"chat text", datasets.Prompt{Text: "hi"}, sampler.TemplateChat, "", "user:hi|assistant:", false, ""},
+		{"chat default with system", datasets.Prompt{Text: "hi"}, "", "S", "system:S|user:hi|assistant:", false, ""},
+		{"chat messages", chatPrompt, sampler.TemplateChat, "", "user:2+2?|assistant:4|user:3+3?|assistant:", false, ""},
+		{"raw joins contents", chatPrompt, sampler.TemplateRaw, "", "2+2?\n\n4\n\n3+3?", true, ""},
+		{"none with system", datasets.Prompt{Text: "hi"}, sampler.TemplateNone, "S", "S\n\nhi", false, ""},
+		{"unknown template", datasets.Prompt{Text: "hi"}, "jinja", "", "", false, `unknown template "jinja"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := sampler.RunOptions{Tokenizer: pieceTokenizer{vocab: 259}, ChatTemplate: render, Template: c.template, System: c.system}
+			text, ids, err := sampler.EncodePrompt(datasets.Problem{Prompt: c.prompt}, opts)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || text != c.want {
+				t.Fatalf("text %q, %v; want %q", text, err, c.want)
+			}
+			want, _ := pieceTokenizer{}.Encode(c.want, c.bos)
+			if !slices.Equal(ids, want) {
+				t.Errorf("ids %v, want %v", ids, want)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/sampler/chat"
 	"github.com/mirage-rl/mirage/sampler/tokenizer"
 )
@@ -59,17 +60,27 @@ func tokenizeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p := prompter{tok: tok, addSpecial: c.Bool("add-special"), system: c.String("system")}
+	// The prompt is built as mirage sample builds it: --chat is its chat template, otherwise
+	// the text alone (--template none) or with the tokenizer's BOS (--template raw).
+	opts := sampler.RunOptions{Tokenizer: tok, Template: sampler.TemplateNone}
+	if c.Bool("add-special") {
+		opts.Template = sampler.TemplateRaw
+	}
+	var tpl *chat.Template
 	if c.Bool("chat") {
-		if p.tpl, err = chat.Load(dir); err != nil {
+		if tpl, err = chat.Load(dir); err != nil {
 			return err
+		}
+		opts.Template, opts.System = sampler.TemplateChat, c.String("system")
+		opts.ChatTemplate = func(msgs []datasets.Message) (string, error) {
+			return tpl.Render(msgs, chat.Options{AddGenerationPrompt: true})
 		}
 	}
 	if in := c.String("in"); in != "" {
 		if c.Args().Present() {
 			return errors.New("tokenize: give either TEXT or --in FILE, not both")
 		}
-		return tokenizeFile(c, p, in)
+		return tokenizeFile(c, opts, in)
 	}
 	text := strings.Join(c.Args().Slice(), " ")
 	if !c.Args().Present() {
@@ -82,7 +93,7 @@ func tokenizeAction(c *cli.Context) error {
 	if c.Bool("decode") {
 		return decodeIDs(c, tok, text)
 	}
-	prompt, ids, err := p.encode([]datasets.Message{{Role: "user", Content: text}}, text)
+	prompt, ids, err := sampler.EncodePrompt(datasets.Problem{Prompt: datasets.Prompt{Text: text}}, opts)
 	if err != nil {
 		return err
 	}
@@ -94,14 +105,14 @@ func tokenizeAction(c *cli.Context) error {
 	pieces := textPieces(tok, ids, vocab)
 	if c.Bool("json") {
 		out := map[string]any{"text": text, "ids": ids, "tokens": vocab, "pieces": pieces, "count": len(ids)}
-		if p.tpl != nil {
+		if tpl != nil {
 			out["prompt"] = prompt
 		}
 		return emitJSON(c.App.Writer, out)
 	}
 	w := c.App.Writer
-	if p.tpl != nil {
-		fmt.Fprintf(w, "prompt (%s):\n%s\n", p.tpl.Origin(), prompt)
+	if tpl != nil {
+		fmt.Fprintf(w, "prompt (%s):\n%s\n", tpl.Origin(), prompt)
 	}
 	fmt.Fprintf(w, "%d tokens\nids: %s\ntokens:", len(ids), intsJSON(ids))
 	for _, s := range pieces {
@@ -127,30 +138,6 @@ func textPieces(tok *tokenizer.Tokenizer, ids []int, vocab []string) []string {
 		out[i] = piece
 	}
 	return out
-}
-
-// prompter turns a conversation (or plain text) into the ids sampling would feed the model.
-type prompter struct {
-	tok        *tokenizer.Tokenizer
-	tpl        *chat.Template // nil: plain text
-	addSpecial bool
-	system     string
-}
-
-func (p prompter) encode(msgs []datasets.Message, text string) (string, []int, error) {
-	if p.tpl == nil {
-		ids, err := p.tok.Encode(text, p.addSpecial)
-		return text, ids, err
-	}
-	if p.system != "" && (len(msgs) == 0 || msgs[0].Role != "system") {
-		msgs = append([]datasets.Message{{Role: "system", Content: p.system}}, msgs...)
-	}
-	prompt, err := p.tpl.Render(msgs, chat.Options{AddGenerationPrompt: true})
-	if err != nil {
-		return "", nil, err
-	}
-	ids, err := p.tok.Encode(prompt, false)
-	return prompt, ids, err
 }
 
 // decodeIDs parses ids written as a JSON array or separated by spaces/commas and prints their text.
@@ -194,7 +181,7 @@ type lengthStats struct {
 	Longest  string  `json:"longest_id"`
 }
 
-func tokenizeFile(c *cli.Context, p prompter, path string) error {
+func tokenizeFile(c *cli.Context, opts sampler.RunOptions, path string) error {
 	problems, err := datasets.ReadProblems(path)
 	if err != nil {
 		return err
@@ -205,11 +192,7 @@ func tokenizeFile(c *cli.Context, p prompter, path string) error {
 	lens := make([]int, len(problems))
 	st := lengthStats{Problems: len(problems)}
 	for i, pr := range problems {
-		msgs := pr.Prompt.Messages
-		if !pr.Prompt.IsChat() {
-			msgs = []datasets.Message{{Role: "user", Content: pr.Prompt.Text}}
-		}
-		_, ids, err := p.encode(msgs, promptText(pr.Prompt))
+		_, ids, err := sampler.EncodePrompt(pr, opts)
 		if err != nil {
 			return fmt.Errorf("tokenize: %s: problem %d (id %q): %w", path, i+1, pr.ID, err)
 		}
@@ -229,19 +212,6 @@ func tokenizeFile(c *cli.Context, p prompter, path string) error {
 	fmt.Fprintf(c.App.Writer, "%d prompts, tokens: min %d  median %d  p95 %d  max %d (id %s)  mean %.1f  total %d\n",
 		st.Problems, st.Min, st.Median, st.P95, st.Max, st.Longest, st.Mean, st.Total)
 	return nil
-}
-
-// promptText is a problem's prompt as plain text: chat prompts join their contents, as
-// `mirage sample --template raw` does.
-func promptText(p datasets.Prompt) string {
-	if !p.IsChat() {
-		return p.Text
-	}
-	parts := make([]string, len(p.Messages))
-	for i, m := range p.Messages {
-		parts[i] = m.Content
-	}
-	return strings.Join(parts, "\n\n")
 }
 
 func intsJSON(ids []int) string {
