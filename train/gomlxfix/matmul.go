@@ -45,6 +45,7 @@ func installMatmul() error {
 			return
 		}
 		nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
+		installBroadcasts()
 	})
 	return errExecutorSetup
 }

@@ -1,0 +1,117 @@
+package gomlxfix
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// broadcastIndex maps a row-major output index to the flat index of an operand of the same
+// rank whose size-1 axes are broadcast.
+func broadcastIndex(f int, outDims, dims []int) int {
+	idx, stride := 0, 1
+	for a := len(outDims) - 1; a >= 0; a-- {
+		i := f % outDims[a]
+		f /= outDims[a]
+		if dims[a] != 1 {
+			idx += i * stride
+		}
+		stride *= dims[a]
+	}
+	return idx
+}
+
+// TestBroadcastBinaryOpsMatchNaive checks float32 Add/Sub/Mul/Div of operands with broadcast
+// axes against an index-by-index float64 reference.
+func TestBroadcastBinaryOpsMatchNaive(t *testing.T) {
+	b := testBackend(t)
+	ops := []struct {
+		name string
+		g    func(x, y *graph.Node) *graph.Node
+		f    func(x, y float64) float64
+	}{
+		{"Add", graph.Add, func(x, y float64) float64 { return x + y }},
+		{"Sub", graph.Sub, func(x, y float64) float64 { return x - y }},
+		{"Mul", graph.Mul, func(x, y float64) float64 { return x * y }},
+		{"Div", graph.Div, func(x, y float64) float64 { return x / y }},
+	}
+	shapesCases := []struct{ l, r []int }{
+		{[]int{2, 3, 5}, []int{2, 3, 1}},             // RMSNorm scale
+		{[]int{1, 1, 5}, []int{2, 3, 5}},             // weight × activations
+		{[]int{2, 7, 3, 4}, []int{1, 7, 1, 4}},       // RoPE cos/sin
+		{[]int{3, 1, 5}, []int{1, 4, 1}},             // both broadcast
+		{[]int{4, 1, 1, 6}, []int{4, 3, 2, 6}},       // mergeable middle axes
+		{[]int{2, 1, 3, 1, 2}, []int{2, 5, 3, 4, 1}}, // alternating
+	}
+	for _, op := range ops {
+		for _, sc := range shapesCases {
+			t.Run(fmt.Sprintf("%s_%v_%v", op.name, sc.l, sc.r), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(13, 14))
+				l := toFloat32(randFloats(rng, product(sc.l)))
+				r := toFloat32(randFloats(rng, product(sc.r)))
+				out := graph.MustExecOnce(b, op.g, tensors.FromFlatDataAndDimensions(l, sc.l...), tensors.FromFlatDataAndDimensions(r, sc.r...))
+				got := tensors.MustCopyFlatData[float32](out)
+				outDims := make([]int, len(sc.l))
+				for a := range outDims {
+					outDims[a] = max(sc.l[a], sc.r[a])
+				}
+				if len(got) != product(outDims) {
+					t.Fatalf("got %d values, want %d", len(got), product(outDims))
+				}
+				for i, g := range got {
+					want := float32(op.f(float64(l[broadcastIndex(i, outDims, sc.l)]), float64(r[broadcastIndex(i, outDims, sc.r)])))
+					if g != want {
+						t.Fatalf("output[%d] = %g, want %g", i, g, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBroadcastInDimMatchesNaive checks float32 BroadcastInDim with new and size-1 axes.
+func TestBroadcastInDimMatchesNaive(t *testing.T) {
+	b := testBackend(t)
+	cases := []struct {
+		dims, outDims, newAxes []int
+	}{
+		{[]int{3}, []int{2, 3, 4}, []int{0, 2}},
+		{[]int{2, 1}, []int{2, 5, 3}, []int{1}},
+		{[]int{4, 5}, []int{3, 4, 5}, []int{0}},
+		{[]int{4, 5}, []int{4, 5, 6}, []int{2}},
+		{[]int{1, 5, 1}, []int{3, 2, 5, 4}, []int{1}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%v_to_%v", tc.dims, tc.outDims), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(15, 16))
+			x := toFloat32(randFloats(rng, product(tc.dims)))
+			out := graph.MustExecOnce(b, func(xn *graph.Node) *graph.Node {
+				return graph.ExpandAndBroadcast(xn, tc.outDims, tc.newAxes)
+			}, tensors.FromFlatDataAndDimensions(x, tc.dims...))
+			got := tensors.MustCopyFlatData[float32](out)
+			// The operand seen at the output's rank: size 1 on the new axes.
+			expanded := make([]int, 0, len(tc.outDims))
+			xa := 0
+			for a := range tc.outDims {
+				if slices.Contains(tc.newAxes, a) {
+					expanded = append(expanded, 1)
+				} else {
+					expanded = append(expanded, tc.dims[xa])
+					xa++
+				}
+			}
+			if len(got) != product(tc.outDims) {
+				t.Fatalf("got %d values, want %d", len(got), product(tc.outDims))
+			}
+			for i, g := range got {
+				if want := x[broadcastIndex(i, tc.outDims, expanded)]; g != want {
+					t.Fatalf("output[%d] = %g, want %g", i, g, want)
+				}
+			}
+		})
+	}
+}
