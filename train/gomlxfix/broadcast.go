@@ -51,7 +51,9 @@ func bufferFloats(b *simplego.Buffer) ([]float32, bool) {
 	return f, ok
 }
 
-func nodeShape(n *simplego.Node) shapes.Shape { return *fieldAt[shapes.Shape](unsafe.Pointer(n), nodeShapeOff) }
+func nodeShape(n *simplego.Node) shapes.Shape {
+	return *fieldAt[shapes.Shape](unsafe.Pointer(n), nodeShapeOff)
+}
 
 // execBroadcastBinary handles float32 operands of different shapes (same rank, size-1 axes
 // broadcast); scalars, equal shapes and other dtypes stay with simplego's loops.
