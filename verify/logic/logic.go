@@ -41,7 +41,8 @@ type GameData struct {
 	// Question is the full prompt text shown to the model.
 	Question string `json:"question"`
 	// Answer is the gold answer in the task's own format; empty for tasks graded only
-	// against Metadata (game_of_24, skyscraper_puzzle).
+	// against Metadata (game_of_24, skyscraper_puzzle). A non-string stored answer (a number,
+	// a list of rows) is kept as its compact JSON text.
 	Answer string `json:"answer"`
 	// Difficulty is the generator's difficulty level (0 when absent).
 	Difficulty int `json:"-"`
@@ -68,12 +69,14 @@ func ParseGameData(s string) (GameData, error) {
 	}
 	var raw struct {
 		GameData
+		Answer     json.RawMessage `json:"answer"`
 		Difficulty json.RawMessage `json:"difficulty"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return GameData{}, fmt.Errorf("logic: game_data_str: %w", err)
 	}
 	g := raw.GameData
+	g.Answer = answerText(raw.Answer)
 	d, err := parseDifficulty(raw.Difficulty)
 	if err != nil {
 		return GameData{}, fmt.Errorf("logic: game_data_str: field difficulty: %w", err)
@@ -83,6 +86,26 @@ func ParseGameData(s string) (GameData, error) {
 		g.Metadata = json.RawMessage("null")
 	}
 	return g, nil
+}
+
+// answerText turns the stored answer into text. Upstream generators store it as a string
+// (most tasks), an integer (object_counting, word_sorting_mistake), a list of rows
+// (futoshiki) or null (word_sorting_mistake when there is no mistake): non-strings become
+// their compact JSON text, null becomes "".
+func answerText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || string(t) == "null" {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, t) != nil {
+		return string(t)
+	}
+	return buf.String()
 }
 
 func parseDifficulty(raw json.RawMessage) (int, error) {

@@ -188,6 +188,28 @@ func TestParseGameData(t *testing.T) {
 			}
 		})
 	}
+	// Upstream generators store non-string answers as they are: object_counting an int,
+	// word_sorting_mistake an int or None, futoshiki a list of rows.
+	for _, tc := range []struct{ name, answer, want string }{
+		{"int answer", `7`, "7"},
+		{"null answer", `null`, ""},
+		{"absent answer", ``, ""},
+		{"grid answer", "[[1, 2],\n [2, 1]]", "[[1,2],[2,1]]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := `{"question": "q", "metadata": {}}`
+			if tc.answer != "" {
+				in = `{"question": "q", "answer": ` + tc.answer + `, "metadata": {}}`
+			}
+			g, err := ParseGameData(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.Answer != tc.want {
+				t.Errorf("Answer = %q, want %q", g.Answer, tc.want)
+			}
+		})
+	}
 	for _, bad := range []string{"", "[]", "null", `"not json"`, `{"question": 1}`, `{"difficulty": "hard"}`, `{"difficulty": 1.5}`, `{`} {
 		t.Run("error/"+bad, func(t *testing.T) {
 			_, err := ParseGameData(bad)
