@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
-	"github.com/mirage-rl/mirage/sampler"
 )
 
 // flagsWithout returns flags minus the ones named in drop: align and contamination take
@@ -25,20 +22,6 @@ func flagsWithout(flags []cli.Flag, drop ...string) []cli.Flag {
 		}
 	}
 	return out
-}
-
-// runOptionsFromFlags reads the sampling flags of mirage sample.
-func runOptionsFromFlags(c *cli.Context) sampler.RunOptions {
-	return sampler.RunOptions{
-		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
-		N:            c.Int("n"),
-		MaxNewTokens: c.Int("max-new-tokens"),
-		Seed:         c.Uint64("seed"),
-		BatchSize:    c.Int("batch-size"),
-		StopStrings:  c.StringSlice("stop"),
-		Template:     c.String("template"),
-		System:       c.String("system"),
-	}
 }
 
 func alignCommand() *cli.Command {
@@ -90,34 +73,7 @@ func runAlign(c *cli.Context) error {
 	scoredPath := filepath.Join(dir, "scored.jsonl")
 
 	// 1. Sample.
-	problems, err := datasets.ReadProblems(c.String("data"))
-	if err != nil {
-		return err
-	}
-	if n := c.Int("limit"); n > 0 && n < len(problems) {
-		problems = problems[:n]
-	}
-	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	var out *datasets.SampleWriter
-	if c.Bool("resume") {
-		out, err = datasets.ResumeSamples(samplesPath)
-	} else {
-		out, err = datasets.CreateSamples(samplesPath)
-	}
-	if err != nil {
-		return err
-	}
-	bar := newSampleBar(c.Bool("quiet"))
-	runErr := sampler.Run(c.Context, m, problems, runOptionsFromFlags(c), out, bar.update)
-	bar.finish()
-	if err := errors.Join(runErr, out.Close()); err != nil {
-		if c.Context.Err() != nil {
-			return fmt.Errorf("align: interrupted; the samples written are kept, continue with --resume: %w", err)
-		}
+	if _, err := sampleFile(c, samplesPath); err != nil {
 		return err
 	}
 

@@ -60,28 +60,56 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 }
 
 func sampleAction(c *cli.Context) error {
-	problems, err := datasets.ReadProblems(c.String("data"))
+	p, err := sampleFile(c, c.String("out"))
 	if err != nil {
 		return err
+	}
+	if !c.Bool("quiet") {
+		fmt.Fprintf(os.Stderr, "wrote %d problems × %d completions to %s: %d tokens in %s (%.0f tokens/s)\n",
+			p.Done, c.Int("n"), c.String("out"), p.Tokens, p.Elapsed.Round(time.Millisecond), float64(p.Tokens)/max(p.Elapsed.Seconds(), 1e-9))
+	}
+	return nil
+}
+
+// sampleFile does what mirage sample's flags ask, writing (or with --resume, continuing) the
+// samples file path; mirage align samples through it too. It returns Run's last progress.
+func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
+	problems, err := datasets.ReadProblems(c.String("data"))
+	if err != nil {
+		return sampler.Progress{}, err
 	}
 	if n := c.Int("limit"); n > 0 && n < len(problems) {
 		problems = problems[:n]
 	}
 	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
 	if err != nil {
-		return err
+		return sampler.Progress{}, err
 	}
 	defer m.Close()
 	var out *datasets.SampleWriter
 	if c.Bool("resume") {
-		out, err = datasets.ResumeSamples(c.String("out"))
+		out, err = datasets.ResumeSamples(path)
 	} else {
-		out, err = datasets.CreateSamples(c.String("out"))
+		out, err = datasets.CreateSamples(path)
 	}
 	if err != nil {
-		return err
+		return sampler.Progress{}, err
 	}
-	opts := sampler.RunOptions{
+	bar := newSampleBar(c.Bool("quiet"))
+	runErr := sampler.Run(c.Context, m, problems, runOptionsFromFlags(c), out, bar.update)
+	bar.finish()
+	if err := errors.Join(runErr, out.Close()); err != nil {
+		if c.Context.Err() != nil {
+			return bar.last, fmt.Errorf("interrupted; the samples written to %s are kept, continue with --resume: %w", path, err)
+		}
+		return bar.last, err
+	}
+	return bar.last, nil
+}
+
+// runOptionsFromFlags reads the sampling flags of mirage sample.
+func runOptionsFromFlags(c *cli.Context) sampler.RunOptions {
+	return sampler.RunOptions{
 		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
 		N:            c.Int("n"),
 		MaxNewTokens: c.Int("max-new-tokens"),
@@ -91,21 +119,6 @@ func sampleAction(c *cli.Context) error {
 		Template:     c.String("template"),
 		System:       c.String("system"),
 	}
-	bar := newSampleBar(c.Bool("quiet"))
-	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
-	bar.finish()
-	if err := errors.Join(runErr, out.Close()); err != nil {
-		if c.Context.Err() != nil {
-			return fmt.Errorf("interrupted; what was written is kept, continue with --resume: %w", err)
-		}
-		return err
-	}
-	if !c.Bool("quiet") {
-		p := bar.last
-		fmt.Fprintf(os.Stderr, "wrote %d problems × %d completions to %s: %d tokens in %s (%.0f tokens/s)\n",
-			p.Done, opts.N, c.String("out"), p.Tokens, p.Elapsed.Round(time.Millisecond), float64(p.Tokens)/max(p.Elapsed.Seconds(), 1e-9))
-	}
-	return nil
 }
 
 // unescapeAll turns the escapes a shell leaves alone (\n, \t, \\, \", \uXXXX) into their
