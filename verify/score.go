@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mirage-rl/mirage/verify/logic"
 )
 
 // Item is one problem and its completions, as read from a samples file. Ref is carried
@@ -70,9 +73,20 @@ func (s *Summary) add(sc Scored) {
 			s.OverBudget++
 		}
 		if o.Rule != "" {
-			s.ByRule[o.Rule]++
+			s.ByRule[summaryRule(o.Rule)]++
 		}
 	}
+}
+
+// summaryRule names SynLogic rules by the task's canonical name, so "synlogic:val/arrow_maze"
+// and "synlogic:arrow_maze" are counted as one.
+func summaryRule(rule string) string {
+	if task, ok := strings.CutPrefix(rule, "synlogic:"); ok {
+		if c, known := logic.Canonical(task); known {
+			return "synlogic:" + c
+		}
+	}
+	return rule
 }
 
 // chunk is how many completions one worker grades at a time: problems with hundreds of

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,6 +267,30 @@ func TestScoreErrors(t *testing.T) {
 			t.Errorf("Score(empty) = %+v, %v", sum, err)
 		}
 	})
+}
+
+// TestSummaryCanonicalTask checks that a SynLogic task written two ways is one task in the
+// summary, while each outcome keeps the data_source it was given.
+func TestSummaryCanonicalTask(t *testing.T) {
+	var its []Item
+	for _, src := range []string{"val/game_of_24", "game_of_24", "GameOf24"} {
+		its = append(its, Item{Task: Task{DataSource: src, Extra: map[string]any{"game_data_str": game24}},
+			Completions: []string{"```python\n(9-7+2)*6\n```", "```python\n9*7\n```"}})
+	}
+	var rules []string
+	sum, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(s Scored) error {
+		rules = append(rules, s.Outcomes[0].Rule)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.ByRule) != 1 || sum.ByRule["synlogic:game_of_24"] != 6 || sum.Correct != 3 {
+		t.Errorf("summary by rule %v, correct %d; want synlogic:game_of_24 6, correct 3", sum.ByRule, sum.Correct)
+	}
+	if want := []string{"synlogic:val/game_of_24", "synlogic:game_of_24", "synlogic:GameOf24"}; !slices.Equal(rules, want) {
+		t.Errorf("outcome rules %q, want %q", rules, want)
+	}
 }
 
 func TestAutoDispatch(t *testing.T) {
