@@ -41,9 +41,6 @@ const (
 	nc = 2048
 )
 
-// minRowsPerTask keeps re-packing B per task (O(K·N)) small next to its work (O(rows·K·N)).
-const minRowsPerTask = 8 * mr
-
 // Mul sets out[b·M·N + i·N + j] = Σ_p A(b, i, p)·B(b, p, j) for every b < len(a.Batch), where
 // M = len(a.Rows), N = len(b.Cols) and K = len(a.Cols) = len(b.Rows); len(out) must be at least
 // batch·M·N and len(b.Batch) equal to len(a.Batch). It uses up to GOMAXPROCS goroutines.
@@ -57,26 +54,58 @@ func Mul(out []float32, a, b Operand) {
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
+	pa, pb := newPacker(a), newPacker(b)
 	workers := runtime.GOMAXPROCS(0)
-	// Split each matrix into row chunks only when there are too few matrices to keep every
-	// worker busy.
-	chunks := 1
-	if batch < 2*workers {
-		chunks = max(1, min((2*workers+batch-1)/batch, m/minRowsPerTask))
+	if batch >= 2*workers || workers == 1 {
+		// Enough independent matrices: one goroutine per matrix at a time, nothing shared.
+		parallelFor(min(workers, batch), batch, func(bi int) {
+			bufs := packPool.Get().(*packBuffers)
+			defer packPool.Put(bufs)
+			for jc := 0; jc < n; jc += nc {
+				for pc := 0; pc < k; pc += kc {
+					kcb, ncb := min(kc, k-pc), min(nc, n-jc)
+					pb.packB(bufs.b, bi, pc, kcb, jc, ncb, 0, ncb)
+					for ic := 0; ic < m; ic += mc {
+						mcb := min(mc, m-ic)
+						pa.packA(bufs.a, bi, ic, mcb, pc, kcb)
+						macroKernel(out[bi*m*n:], n, bufs.a, bufs.b, ic, mcb, jc, ncb, kcb)
+					}
+				}
+			}
+		})
+		return
 	}
-	rowsPerChunk := (m + chunks - 1) / chunks
-	rowsPerChunk = (rowsPerChunk + mr - 1) / mr * mr
-	chunks = (m + rowsPerChunk - 1) / rowsPerChunk
-	tasks := batch * chunks
-	run := func(t int) {
-		bi, c := t/chunks, t%chunks
-		r0 := c * rowsPerChunk
-		r1 := min(m, r0+rowsPerChunk)
-		mulBlock(out[bi*m*n:(bi+1)*m*n], n, a, b, bi, r0, r1)
+	// Few large matrices: B blocks are packed once, split across workers, then the row blocks
+	// of A are.
+	shared := make([]float32, kc*min(nc, (n+nr-1)/nr*nr))
+	for bi := range batch {
+		for jc := 0; jc < n; jc += nc {
+			for pc := 0; pc < k; pc += kc {
+				kcb, ncb := min(kc, k-pc), min(nc, n-jc)
+				panels := (ncb + nr - 1) / nr
+				parallelFor(workers, workers, func(w int) {
+					q0, q1 := panels*w/workers, panels*(w+1)/workers
+					pb.packB(shared, bi, pc, kcb, jc, ncb, q0*nr, min(ncb, q1*nr))
+				})
+				blocks := (m + mc - 1) / mc
+				parallelFor(workers, blocks, func(blk int) {
+					bufs := packPool.Get().(*packBuffers)
+					defer packPool.Put(bufs)
+					ic := blk * mc
+					mcb := min(mc, m-ic)
+					pa.packA(bufs.a, bi, ic, mcb, pc, kcb)
+					macroKernel(out[bi*m*n:], n, bufs.a, shared, ic, mcb, jc, ncb, kcb)
+				})
+			}
+		}
 	}
-	if tasks == 1 || workers == 1 {
+}
+
+// parallelFor runs fn(0…tasks−1) on up to `workers` goroutines.
+func parallelFor(workers, tasks int, fn func(int)) {
+	if workers <= 1 || tasks <= 1 {
 		for t := range tasks {
-			run(t)
+			fn(t)
 		}
 		return
 	}
@@ -85,7 +114,7 @@ func Mul(out []float32, a, b Operand) {
 	for range min(workers, tasks) {
 		wg.Go(func() {
 			for t := int(next.Add(1) - 1); t < tasks; t = int(next.Add(1) - 1) {
-				run(t)
+				fn(t)
 			}
 		})
 	}
@@ -98,84 +127,125 @@ var packPool = sync.Pool{New: func() any {
 	return &packBuffers{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
 }}
 
-// mulBlock adds rows [r0, r1) of A(bi)·B(bi) into c (row-major, n columns).
-func mulBlock(c []float32, n int, a, b Operand, bi, r0, r1 int) {
-	bufs := packPool.Get().(*packBuffers)
-	defer packPool.Put(bufs)
-	k := len(a.Cols)
-	aBase, bBase := a.Batch[bi], b.Batch[bi]
+// macroKernel adds the packed A block (rows ic…ic+mcb) times the packed B block (columns
+// jc…jc+ncb) into c (row-major, n columns).
+func macroKernel(c []float32, n int, pa, pb []float32, ic, mcb, jc, ncb, kcb int) {
 	var edge [mr * nr]float32
-	for jc := 0; jc < n; jc += nc {
-		ncb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kcb := min(kc, k-pc)
-			packB(bufs.b, b.Data, bBase, b.Rows[pc:pc+kcb], b.Cols[jc:jc+ncb])
-			for ic := r0; ic < r1; ic += mc {
-				mcb := min(mc, r1-ic)
-				packA(bufs.a, a.Data, aBase, a.Rows[ic:ic+mcb], a.Cols[pc:pc+kcb])
-				for jr := 0; jr < ncb; jr += nr {
-					nrb := min(nr, ncb-jr)
-					pb := bufs.b[jr*kcb : (jr+nr)*kcb]
-					for ir := 0; ir < mcb; ir += mr {
-						mrb := min(mr, mcb-ir)
-						pa := bufs.a[ir*kcb : (ir+mr)*kcb]
-						ci := (ic+ir)*n + jc + jr
-						if mrb == mr && nrb == nr {
-							kernel(kcb, pa, pb, c[ci:], n)
-							continue
-						}
-						clear(edge[:])
-						kernel(kcb, pa, pb, edge[:], nr)
-						for r := range mrb {
-							row := c[ci+r*n : ci+r*n+nrb]
-							for j := range row {
-								row[j] += edge[r*nr+j]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// packA lays rows×cols of A out as micro-panels of mr rows: panel q holds, for each column p,
-// rows q·mr … q·mr+mr−1 (zero past the last row).
-func packA(dst, data []float32, base int, rows, cols []int) {
-	kcb := len(cols)
-	for q := 0; q < len(rows); q += mr {
-		panel := dst[q*kcb : (q+mr)*kcb]
-		n := min(mr, len(rows)-q)
-		for r := range mr {
-			if r >= n {
-				for p := range kcb {
-					panel[p*mr+r] = 0
-				}
+	for jr := 0; jr < ncb; jr += nr {
+		nrb := min(nr, ncb-jr)
+		bp := pb[jr*kcb : (jr+nr)*kcb]
+		for ir := 0; ir < mcb; ir += mr {
+			mrb := min(mr, mcb-ir)
+			ap := pa[ir*kcb : (ir+mr)*kcb]
+			ci := (ic+ir)*n + jc + jr
+			if mrb == mr && nrb == nr {
+				kernel(kcb, ap, bp, c[ci:], n)
 				continue
 			}
-			src := data[base+rows[q+r]:]
-			for p, off := range cols {
-				panel[p*mr+r] = src[off]
+			clear(edge[:])
+			kernel(kcb, ap, bp, edge[:], nr)
+			for r := range mrb {
+				row := c[ci+r*n : ci+r*n+nrb]
+				for j := range row {
+					row[j] += edge[r*nr+j]
+				}
 			}
 		}
 	}
 }
 
-// packB lays rows×cols of B out as micro-panels of nr columns: panel q holds, for each row p,
-// columns q·nr … q·nr+nr−1 (zero past the last column).
-func packB(dst, data []float32, base int, rows, cols []int) {
-	kcb := len(rows)
-	for q := 0; q < len(cols); q += nr {
-		panel := dst[q*kcb : (q+nr)*kcb]
-		n := min(nr, len(cols)-q)
-		qc := cols[q : q+n]
-		for p, off := range rows {
-			src := data[base+off:]
-			dstRow := panel[p*nr : p*nr+nr]
-			for j, co := range qc {
-				dstRow[j] = src[co]
+// packer copies blocks of an operand into the kernel's panel layouts; rowStride and colStride
+// are the offset tables' common differences, or 0 when a table is not evenly spaced, and pick
+// the copy loop.
+type packer struct {
+	Operand
+	rowStride, colStride int
+}
+
+func newPacker(o Operand) packer {
+	return packer{Operand: o, rowStride: uniformStride(o.Rows), colStride: uniformStride(o.Cols)}
+}
+
+func uniformStride(offs []int) int {
+	if len(offs) < 2 {
+		return 0
+	}
+	d := offs[1] - offs[0]
+	for i := 2; i < len(offs); i++ {
+		if offs[i]-offs[i-1] != d {
+			return 0
+		}
+	}
+	return d
+}
+
+// packA lays rows i0…i0+mcb × columns p0…p0+kcb of A(bi) out as micro-panels of mr rows:
+// panel q holds, for each column p, rows q·mr … q·mr+mr−1 (zero past the last row).
+func (o packer) packA(dst []float32, bi, i0, mcb, p0, kcb int) {
+	base := o.Batch[bi]
+	rows, cols := o.Rows[i0:i0+mcb], o.Cols[p0:p0+kcb]
+	for q := 0; q < mcb; q += mr {
+		panel := dst[q*kcb : (q+mr)*kcb]
+		n := min(mr, mcb-q)
+		if n < mr {
+			clear(panel)
+		}
+		switch {
+		case o.colStride == 1: // rows are contiguous in memory
+			for r := range n {
+				src := o.Data[base+rows[q+r]+cols[0]:][:kcb]
+				for p, v := range src {
+					panel[p*mr+r] = v
+				}
 			}
-			clear(dstRow[n:])
+		case o.rowStride == 1 && n == mr: // columns are contiguous: mr values per step
+			for p, off := range cols {
+				copy(panel[p*mr:p*mr+mr], o.Data[base+rows[q]+off:][:mr])
+			}
+		default:
+			for r := range n {
+				src := o.Data[base+rows[q+r]:]
+				for p, off := range cols {
+					panel[p*mr+r] = src[off]
+				}
+			}
+		}
+	}
+}
+
+// packB lays rows p0…p0+kcb × columns j0+j1…j0+j2 of B(bi) out as micro-panels of nr columns
+// (j1 is a multiple of nr): panel q holds, for each row p, columns q·nr … q·nr+nr−1 (zero past
+// the last column).
+func (o packer) packB(dst []float32, bi, p0, kcb, j0, ncb, j1, j2 int) {
+	base := o.Batch[bi]
+	rows, cols := o.Rows[p0:p0+kcb], o.Cols[j0:j0+ncb]
+	for q := j1; q < j2; q += nr {
+		panel := dst[q*kcb : (q+nr)*kcb]
+		n := min(nr, ncb-q)
+		if n < nr {
+			clear(panel)
+		}
+		switch {
+		case o.colStride == 1: // each row's nr values are contiguous
+			for p, off := range rows {
+				copy(panel[p*nr:p*nr+n], o.Data[base+off+cols[q]:][:n])
+			}
+		case o.rowStride == 1: // columns are contiguous
+			for j := range n {
+				src := o.Data[base+rows[0]+cols[q+j]:][:kcb]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
+			}
+		default:
+			qc := cols[q : q+n]
+			for p, off := range rows {
+				src := o.Data[base+off:]
+				row := panel[p*nr : p*nr+nr]
+				for j, co := range qc {
+					row[j] = src[co]
+				}
+			}
 		}
 	}
 }

@@ -51,9 +51,10 @@ func TestMulMatchesNaive(t *testing.T) {
 		{1, 1, 1, 1}, {1, 5, 15, 3}, {1, 6, 16, 1}, {1, 7, 17, 257}, {3, 13, 33, 70},
 		{1, 200, 40, 300}, {2, 97, 2050, 9}, {1, 301, 19, 530}, {9, 11, 5, 31}, {1, 0, 4, 4}, {2, 3, 4, 0},
 	}
-	// Layouts of each operand: row-major, column-major (transposed), and row-major inside a larger
-	// padded buffer with the batch axis in the middle.
-	layouts := []string{"rowmajor", "colmajor", "padded"}
+	// Layouts of each operand: row-major, column-major (transposed), row-major inside a larger
+	// padded buffer with the batch axis in the middle, and rows and columns in shuffled order
+	// (tables that are not evenly spaced).
+	layouts := []string{"rowmajor", "colmajor", "padded", "shuffled"}
 	for _, c := range cases {
 		for _, la := range layouts {
 			for _, lb := range layouts {
@@ -78,8 +79,13 @@ func makeOperand(rng *rand.Rand, layout string, batch, rows, cols int) Operand {
 		return Strided(randomData(rng, batch*rows*cols), batch, rows, cols, rows*cols, cols, 1)
 	case "colmajor":
 		return Strided(randomData(rng, batch*rows*cols), batch, rows, cols, rows*cols, 1, rows)
-	default: // [rows, batch, cols+2]
+	case "padded": // [rows, batch, cols+2]
 		return Strided(randomData(rng, rows*batch*(cols+2)+5), batch, rows, cols, cols+2, batch*(cols+2), 1)
+	default:
+		o := Strided(randomData(rng, batch*rows*cols), batch, rows, cols, rows*cols, cols, 1)
+		rng.Shuffle(len(o.Rows), func(i, j int) { o.Rows[i], o.Rows[j] = o.Rows[j], o.Rows[i] })
+		rng.Shuffle(len(o.Cols), func(i, j int) { o.Cols[i], o.Cols[j] = o.Cols[j], o.Cols[i] })
+		return o
 	}
 }
 
