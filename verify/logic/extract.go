@@ -246,3 +246,28 @@ func stripDecoration(s string) string {
 		s = t
 	}
 }
+
+// lastListLiteral returns the last bracketed literal in text — the "[...]" that ends at the
+// last ']' and starts at its matching '[' — and where it starts. Prompts that ask for a bare
+// Python list (kukurasu, numbrix, minesweeper) get no fence or [[...]] wrapper to look for.
+// One backward pass of at most maxAnswerBytes; brackets inside quoted strings are counted
+// too, which no grid or coordinate answer contains.
+func lastListLiteral(text string) (string, int, bool) {
+	end := strings.LastIndexByte(text, ']')
+	if end < 0 {
+		return "", -1, false
+	}
+	depth := 0
+	for i := end; i >= 0 && end-i < maxAnswerBytes; i-- {
+		switch text[i] {
+		case ']':
+			depth++
+		case '[':
+			depth--
+			if depth == 0 {
+				return text[i : end+1], i, true
+			}
+		}
+	}
+	return "", -1, false
+}

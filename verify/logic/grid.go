@@ -19,25 +19,45 @@ func gridAnswer(region string) ([][]string, string, error) {
 		if err != nil {
 			return nil, block, fmt.Errorf("python block is not a literal: %w", err)
 		}
-		rows, err := pyGrid(v)
-		if err != nil {
-			return nil, block, err
-		}
-		out := make([][]string, len(rows))
-		for i, r := range rows {
-			out[i] = make([]string, len(r))
-			for j, c := range r {
-				s, ok := c.text()
-				if !ok {
-					return nil, block, fmt.Errorf("cell (%d,%d) is not a string or number", i+1, j+1)
-				}
-				out[i][j] = strings.TrimSpace(s)
-			}
-		}
-		return out, block, nil
+		out, err := gridCells(v)
+		return out, block, err
 	}
 	g, err := korGrid(body)
 	return g, body, err
+}
+
+// gridCells reads a Python list of rows as trimmed cell texts.
+func gridCells(v pyValue) ([][]string, error) {
+	rows, err := pyGrid(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, c := range r {
+			s, ok := c.text()
+			if !ok {
+				return nil, fmt.Errorf("cell (%d,%d) is not a string or number", i+1, j+1)
+			}
+			out[i][j] = strings.TrimSpace(s)
+		}
+	}
+	return out, nil
+}
+
+// listGridAnswer is gridAnswer for tasks whose prompt asks for a bare Python list of rows
+// (kukurasu, numbrix: "[\n    [1, 2],\n    [4, 3]\n]", no code fence): the last bracketed
+// literal is the answer when it is a list of rows, else gridAnswer's forms are tried.
+func listGridAnswer(region string) ([][]string, string, error) {
+	if lit, _, ok := lastListLiteral(region); ok {
+		if v, err := parsePyLiteral(lit); err == nil {
+			if out, err := gridCells(v); err == nil {
+				return out, lit, nil
+			}
+		}
+	}
+	return gridAnswer(region)
 }
 
 // korGrid splits "1 2 3, 4 5 6" into rows of cells.

@@ -4,8 +4,10 @@ import "strings"
 
 func init() { register("kukurasu", verifyKukurasu) }
 
-// kukurasuMeta is our reading of kukurasu's metadata (no upstream sample was available): the
-// row and column targets under "row_sums"/"col_sums" (or "row_constraints"/"col_constraints").
+// kukurasuMeta is kukurasu's metadata as the upstream generator writes it: the row and column
+// targets under "row_sums"/"col_sums" (the gold answer is empty; "solution" holds one
+// solution, but any grid meeting the targets is right). "row_constraints"/"col_constraints"
+// are accepted as other spellings.
 type kukurasuMeta struct {
 	RowSums []int `json:"row_sums"`
 	ColSums []int `json:"col_sums"`
@@ -13,7 +15,8 @@ type kukurasuMeta struct {
 	ColCons []int `json:"col_constraints"`
 }
 
-// verifyKukurasu checks a black/white grid (last ```python block or [[1 X X, ...]]; black is 1,
+// verifyKukurasu checks a black/white grid (the bare Python list of rows the prompt asks for,
+// [["X", "1"], ["1", "X"]], or a ```python block or [[1 X X, ...]]; black is 1,
 // "1", "B", "■" or "#", white is 0, "0", "X", "W", "□", "." or "-") against the rules: in each
 // row the 1-based column numbers of the black cells sum to the row's target, and in each
 // column the 1-based row numbers sum to the column's. Without targets in the metadata it
@@ -25,7 +28,7 @@ func verifyKukurasu(g GameData, region string) Result {
 	if rows == nil {
 		rows, cols = m.RowCons, m.ColCons
 	}
-	grid, text, err := gridAnswer(region)
+	grid, text, err := listGridAnswer(region)
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}

@@ -21,11 +21,40 @@ func kukurasuInstance(t testing.TB, seed uint64, rows, cols int) GameData {
 			}
 		}
 	}
-	m, err := json.Marshal(map[string]any{"row_sums": rs, "col_sums": cs})
+	// Shaped like the upstream generator's output: an all-"X" grid, the sums, one solution
+	// of "1"/"X" strings, an empty gold answer, and a prompt asking for a bare list of lists.
+	empty, sol := make([][]string, rows), make([][]string, rows)
+	for i := range rows {
+		for range cols {
+			empty[i] = append(empty[i], "X")
+		}
+	}
+	rng = rand.New(rand.NewPCG(seed, 2))
+	for i := range rows {
+		for range cols {
+			sol[i] = append(sol[i], map[int]string{0: "1", 1: "X"}[rng.IntN(2)])
+		}
+	}
+	m, err := json.Marshal(map[string]any{"trace_id": "t", "grid": empty, "row_sums": rs, "col_sums": cs,
+		"solution": sol, "n": rows, "m": cols, "ones_probability": 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return GameData{Question: "kukurasu", Metadata: m}
+	q := "Kukurasu ...\n  - Output the completed grid as a 2D list (list of lists) in Python format.\n4. Example Output Format:\n[\n    [\"X\", \"1\", \"X\", \"X\"],\n    [\"1\", \"X\", \"1\", \"X\"]\n]"
+	return GameData{Question: q, Metadata: m}
+}
+
+// kukurasuList renders g the way the prompt's example does: a bare list of lists of "1"/"X".
+func kukurasuList(g [][]int) string {
+	rows := make([]string, len(g))
+	for i, r := range g {
+		cells := make([]string, len(r))
+		for j, c := range r {
+			cells[j] = map[int]string{0: `"X"`, 1: `"1"`}[c]
+		}
+		rows[i] = "    [" + strings.Join(cells, ", ") + "]"
+	}
+	return "[\n" + strings.Join(rows, ",\n") + "\n]"
 }
 
 type kukurasuTestMeta struct {
@@ -98,7 +127,7 @@ func TestKukurasuGenerated(t *testing.T) {
 			}
 			var out []string
 			for _, s := range sols {
-				out = append(out, pyBlock(gridJSON(t, s)), kukurasuKOR(s))
+				out = append(out, "So the grid is:\n"+kukurasuList(s), pyBlock(gridJSON(t, s)), kukurasuKOR(s))
 			}
 			return out
 		},
@@ -118,7 +147,9 @@ func TestKukurasuGenerated(t *testing.T) {
 				"transposed":       pyBlock(gridJSON(t, transposed)),
 				"missing row":      pyBlock(gridJSON(t, sol[1:])),
 				"bad symbol":       strings.Replace(kukurasuKOR(sol), "X", "?", 1),
-				"no answer block":  fmt.Sprint(sol),
+				"go-style print":   fmt.Sprint(sol),
+				"no grid":          "Row 1 has cells 2 and 3 black.",
+				"later wrong list": kukurasuList(sol) + "\nNo wait:\n" + kukurasuList(flipped),
 			}
 		},
 	}.run(t)

@@ -7,9 +7,9 @@ import (
 
 func init() { register("minesweeper", verifyMinesweeper) }
 
-// minesweeperMeta is our reading of minesweeper's metadata (no upstream sample was
-// available): the cells that are certainly mines, as [row, col] pairs, under "mines",
-// "definite_mines" or "current_mines". Without them the gold answer is used.
+// minesweeperMeta holds the cells that are certainly mines, as 0-based [row, col] pairs: the
+// upstream generator writes them under "current_mines" (its gold answer is empty); "mines"
+// and "definite_mines" are accepted as other spellings. Without them the gold answer is used.
 type minesweeperMeta struct {
 	Mines         [][2]int `json:"mines"`
 	DefiniteMines [][2]int `json:"definite_mines"`
@@ -63,9 +63,17 @@ func verifyMinesweeper(g GameData, region string) Result {
 	return Result{Correct: true, Extracted: text}
 }
 
-// coordAnswer reads a list of (row, col) pairs from the later of the last ```python block
-// and the last [[...]].
+// coordAnswer reads a list of (row, col) pairs: the last bracketed literal when it is one (the
+// prompt asks for a bare "[(0, 1), (2, 3)]"), else the later of the last ```python block and
+// the last [[...]].
 func coordAnswer(region string) ([][2]int, string, error) {
+	if lit, _, ok := lastListLiteral(region); ok {
+		if v, err := parsePyLiteral(lit); err == nil {
+			if cells, err := coordList(v); err == nil {
+				return cells, lit, nil
+			}
+		}
+	}
 	text, brackets, found := blockOrBrackets(region)
 	if !found {
 		return nil, "", fmt.Errorf("no ```python list and no [[...]] answer")

@@ -83,11 +83,43 @@ func minesweeperInstance(t testing.TB, seed uint64) (GameData, [][2]int) {
 			certain = append(certain, [2]int{k / n, k % n})
 		}
 	}
-	m, err := json.Marshal(map[string]any{"mines": certain})
+	// The instance is shaped like the upstream generator's output: cells as strings ("M" a
+	// mine, "0".."8" counts, "X" unrevealed), the certain mines as 0-based [row, col] lists
+	// under "current_mines", an empty gold answer, and a question printing the revealed grid.
+	full, shown := make([][]string, n), make([][]string, n)
+	var question strings.Builder
+	question.WriteString("You are given a 5 x 5 Minesweeper grid.\n2. Input:\n")
+	for r := range n {
+		for c := range n {
+			k := r*n + c
+			cell := "M"
+			if !mine[k] {
+				count := 0
+				for _, nb := range neighbours(k) {
+					if mine[nb] {
+						count++
+					}
+				}
+				cell = fmt.Sprint(count)
+			}
+			full[r] = append(full[r], cell)
+			if v, ok := revealed[k]; ok {
+				shown[r] = append(shown[r], fmt.Sprint(v))
+			} else {
+				shown[r] = append(shown[r], "X")
+			}
+		}
+		question.WriteString(strings.Join(shown[r], "  ") + "\n")
+	}
+	question.WriteString("3. Task:\n  - Output the coordinates of all cells that must be mines as a list of (row, column) tuples.\n4. Example Output Format:\n[(0, 1), (2, 3), (3, 0)]")
+	m, err := json.Marshal(map[string]any{
+		"trace_id": fmt.Sprintf("seed-%d", seed), "full_grid": full, "revealed_grid": shown,
+		"current_mines": certain, "reasoning_steps": []any{}, "n": n, "mine_den": 6, "reveal_frac": 0.6,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return GameData{Question: "minesweeper", Metadata: m}, certain
+	return GameData{Question: question.String(), Metadata: m}, certain
 }
 
 func cellsLiteral(cells [][2]int) string {
@@ -118,7 +150,12 @@ func TestMinesweeperGenerated(t *testing.T) {
 			c := certainOf[string(g.Metadata)]
 			rev := slices.Clone(c)
 			slices.Reverse(rev)
-			return []string{pyBlock(cellsLiteral(c)), pyBlock(cellsLiteral(rev)), "[" + cellsLiteral(c) + "]"}
+			return []string{
+				// The prompt's own format: a bare list of tuples, last in the response.
+				"Reasoning...\nSo the mines are:\n" + cellsLiteral(c),
+				"First guess " + cellsLiteral(c[:1]) + ", but more follow.\n" + cellsLiteral(rev) + "\n",
+				pyBlock(cellsLiteral(c)), pyBlock(cellsLiteral(rev)), "[" + cellsLiteral(c) + "]",
+			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
 			c := certainOf[string(g.Metadata)]
@@ -135,12 +172,14 @@ func TestMinesweeperGenerated(t *testing.T) {
 				oneBased[i] = [2]int{x[0] + 1, x[1] + 1}
 			}
 			return map[string]string{
-				"missing mine":  pyBlock(cellsLiteral(c[1:])),
-				"extra cell":    pyBlock(cellsLiteral(append(slices.Clone(c), notMine))),
-				"repeated mine": pyBlock(cellsLiteral(append(slices.Clone(c), c[0]))),
-				"one based":     pyBlock(cellsLiteral(oneBased)),
-				"no list":       "The mines are " + cellsLiteral(c),
-				"not pairs":     pyBlock("[1, 2, 3]"),
+				"missing mine":   pyBlock(cellsLiteral(c[1:])),
+				"extra cell":     pyBlock(cellsLiteral(append(slices.Clone(c), notMine))),
+				"repeated mine":  pyBlock(cellsLiteral(append(slices.Clone(c), c[0]))),
+				"one based":      pyBlock(cellsLiteral(oneBased)),
+				"no list":        "The mines are the two cells next to the 3.",
+				"later wrong":    cellsLiteral(c) + "\nWait, only " + cellsLiteral(c[1:]),
+				"bare one based": cellsLiteral(oneBased),
+				"not pairs":      pyBlock("[1, 2, 3]"),
 			}
 		},
 	}.run(t)

@@ -7,14 +7,16 @@ import (
 
 func init() { register("numbrix", verifyNumbrix) }
 
-// numbrixMeta is our reading of numbrix's metadata (no upstream sample was available): the
-// puzzle grid with givens and blanks (0, "X" or "") under "grid" or "puzzle".
+// numbrixMeta is numbrix's metadata as the upstream generator writes it: the puzzle grid
+// under "grid", givens as ints and blanks as "X" (0 and "" are read as blanks too; "puzzle" is
+// accepted as another spelling). The gold answer is empty.
 type numbrixMeta struct {
 	Grid   [][]json.RawMessage `json:"grid"`
 	Puzzle [][]json.RawMessage `json:"puzzle"`
 }
 
-// verifyNumbrix checks the grid answer (last ```python block or [[1 2 3, ...]]) against the
+// verifyNumbrix checks the grid answer (the bare Python list of rows the prompt asks for, or a
+// ```python block or [[1 2 3, ...]]) against the
 // rules: it holds 1..rows*cols once each, every k and k+1 are orthogonal neighbours (a
 // path), and the givens are kept. Without a puzzle in the metadata it compares with the gold
 // answer.
@@ -25,7 +27,7 @@ func verifyNumbrix(g GameData, region string) Result {
 	if puzzle == nil {
 		puzzle = m.Puzzle
 	}
-	grid, text, err := gridAnswer(region)
+	grid, text, err := listGridAnswer(region)
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}

@@ -55,11 +55,23 @@ func numbrixInstance(t testing.TB, seed uint64) (GameData, [][]int) {
 			}
 		}
 	}
-	m, err := json.Marshal(map[string]any{"grid": givens})
+	// Shaped like the upstream generator's output: givens as ints and blanks as "X" under
+	// "grid", the solution beside it, an empty gold answer, and a prompt asking for a bare list.
+	m, err := json.Marshal(map[string]any{"trace_id": "t", "grid": givens, "solution": sol, "n": 4, "fill_rate": 0.3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return GameData{Question: "numbrix", Metadata: m}, sol
+	q := "Numbrix puzzle ... Output the completed grid as a 2D list (list of lists) in Python format.\n4. Example Output Format:\n[\n    [1, 2, 3, 4],\n    [8, 7, 6, 5]\n]"
+	return GameData{Question: q, Metadata: m}, sol
+}
+
+// compactJSON renders v as one-line JSON ("[[1,2],[4,3]]").
+func compactJSON(t testing.TB, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestNumbrixGenerated(t *testing.T) {
@@ -87,7 +99,9 @@ func TestNumbrixGenerated(t *testing.T) {
 		good: func(t *testing.T, g GameData) []string {
 			var out []string
 			for _, p := range numbrixPaths(givensOf(t, g)) {
-				out = append(out, pyBlock(gridJSON(t, p)), korRows(p))
+				// The prompt's format first: a bare list of rows, multi-line or on one line.
+				out = append(out, "The path is:\n"+gridJSON(t, p), "Done: "+compactJSON(t, p)+".",
+					pyBlock(gridJSON(t, p)), korRows(p))
 			}
 			if len(out) == 0 {
 				t.Fatal("no path agrees with the givens")
@@ -133,7 +147,9 @@ func TestNumbrixGenerated(t *testing.T) {
 			dup[0][0] = dup[0][1]
 			bad["repeated number"] = pyBlock(gridJSON(t, dup))
 			bad["missing row"] = pyBlock(gridJSON(t, sol[1:]))
-			bad["no answer block"] = gridJSON(t, sol)
+			bad["no grid"] = "The numbers run from 1 in a snake to 12."
+			bad["later wrong grid"] = gridJSON(t, sol) + "\nHmm, rather:\n" + gridJSON(t, dup)
+			bad["bare repeated number"] = compactJSON(t, dup)
 			return bad
 		},
 	}.run(t)
