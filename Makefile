@@ -3,7 +3,6 @@
 #   make run     the main job on the built-in default (align a bundled model on a bundled benchmark)
 #   make test    the test suite (what CI runs)
 #   make bench   speed benchmarks (sampler vs transformers.js, verifiers, converters, trainer)
-#   make lab     long studies (not part of CI)
 
 SHELL := /bin/bash
 GO ?= go
@@ -29,7 +28,7 @@ export MIRAGE_NODE_MODULES
 GO_LDFLAGS := -X $(MODULE)/sampler.DefaultLibraryPath=$(ORT_LIB)
 TEST_TIMEOUT ?= 14m
 
-.PHONY: all setup ort node-deps build run test vet bench lab clean
+.PHONY: all setup ort node-deps bench-deps build run test vet bench clean
 
 all: build
 
@@ -68,11 +67,13 @@ vet:
 test: setup vet
 	$(GO) test -ldflags "$(GO_LDFLAGS)" -timeout $(TEST_TIMEOUT) ./...
 
-bench: setup
-	$(GO) test -ldflags "$(GO_LDFLAGS)" -run '^$$' -bench . -benchtime 3x -timeout 60m ./...
+# The trainer benchmark compares against PyTorch on the CPU with OpenBLAS (Debian packages).
+bench-deps:
+	@/usr/bin/python3 -c 'import torch' 2>/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq python3-torch libopenblas0-pthread; }
 
-lab: build
-	./bin/mirage lab
+bench: setup bench-deps
+	$(GO) test -ldflags "$(GO_LDFLAGS)" -run '^$$' -bench . -benchtime 3x -timeout 60m ./...
 
 clean:
 	rm -rf bin out
