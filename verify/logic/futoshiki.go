@@ -2,16 +2,22 @@ package logic
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 )
 
 func init() { register("futoshiki", verifyFutoshiki) }
 
-// futoshikiMeta is our reading of futoshiki's metadata (no upstream sample was available):
-// the puzzle grid (0, "X" or "" for blanks) under "grid" or "puzzle", and inequalities under
-// "constraints" or "inequalities", each [[r1, c1], [r2, c2]] meaning cell1 < cell2, or with a
-// third element "<" or ">"; coordinates are 0-based.
+// futoshikiMeta is futoshiki's metadata as the upstream generator writes it: "grid_size",
+// the 0-based "prefilled_coords" [[row, col], ...] whose values the question's grid shows
+// (and the gold answer, a list of rows, holds), and "constraints" [[[r1, c1], [r2, c2], "<"
+// or ">"], ...], also 0-based. A puzzle grid (0, "X" or "" for blanks) under "grid" or
+// "puzzle", "inequalities" and two-element constraints meaning "<" are accepted too.
 type futoshikiMeta struct {
+	GridSize    int                 `json:"grid_size"`
+	Prefilled   [][2]int            `json:"prefilled_coords"`
 	Grid        [][]json.RawMessage `json:"grid"`
 	Puzzle      [][]json.RawMessage `json:"puzzle"`
 	Constraints []json.RawMessage   `json:"constraints"`
@@ -29,6 +35,12 @@ func verifyFutoshiki(g GameData, region string) Result {
 	puzzle := m.Grid
 	if puzzle == nil {
 		puzzle = m.Puzzle
+	}
+	if puzzle == nil && m.GridSize > 0 {
+		var err error
+		if puzzle, err = futoshikiGivens(g, m); err != nil {
+			return badInstance("%v", err)
+		}
 	}
 	grid, text, err := gridAnswer(region)
 	if err != nil {
@@ -106,4 +118,66 @@ func parseInequalities(raws []json.RawMessage, n int) ([]inequality, error) {
 		}
 	}
 	return out, nil
+}
+
+// futoshikiGivens builds the puzzle grid of an upstream instance: "X" everywhere but at the
+// prefilled coordinates, whose values come from the gold answer or, without one, from the
+// grid printed in the question. (Upstream reads them only from an English question's
+// "Current puzzle:" block, so its Chinese instances never check the givens; we always do.)
+func futoshikiGivens(g GameData, m futoshikiMeta) ([][]json.RawMessage, error) {
+	n := m.GridSize
+	if n > 30 {
+		return nil, fmt.Errorf("grid_size %d", n)
+	}
+	var values [][]int
+	if v, err := parsePyLiteral(strings.TrimSpace(g.Answer)); err == nil {
+		values, _ = intGrid(v, n, n)
+	}
+	if values == nil {
+		values = questionGrid(g.Question, n)
+	}
+	if values == nil && len(m.Prefilled) > 0 {
+		return nil, errors.New("prefilled values are neither in the gold answer nor in the question")
+	}
+	puzzle := make([][]json.RawMessage, n)
+	for i := range puzzle {
+		puzzle[i] = make([]json.RawMessage, n)
+		for j := range puzzle[i] {
+			puzzle[i][j] = json.RawMessage(`"X"`)
+		}
+	}
+	for k, rc := range m.Prefilled {
+		if rc[0] < 0 || rc[0] >= n || rc[1] < 0 || rc[1] >= n {
+			return nil, errorAt("prefilled coordinate", k, "cell outside the grid")
+		}
+		puzzle[rc[0]][rc[1]] = json.RawMessage(strconv.Itoa(values[rc[0]][rc[1]]))
+	}
+	return puzzle, nil
+}
+
+// questionGrid finds the first n consecutive lines of a question that each hold n cells, a
+// digit or X ("X 2 X 1"), and returns them with X as 0; nil if there is none.
+func questionGrid(q string, n int) [][]int {
+	var run [][]int
+	for line := range strings.Lines(q) {
+		row := []int{}
+		for _, f := range strings.Fields(line) {
+			if f == "X" {
+				row = append(row, 0)
+			} else if d, err := strconv.Atoi(f); err == nil && d >= 1 && d <= n {
+				row = append(row, d)
+			} else {
+				row = nil
+				break
+			}
+		}
+		if len(row) != n {
+			run = nil
+			continue
+		}
+		if run = append(run, row); len(run) == n {
+			return run
+		}
+	}
+	return nil
 }
