@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/mirage-rl/mirage/sampler/onnxfile"
 )
 
 // graphInfo is what the loader needs from an ONNX file: the graph's inputs and outputs and the
@@ -87,13 +89,13 @@ func readGraphInfo(path string) (*graphInfo, error) {
 func parseGraphInfo(b []byte) (*graphInfo, error) {
 	g := &graphInfo{OpTypes: map[string]bool{}}
 	sawGraph := false
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == fModelGraph && typ == protowire.BytesType:
 			sawGraph = true
 			return g.readGraph(v, true)
 		case num == fModelFunctions && typ == protowire.BytesType:
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if num == fFunctionNode && typ == protowire.BytesType {
 					return g.readNode(v)
 				}
@@ -112,7 +114,7 @@ func parseGraphInfo(b []byte) (*graphInfo, error) {
 }
 
 func (g *graphInfo) readGraph(b []byte, top bool) error {
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	return onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			return nil
 		}
@@ -144,7 +146,7 @@ func (g *graphInfo) readGraph(b []byte, top bool) error {
 // readNode records the node's op type and descends into subgraphs (If/Loop branches, as in
 // optimum's merged decoders).
 func (g *graphInfo) readNode(b []byte) error {
-	return eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	return onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			return nil
 		}
@@ -152,7 +154,7 @@ func (g *graphInfo) readNode(b []byte) error {
 		case fNodeOpType:
 			g.OpTypes[string(v)] = true
 		case fNodeAttribute:
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if (num == fAttrGraph || num == fAttrGraphs) && typ == protowire.BytesType {
 					return g.readGraph(v, false)
 				}
@@ -167,19 +169,12 @@ func (g *graphInfo) readNode(b []byte) error {
 // inline or external, is not read).
 func (g *graphInfo) readInitializer(b []byte) {
 	n, elem := int64(1), int32(0)
-	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
 		case num == fInitDims && typ == protowire.VarintType:
 			n *= int64(x)
 		case num == fInitDims && typ == protowire.BytesType: // packed
-			for len(v) > 0 {
-				d, k := protowire.ConsumeVarint(v)
-				if k <= 0 {
-					break
-				}
-				n *= int64(d)
-				v = v[k:]
-			}
+			onnxfile.EachVarint(v, func(d uint64) { n *= int64(d) })
 		case num == fInitDataType && typ == protowire.VarintType:
 			elem = int32(x)
 		}
@@ -191,21 +186,21 @@ func (g *graphInfo) readInitializer(b []byte) {
 
 func readValueInfo(b []byte) (valueInfo, error) {
 	var vi valueInfo
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
 		case num == fValueName && typ == protowire.BytesType:
 			vi.Name = string(v)
 		case num == fValueType && typ == protowire.BytesType:
-			return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if num != fTypeTensor || typ != protowire.BytesType {
 					return nil
 				}
-				return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+				return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 					switch {
 					case num == fTensorElem && typ == protowire.VarintType:
 						vi.Elem = int32(x)
 					case num == fTensorShape && typ == protowire.BytesType:
-						return eachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+						return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 							if num == fShapeDim && typ == protowire.BytesType {
 								vi.Shape = append(vi.Shape, readDim(v))
 							}
@@ -223,7 +218,7 @@ func readValueInfo(b []byte) (valueInfo, error) {
 
 func readDim(b []byte) string {
 	d := "?"
-	eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
 		case num == fDimValue && typ == protowire.VarintType:
 			d = fmt.Sprint(int64(x))
@@ -233,40 +228,4 @@ func readDim(b []byte) string {
 		return nil
 	})
 	return d
-}
-
-// eachField walks one protobuf message, calling fn with each field's number, wire type and
-// payload (bytes for length-delimited fields, the integer for varints and fixed fields).
-func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v []byte
-		var x uint64
-		switch typ {
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed32Type:
-			var y uint32
-			y, n = protowire.ConsumeFixed32(b)
-			x = uint64(y)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		if err := fn(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -7,21 +7,23 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/mirage-rl/mirage/sampler/onnxfile"
 )
 
 // opCounts returns how many nodes of each op type a serialised ModelProto's graph has.
 func opCounts(t *testing.T, model []byte) map[string]int {
 	t.Helper()
 	count := map[string]int{}
-	err := fields(model, func(num protowire.Number, _ protowire.Type, _ uint64, graph []byte) error {
+	err := onnxfile.EachField(model, func(num protowire.Number, _ protowire.Type, graph []byte, _ uint64) error {
 		if num != 7 {
 			return nil
 		}
-		return fields(graph, func(num protowire.Number, _ protowire.Type, _ uint64, node []byte) error {
+		return onnxfile.EachField(graph, func(num protowire.Number, _ protowire.Type, node []byte, _ uint64) error {
 			if num != 1 {
 				return nil
 			}
-			return fields(node, func(num protowire.Number, _ protowire.Type, _ uint64, op []byte) error {
+			return onnxfile.EachField(node, func(num protowire.Number, _ protowire.Type, op []byte, _ uint64) error {
 				if num == 4 {
 					count[string(op)]++
 				}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/mirage-rl/mirage/sampler/onnxfile"
 )
 
 // initializer is what the tests inspect of a TensorProto.
@@ -26,47 +28,11 @@ type initializer struct {
 	external bool
 }
 
-// fields calls fn for each field of a protobuf message; fn gets the field number, wire type and
-// the field's value bytes (for varints and fixed types: the decoded number in v).
-func fields(b []byte, fn func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-		var v uint64
-		var data []byte
-		switch typ {
-		case protowire.VarintType:
-			v, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed32Type:
-			var v32 uint32
-			v32, n = protowire.ConsumeFixed32(b)
-			v = uint64(v32)
-		case protowire.Fixed64Type:
-			v, n = protowire.ConsumeFixed64(b)
-		case protowire.BytesType:
-			data, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return fmt.Errorf("field %d: %w", num, protowire.ParseError(n))
-		}
-		b = b[n:]
-		if err := fn(num, typ, v, data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // parseInitializers returns the initializers of a serialised ModelProto (graph = 7,
 // initializer = 5).
 func parseInitializers(model []byte) ([]initializer, error) {
 	var graph []byte
-	if err := fields(model, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+	if err := onnxfile.EachField(model, func(num protowire.Number, typ protowire.Type, data []byte, _ uint64) error {
 		if num == 7 && typ == protowire.BytesType {
 			graph = data
 		}
@@ -78,7 +44,7 @@ func parseInitializers(model []byte) ([]initializer, error) {
 		return nil, errors.New("not an ONNX model: no graph")
 	}
 	var out []initializer
-	err := fields(graph, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+	err := onnxfile.EachField(graph, func(num protowire.Number, typ protowire.Type, data []byte, _ uint64) error {
 		if num != 5 || typ != protowire.BytesType {
 			return nil
 		}
@@ -96,7 +62,7 @@ func parseInitializers(model []byte) ([]initializer, error) {
 // float_data (4), name (8), raw_data (9), external_data (13), data_location (14).
 func parseTensor(b []byte) (initializer, error) {
 	in := initializer{length: -1}
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, data []byte, v uint64) error {
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			in.dims = append(in.dims, int64(v))
@@ -142,7 +108,7 @@ func parseTensor(b []byte) (initializer, error) {
 // externalEntry decodes one StringStringEntryProto (key = 1, value = 2) of external_data.
 func (in *initializer) externalEntry(b []byte) error {
 	var key, value string
-	if err := fields(b, func(num protowire.Number, typ protowire.Type, _ uint64, data []byte) error {
+	if err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, data []byte, _ uint64) error {
 		if typ == protowire.BytesType {
 			switch num {
 			case 1:

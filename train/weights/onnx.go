@@ -14,6 +14,7 @@ import (
 	"github.com/x448/float16"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/mirage-rl/mirage/sampler/onnxfile"
 	"github.com/mirage-rl/mirage/train/arch"
 )
 
@@ -53,7 +54,7 @@ func ReadONNX(modelPath string) (Weights, error) {
 			f.Close()
 		}
 	}()
-	err = eachField(graph, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err = onnxfile.EachField(graph, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if num != fieldGraphInitializer || typ != protowire.BytesType {
 			return nil
 		}
@@ -83,13 +84,13 @@ func readInitializer(b []byte, dir string, files map[string]*os.File) (string, *
 		int32s   []uint64
 		external = map[string]string{}
 	)
-	err := eachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
+	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch num {
 		case fieldTensorName:
 			name = string(v)
 		case fieldTensorDims:
 			if typ == protowire.BytesType { // packed
-				return eachVarint(v, func(d uint64) { dims = append(dims, int(int64(d))) })
+				return onnxfile.EachVarint(v, func(d uint64) { dims = append(dims, int(int64(d))) })
 			}
 			dims = append(dims, int(int64(x)))
 		case fieldTensorDataType:
@@ -106,12 +107,12 @@ func readInitializer(b []byte, dir string, files map[string]*os.File) (string, *
 			}
 		case fieldTensorInt32Data:
 			if typ == protowire.BytesType {
-				return eachVarint(v, func(d uint64) { int32s = append(int32s, d) })
+				return onnxfile.EachVarint(v, func(d uint64) { int32s = append(int32s, d) })
 			}
 			int32s = append(int32s, x)
 		case fieldTensorExternal:
 			var key, value string
-			if err := eachField(v, func(n protowire.Number, _ protowire.Type, s []byte, _ uint64) error {
+			if err := onnxfile.EachField(v, func(n protowire.Number, _ protowire.Type, s []byte, _ uint64) error {
 				if n == 1 {
 					key = string(s)
 				} else if n == 2 {
@@ -218,7 +219,7 @@ func readExternal(dir string, ext map[string]string, want int, files map[string]
 // field returns the (last) length-delimited field num of message b.
 func field(b []byte, num protowire.Number) ([]byte, error) {
 	var out []byte
-	err := eachField(b, func(n protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+	err := onnxfile.EachField(b, func(n protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if n == num && typ == protowire.BytesType {
 			out = v
 		}
@@ -228,53 +229,4 @@ func field(b []byte, num protowire.Number) ([]byte, error) {
 		err = fmt.Errorf("not an ONNX model: no field %d", num)
 	}
 	return out, err
-}
-
-// eachField walks a protobuf message, passing each field's bytes (length-delimited) or value.
-func eachField(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return fmt.Errorf("bad protobuf: %w", protowire.ParseError(n))
-		}
-		b = b[n:]
-		var (
-			v []byte
-			x uint64
-		)
-		switch typ {
-		case protowire.VarintType:
-			x, n = protowire.ConsumeVarint(b)
-		case protowire.Fixed32Type:
-			var u uint32
-			u, n = protowire.ConsumeFixed32(b)
-			x = uint64(u)
-		case protowire.Fixed64Type:
-			x, n = protowire.ConsumeFixed64(b)
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return fmt.Errorf("bad protobuf: %w", protowire.ParseError(n))
-		}
-		b = b[n:]
-		if err := fn(num, typ, v, x); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func eachVarint(b []byte, fn func(uint64)) error {
-	for len(b) > 0 {
-		v, n := protowire.ConsumeVarint(b)
-		if n < 0 {
-			return fmt.Errorf("bad packed varints: %w", protowire.ParseError(n))
-		}
-		fn(v)
-		b = b[n:]
-	}
-	return nil
 }
