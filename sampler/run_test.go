@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/datasets/datasetstest"
 	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/train/onnx"
 )
@@ -120,31 +120,7 @@ func TestRunResume(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Same lines in the same order; log-probs may differ in the last digits, since the batch
-	// around a problem changes the order of floating-point sums.
-	got, err := datasets.ReadSamples(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := datasets.ReadSamples(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("resumed file has %d lines, uninterrupted run %d", len(got), len(want))
-	}
-	for i := range got {
-		for j := range got[i].Completions {
-			g, w := &got[i].Completions[j], &want[i].Completions[j]
-			if math.Abs(g.CumulativeLogprob-w.CumulativeLogprob) > 1e-4 {
-				t.Errorf("line %d completion %d: logprob %v, uninterrupted %v", i+1, j, g.CumulativeLogprob, w.CumulativeLogprob)
-			}
-			g.CumulativeLogprob = w.CumulativeLogprob
-		}
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("line %d:\n got %+v\nwant %+v", i+1, got[i], want[i])
-		}
-	}
+	datasetstest.SameSamples(t, path, ref, 1e-4)
 	samples, err := datasets.ReadSamples(path)
 	if err != nil {
 		t.Fatal(err)

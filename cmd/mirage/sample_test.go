@@ -2,17 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/datasets/datasetstest"
 )
 
 // TestSampleHelperProcess is not a test: TestSampleKillResume runs the test binary with only
@@ -85,28 +83,5 @@ wait:
 		t.Fatal(err)
 	}
 
-	got, err := datasets.ReadSamples(killed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := datasets.ReadSamples(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("killed and resumed run has %d problems, uninterrupted %d", len(got), len(want))
-	}
-	for i := range got {
-		for j := range got[i].Completions {
-			g, w := &got[i].Completions[j], &want[i].Completions[j]
-			// Batch neighbours change the order of floating-point sums in the last digits.
-			if math.Abs(g.CumulativeLogprob-w.CumulativeLogprob) > 1e-3 {
-				t.Errorf("problem %d sample %d: logprob %v, uninterrupted %v", i, j, g.CumulativeLogprob, w.CumulativeLogprob)
-			}
-			g.CumulativeLogprob = w.CumulativeLogprob
-		}
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("problem %d:\n got %+v\nwant %+v", i, got[i], want[i])
-		}
-	}
+	datasetstest.SameSamples(t, killed, ref, 1e-3)
 }
