@@ -1,6 +1,7 @@
 package gomlxfix
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/gomlx/gomlx/backends"
@@ -278,4 +279,74 @@ func binaryRun(op binaryOp, o, l, r []float32, ls, rs int) {
 			}
 		}
 	}
+}
+
+// installReductions replaces float32 ReduceSum and ReduceMax (RMSNorm, softmax, logsumexp,
+// and the batch sums of weight gradients); it runs inside executorOnce.
+func installReductions() {
+	for _, opType := range []backends.OpType{backends.OpTypeReduceSum, backends.OpTypeReduceMax} {
+		upstreamExec := nodeExecutors[opType]
+		isMax := opType == backends.OpTypeReduceMax
+		nodeExecutors[opType] = func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+			return execReduce(isMax, upstreamExec, backend, node, inputs, owned)
+		}
+	}
+}
+
+// execReduce walks the operand in memory order, as simplego does (so sums round the same
+// way), but by runs: a run along a reduced axis folds into one output cell, a run along a kept
+// axis adds element-wise into an output row.
+func execReduce(isMax bool, upstreamExec simplegoExecutor, backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+	xs, outShape := bufferShape(inputs[0]), nodeShape(node)
+	axes, okAxes := (*fieldAt[any](unsafe.Pointer(node), nodeDataOff)).([]int)
+	x, ok := bufferFloats(inputs[0])
+	if xs.DType != dtypes.Float32 || !ok || !okAxes || len(axes) == 0 {
+		return upstreamExec(backend, node, inputs, owned)
+	}
+	out := backend.NewBuffer(outShape)
+	o, _ := bufferFloats(out)
+	init := float32(0)
+	if isMax {
+		init = dtypes.Float32.LowestValue().(float32)
+	}
+	for i := range o {
+		o[i] = init
+	}
+	// Output strides per operand axis: row-major over the kept axes, 0 on reduced ones.
+	outStrides := make([]int, xs.Rank())
+	stride := 1
+	for a := xs.Rank() - 1; a >= 0; a-- {
+		if !slices.Contains(axes, a) {
+			outStrides[a] = stride
+			stride *= xs.Dimensions[a]
+		}
+	}
+	forEachRun(xs.Dimensions, [][]int{outStrides}, func(start int, offs []int, n int, steps []int) {
+		src := x[start : start+n]
+		switch {
+		case steps[0] == 0:
+			acc := o[offs[0]]
+			if isMax {
+				for _, v := range src {
+					acc = max(acc, v)
+				}
+			} else {
+				for _, v := range src {
+					acc += v
+				}
+			}
+			o[offs[0]] = acc
+		case isMax:
+			dst := o[offs[0]:]
+			for i, v := range src {
+				dst[i*steps[0]] = max(dst[i*steps[0]], v)
+			}
+		default:
+			dst := o[offs[0]:]
+			for i, v := range src {
+				dst[i*steps[0]] += v
+			}
+		}
+	})
+	return out, nil
 }

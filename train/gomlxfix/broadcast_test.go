@@ -2,6 +2,7 @@ package gomlxfix
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -113,5 +114,64 @@ func TestBroadcastInDimMatchesNaive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReductionsMatchNaive checks float32 ReduceSum and ReduceMax over several axis sets
+// against float64 sums and exact maxima.
+func TestReductionsMatchNaive(t *testing.T) {
+	b := testBackend(t)
+	dims := []int{3, 4, 1, 5, 6}
+	cases := [][]int{{4}, {0}, {0, 1}, {1, 3}, {0, 2, 4}, {0, 1, 2, 3, 4}, {3}}
+	rng := rand.New(rand.NewPCG(17, 18))
+	x := toFloat32(randFloats(rng, product(dims)))
+	for _, axes := range cases {
+		for _, isMax := range []bool{false, true} {
+			t.Run(fmt.Sprintf("max=%v_axes=%v", isMax, axes), func(t *testing.T) {
+				out := graph.MustExecOnce(b, func(xn *graph.Node) *graph.Node {
+					if isMax {
+						return graph.ReduceMax(xn, axes...)
+					}
+					return graph.ReduceSum(xn, axes...)
+				}, tensors.FromFlatDataAndDimensions(x, dims...))
+				got := tensors.MustCopyFlatData[float32](out)
+				// Reference: output index of every operand element (kept axes, row-major).
+				var keptDims []int
+				for a, d := range dims {
+					if !slices.Contains(axes, a) {
+						keptDims = append(keptDims, d)
+					}
+				}
+				want := make([]float64, product(keptDims))
+				if isMax {
+					for i := range want {
+						want[i] = math.Inf(-1)
+					}
+				}
+				idx := make([]int, len(dims))
+				for f, v := range x {
+					unflatten(f, dims, idx)
+					o := 0
+					for a, d := range dims {
+						if !slices.Contains(axes, a) {
+							o = o*d + idx[a]
+						}
+					}
+					if isMax {
+						want[o] = max(want[o], float64(v))
+					} else {
+						want[o] += float64(v)
+					}
+				}
+				if len(got) != len(want) {
+					t.Fatalf("got %d values, want %d", len(got), len(want))
+				}
+				for i := range want {
+					if math.Abs(float64(got[i])-want[i]) > 1e-5*(1+math.Abs(want[i])) {
+						t.Fatalf("output[%d] = %g, want %g", i, got[i], want[i])
+					}
+				}
+			})
+		}
 	}
 }

@@ -46,6 +46,7 @@ func installMatmul() error {
 		}
 		nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
 		installBroadcasts()
+		installReductions()
 	})
 	return errExecutorSetup
 }
