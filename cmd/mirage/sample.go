@@ -9,7 +9,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/sampler"
@@ -135,37 +134,22 @@ func unescapeAll(ss []string) []string {
 	return out
 }
 
-// sampleBar draws Run's progress on stderr when it is a terminal.
+// sampleBar draws Run's progress and keeps the last report.
 type sampleBar struct {
-	bar  *progressbar.ProgressBar
+	stderrBar
 	last sampler.Progress
-	on   bool
 }
 
 func newSampleBar(quiet bool) *sampleBar {
-	return &sampleBar{on: !quiet && term.IsTerminal(int(os.Stderr.Fd()))}
+	return &sampleBar{stderrBar: newStderrBar(quiet, progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionSetDescription("sampling"))}
 }
 
 func (b *sampleBar) update(p sampler.Progress) {
 	b.last = p
-	if !b.on {
-		return
-	}
-	if b.bar == nil {
-		b.bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionShowDescriptionAtLineEnd(),
-			progressbar.OptionSetDescription("sampling"))
-	}
+	desc := ""
 	if s := p.Elapsed.Seconds(); s > 0 {
-		b.bar.Describe(fmt.Sprintf("%.0f tokens/s", float64(p.Tokens)/s))
+		desc = fmt.Sprintf("%.0f tokens/s", float64(p.Tokens)/s)
 	}
-	b.bar.Set(p.Done)
-}
-
-func (b *sampleBar) finish() {
-	if b.bar != nil {
-		b.bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
+	b.set(p.Done, p.Total, desc)
 }

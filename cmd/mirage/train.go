@@ -8,7 +8,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/mirage-rl/mirage/train"
 )
@@ -118,38 +117,22 @@ func trainSFTAction(c *cli.Context) error {
 	return nil
 }
 
-// trainBar draws training progress on stderr when it is a terminal.
+// trainBar draws training progress and keeps the last report.
 type trainBar struct {
-	bar  *progressbar.ProgressBar
+	stderrBar
 	last train.Progress
-	on   bool
 }
 
 func newTrainBar(quiet bool) *trainBar {
-	return &trainBar{on: !quiet && term.IsTerminal(int(os.Stderr.Fd()))}
+	return &trainBar{stderrBar: newStderrBar(quiet, progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionSetDescription("training"))}
 }
 
 func (b *trainBar) update(p train.Progress) {
 	b.last = p
-	if !b.on {
-		return
-	}
-	if b.bar == nil {
-		b.bar = progressbar.NewOptions(p.Steps, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionShowDescriptionAtLineEnd(), progressbar.OptionSetDescription("training"))
-	}
 	desc := fmt.Sprintf("loss %.4f lr %.2g", p.Loss, p.LR)
 	if !math.IsNaN(p.EvalLoss) {
 		desc += fmt.Sprintf(" eval %.4f", p.EvalLoss)
 	}
-	b.bar.Describe(desc)
-	b.bar.Set(p.Step)
-}
-
-func (b *trainBar) finish() {
-	if b.bar != nil {
-		b.bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
+	b.set(p.Step, p.Steps, desc)
 }

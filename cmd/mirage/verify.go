@@ -10,11 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify"
@@ -224,27 +222,12 @@ func countList[K ~string](m map[K]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// verifyBar draws progress on stderr when it is a terminal.
-type verifyBar struct{ bar *progressbar.ProgressBar }
+// verifyBar draws the number of problems graded (the total is not known ahead).
+type verifyBar struct{ stderrBar }
 
 func newVerifyBar(quiet bool) *verifyBar {
-	if quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
-		return &verifyBar{}
-	}
-	return &verifyBar{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"), progressbar.OptionThrottle(200*time.Millisecond),
+	return &verifyBar{newStderrBar(quiet, progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"),
 		progressbar.OptionSetDescription("verifying"))}
 }
 
-func (b *verifyBar) update(done int) {
-	if b.bar != nil {
-		b.bar.Set(done)
-	}
-}
-
-func (b *verifyBar) finish() {
-	if b.bar != nil {
-		b.bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
-}
+func (b *verifyBar) update(done int) { b.set(done, -1, "") }
