@@ -34,10 +34,20 @@ var errDivZero = errors.New("division by zero")
 // It never calls any evaluator: only integer literals, + - * /, unary +/- and parentheses are
 // accepted; anything else (names, **, //, floats, calls) is an error.
 func evalArith(src string) (arith, error) {
+	return evalArithOps(src, false)
+}
+
+// evalArithMod is evalArith that also accepts Python's % (math_path templates use it), with
+// Python's floored semantics: a % b = a - b*floor(a/b), so the result takes b's sign.
+func evalArithMod(src string) (arith, error) {
+	return evalArithOps(src, true)
+}
+
+func evalArithOps(src string, mod bool) (arith, error) {
 	if len(src) > maxExprBytes {
 		return arith{}, fmt.Errorf("expression too long (%d bytes, limit %d)", len(src), maxExprBytes)
 	}
-	p := arithParser{src: src}
+	p := arithParser{src: src, mod: mod}
 	v, err := p.expr(0)
 	if err != nil {
 		return arith{}, err
@@ -53,6 +63,7 @@ func evalArith(src string) (arith, error) {
 type arithParser struct {
 	src string
 	pos int
+	mod bool // '%' allowed
 	out arith
 }
 
@@ -110,7 +121,7 @@ func (p *arithParser) term(depth int) (*big.Rat, error) {
 	}
 	for {
 		op := p.peek()
-		if op != '*' && op != '/' {
+		if op != '*' && op != '/' && (op != '%' || !p.mod) {
 			return acc, nil
 		}
 		if p.doubled() {
@@ -122,13 +133,17 @@ func (p *arithParser) term(depth int) (*big.Rat, error) {
 		if err != nil {
 			return nil, err
 		}
-		if op == '*' {
+		switch {
+		case op == '*':
 			acc.Mul(acc, rhs)
-		} else {
-			if rhs.Sign() == 0 {
-				return nil, errDivZero
-			}
+		case rhs.Sign() == 0:
+			return nil, errDivZero
+		case op == '/':
 			acc.Quo(acc, rhs)
+		default:
+			q := new(big.Rat).Quo(acc, rhs)
+			floor := new(big.Int).Div(q.Num(), q.Denom()) // Euclidean = floored: Denom > 0
+			acc.Sub(acc, rhs.Mul(rhs, new(big.Rat).SetInt(floor)))
 		}
 	}
 }

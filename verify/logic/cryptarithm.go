@@ -88,7 +88,7 @@ func verifyCryptarithm(g GameData, region string) Result {
 			letterDigit[l], digitLetter[d] = d, l
 		}
 	}
-	if err := checkEquation(got); err != nil {
+	if err := checkEquation(got, false); err != nil {
 		return incorrect(ans, "%v", err)
 	}
 	return Result{Correct: true, Extracted: ans}

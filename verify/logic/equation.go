@@ -72,17 +72,22 @@ func eqTokens(s string) []string {
 	return out
 }
 
-// checkEquation evaluates "lhs=rhs" exactly and reports whether both sides are equal.
-func checkEquation(eq string) error {
+// checkEquation evaluates "lhs=rhs" exactly and reports whether both sides are equal; mod
+// allows Python's % operator.
+func checkEquation(eq string, mod bool) error {
 	lhs, rhs, ok := strings.Cut(eq, "=")
 	if !ok || strings.Contains(rhs, "=") {
 		return fmt.Errorf("want exactly one '=' in %q", eq)
 	}
-	l, err := evalArith(lhs)
+	eval := evalArith
+	if mod {
+		eval = evalArithMod
+	}
+	l, err := eval(lhs)
 	if err != nil {
 		return fmt.Errorf("left side: %w", err)
 	}
-	r, err := evalArith(rhs)
+	r, err := eval(rhs)
 	if err != nil {
 		return fmt.Errorf("right side: %w", err)
 	}

@@ -217,7 +217,7 @@ func TestMathPathGenerated(t *testing.T) {
 			for x := range 1000 {
 				d := [3]int{x / 100, x / 10 % 10, x % 10}
 				if evalThree(d, in.ops) == r && len(out) < 30 {
-					out = append(out, "[["+fill(d, in.ops, r)+"]]", `\boxed{`+strings.ReplaceAll(fill(d, in.ops, r), "*", `\times`)+`}`)
+					out = append(out, "[["+fill(d, in.ops, r)+"]]", "[["+strings.ReplaceAll(fill(d, in.ops, r), "*", "×")+"]]")
 				}
 			}
 			return out
@@ -230,6 +230,7 @@ func TestMathPathGenerated(t *testing.T) {
 				"two-digit blank": "[[" + strings.Replace(fill(in.d, in.ops, r), fmt.Sprint(in.d[0]), fmt.Sprint(in.d[0]+10), 1) + "]]",
 				"blank left":      "[[" + strings.Replace(fill(in.d, in.ops, r), fmt.Sprint(in.d[0]), "?", 1) + "]]",
 				"no equation":     "done",
+				"boxed, not [[]]": `\boxed{` + fill(in.d, in.ops, r) + `}`,
 			}
 			other := map[byte]byte{'+': '-', '-': '+', '*': '+'}[in.ops[0]]
 			if evalThree(in.d, [2]byte{other, in.ops[1]}) != r {

@@ -7,21 +7,25 @@ import (
 
 func init() { register("math_path", verifyMathPath) }
 
-// mathPathMeta is our reading of math_path's metadata (no upstream sample was available): the
-// equation with '?' for each missing digit under "query_expr" (or "template"), and optionally
-// a reference filling under "ref_expr".
+// mathPathMeta is math_path's metadata as the upstream generator writes it: the equation
+// with '?' for each hidden digit of the left side under "query_expr" ("?+3*(?-1)%?=12",
+// operators + - * / %; "template" is accepted as another spelling), and the reference filling
+// under "ref_expr", which is also the gold answer.
 type mathPathMeta struct {
 	QueryExpr string `json:"query_expr"`
 	Template  string `json:"template"`
 }
 
 // questionTemplate finds "3 ? 4 + ? = 15"-like equations with '?' blanks in a question.
-var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/×÷() ]*=\s*[0-9?]+`)
+var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/%×÷() ]*=\s*-?[0-9?]+`)
 
-// verifyMathPath checks the filled equation in the answer (last [[...]], \boxed{}, ...)
-// against the rules: it is the template with every '?' replaced by one digit 0-9 and all
-// else unchanged, and both sides are equal when evaluated exactly. Any valid filling is
-// accepted. Without a template it compares with the gold answer.
+// verifyMathPath checks the filled equation in the last [[...]] against the rules: it is the
+// template with every '?' replaced by one digit 0-9 and all else unchanged (parentheses
+// included, which upstream does not compare), and both sides are equal when evaluated
+// exactly with Python's meaning of / (true division) and % (floored modulo); a zero divisor
+// makes it wrong, as Python's eval raises. Upstream evaluates with floats; exact rationals
+// agree wherever floats are exact. Any valid filling is accepted. Without a template it
+// compares with the gold answer.
 func verifyMathPath(g GameData, region string) Result {
 	var m mathPathMeta
 	_ = decodeMeta(g, &m)
@@ -33,9 +37,11 @@ func verifyMathPath(g GameData, region string) Result {
 			}
 		}
 	}
-	ans, ok := equationAnswer(region)
+	// The prompt asks for the equation "enclosed between [[ and ]]" and upstream reads only
+	// the last [[...]]; a bare, boxed or fenced equation is a format failure here.
+	ans, _, ok := lastDoubleBracketAt(region)
 	if !ok {
-		return incorrect("", "no equation in the answer")
+		return incorrect("", "no [[...]] equation in the answer")
 	}
 	if len(ans) > maxExprBytes {
 		return incorrect(ans[:64], "answer too long")
@@ -65,7 +71,7 @@ func verifyMathPath(g GameData, region string) Result {
 			return incorrect(ans, "equation does not match the template %s", tmpl)
 		}
 	}
-	if err := checkEquation(got); err != nil {
+	if err := checkEquation(got, true); err != nil {
 		return incorrect(ans, "%v", err)
 	}
 	return Result{Correct: true, Extracted: ans}
