@@ -47,11 +47,12 @@ var paperAnswerTag = regexp.MustCompile(`<answer>(.*?)</answer>`)
 // Grader names a grading rule.
 type Grader string
 
+// The graders; the package doc says what each does.
 const (
-	GraderAuto       Grader = "auto"
-	GraderMath       Grader = "math"
-	GraderMathStrict Grader = "math-strict"
-	GraderSynLogic   Grader = "synlogic"
+	GraderAuto       Grader = "auto"        // synlogic for known SynLogic tasks, else math
+	GraderMath       Grader = "math"        // extract the answer and compare it mathematically
+	GraderMathStrict Grader = "math-strict" // the released paper code's <answer> string match
+	GraderSynLogic   Grader = "synlogic"    // the task's SynLogic verifier
 )
 
 // ParseGrader checks a grader name; "" means GraderAuto.
