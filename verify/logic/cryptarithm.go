@@ -7,13 +7,32 @@ import (
 
 func init() { register("cryptarithm", verifyCryptarithm) }
 
-// cryptarithmMeta is our reading of cryptarithm's metadata (no upstream sample was
-// available): the letter equation under "equation", "puzzle" or "expression". Without it the
-// equation is taken from the question.
+// cryptarithmMeta is cryptarithm's metadata: the upstream generator writes the words under
+// "letter_words" (operands, then the result) and the operators (+ - *) under "operators",
+// and the digit equation as the gold answer ("9567 + 1085 = 10652"). A whole letter equation
+// under "equation", "puzzle" or "expression" is accepted too; without any, the equation is
+// taken from the question.
 type cryptarithmMeta struct {
-	Equation   string `json:"equation"`
-	Puzzle     string `json:"puzzle"`
-	Expression string `json:"expression"`
+	LetterWords []string `json:"letter_words"`
+	Operators   []string `json:"operators"`
+	Equation    string   `json:"equation"`
+	Puzzle      string   `json:"puzzle"`
+	Expression  string   `json:"expression"`
+}
+
+// letterPuzzle joins upstream's words and operators into "SEND + MORE = MONEY"; "" when they
+// do not fit together.
+func (m cryptarithmMeta) letterPuzzle() string {
+	if len(m.LetterWords) < 2 || len(m.LetterWords) != len(m.Operators)+2 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(m.LetterWords[0])
+	for i, op := range m.Operators {
+		b.WriteString(" " + op + " " + m.LetterWords[i+1])
+	}
+	b.WriteString(" = " + m.LetterWords[len(m.LetterWords)-1])
+	return b.String()
 }
 
 // letterEquation finds "SEND + MORE = MONEY" in a question (RE2: linear time).
@@ -27,7 +46,7 @@ var letterEquation = regexp.MustCompile(`[A-Z]+(?:\s*[-+*×]\s*[A-Z]+)+\s*=\s*[A
 func verifyCryptarithm(g GameData, region string) Result {
 	var m cryptarithmMeta
 	_ = decodeMeta(g, &m)
-	puzzle := firstNonEmpty(m.Equation, m.Puzzle, m.Expression)
+	puzzle := firstNonEmpty(m.letterPuzzle(), m.Equation, m.Puzzle, m.Expression)
 	if puzzle == "" {
 		puzzle = letterEquation.FindString(g.Question)
 	}
