@@ -99,7 +99,7 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	bar.finish()
 	if err := errors.Join(runErr, out.Close()); err != nil {
 		if c.Context.Err() != nil {
-			return bar.last, fmt.Errorf("interrupted; the samples written to %s are kept, continue with --resume: %w", path, err)
+			return bar.last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", c.Command.Name, path, err)
 		}
 		return bar.last, err
 	}

@@ -106,7 +106,7 @@ func trainSFTAction(c *cli.Context) error {
 	bar.finish()
 	if err != nil {
 		if c.Context.Err() != nil {
-			return fmt.Errorf("interrupted; continue from the last checkpoint with --resume: %w", err)
+			return fmt.Errorf("train: interrupted; continue from the last checkpoint with --resume: %w", err)
 		}
 		return err
 	}
