@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/sampler/tokenizer"
 	"github.com/mirage-rl/mirage/train/model"
 )
@@ -168,9 +169,9 @@ func sniffKind(path string) (string, error) {
 
 // Prompt templates for DataOptions.Template.
 const (
-	TemplateChat = "chat"
-	TemplateRaw  = "raw"
-	TemplateNone = "none"
+	TemplateChat = sampler.TemplateChat
+	TemplateRaw  = sampler.TemplateRaw
+	TemplateNone = sampler.TemplateNone
 )
 
 func (o DataOptions) encode(p datasets.Prompt, response string) (Example, error) {
@@ -191,33 +192,15 @@ func (o DataOptions) encode(p datasets.Prompt, response string) (Example, error)
 	return Example{Prompt: prompt, Response: resp}, nil
 }
 
+// encodePrompt renders and tokenizes a prompt as mirage sample does (sampler.EncodePrompt), so
+// the model trains on the prompts it is later sampled with; the default template here is raw.
 func (o DataOptions) encodePrompt(p datasets.Prompt) ([]int, error) {
-	switch o.Template {
-	case TemplateChat:
-		if o.ChatTemplate == nil {
-			return nil, errors.New("the model has no chat template; use the raw or none template")
-		}
-		msgs := p.Messages
-		if !p.IsChat() {
-			msgs = []datasets.Message{{Role: "user", Content: p.Text}}
-		}
-		text, err := o.ChatTemplate(msgs)
-		if err != nil {
-			return nil, fmt.Errorf("chat template: %w", err)
-		}
-		return o.Tokenizer.Encode(text, false)
-	case "", TemplateRaw, TemplateNone:
-		text := p.Text
-		if p.IsChat() {
-			parts := make([]string, len(p.Messages))
-			for i, m := range p.Messages {
-				parts[i] = m.Content
-			}
-			text = strings.Join(parts, "\n\n")
-		}
-		return o.Tokenizer.Encode(text, o.Template != TemplateNone)
+	opts := sampler.RunOptions{Tokenizer: o.Tokenizer, Template: o.Template, ChatTemplate: o.ChatTemplate}
+	if opts.Template == "" {
+		opts.Template = TemplateRaw
 	}
-	return nil, fmt.Errorf("unknown template %q (want chat, raw or none)", o.Template)
+	_, ids, err := sampler.EncodePrompt(datasets.Problem{Prompt: p}, opts)
+	return ids, err
 }
 
 // sequence turns an example into next-token training rows of at most maxLen positions: inputs
