@@ -191,7 +191,13 @@ func (o packer) packA(dst []float32, bi, i0, mcb, p0, kcb int) {
 			clear(panel)
 		}
 		switch {
-		case o.colStride == 1: // rows are contiguous in memory
+		case o.colStride == 1 && n == mr: // rows are contiguous: read mr rows side by side
+			at := func(r int) []float32 { return o.Data[base+rows[q+r]+cols[0]:][:kcb] }
+			r0, r1, r2, r3, r4, r5 := at(0), at(1), at(2), at(3), at(4), at(5)
+			for p := range kcb {
+				*(*[mr]float32)(panel[p*mr:]) = [mr]float32{r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]}
+			}
+		case o.colStride == 1:
 			for r := range n {
 				src := o.Data[base+rows[q+r]+cols[0]:][:kcb]
 				for p, v := range src {
@@ -200,7 +206,7 @@ func (o packer) packA(dst []float32, bi, i0, mcb, p0, kcb int) {
 			}
 		case o.rowStride == 1 && n == mr: // columns are contiguous: mr values per step
 			for p, off := range cols {
-				copy(panel[p*mr:p*mr+mr], o.Data[base+rows[q]+off:][:mr])
+				*(*[mr]float32)(panel[p*mr:]) = *(*[mr]float32)(o.Data[base+rows[q]+off:])
 			}
 		default:
 			for r := range n {
@@ -226,7 +232,11 @@ func (o packer) packB(dst []float32, bi, p0, kcb, j0, ncb, j1, j2 int) {
 			clear(panel)
 		}
 		switch {
-		case o.colStride == 1: // each row's nr values are contiguous
+		case o.colStride == 1 && n == nr: // each row's nr values are contiguous
+			for p, off := range rows {
+				*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(o.Data[base+off+cols[q]:])
+			}
+		case o.colStride == 1:
 			for p, off := range rows {
 				copy(panel[p*nr:p*nr+n], o.Data[base+off+cols[q]:][:n])
 			}
