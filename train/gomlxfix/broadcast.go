@@ -28,14 +28,18 @@ var binaryOpTypes = map[backends.OpType]binaryOp{
 	backends.OpTypeAdd: opAdd, backends.OpTypeSub: opSub, backends.OpTypeMul: opMul, backends.OpTypeDiv: opDiv,
 }
 
-// installBroadcasts replaces the float32 broadcasting paths of Add, Sub, Mul, Div and
-// BroadcastInDim; it runs inside executorOnce.
+// installBroadcasts replaces the float32 broadcasting paths of Add, Sub, Mul, Div,
+// BroadcastInDim and Transpose; it runs inside executorOnce.
 func installBroadcasts() {
 	for opType, op := range binaryOpTypes {
 		upstreamExec := nodeExecutors[opType]
 		nodeExecutors[opType] = func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 			return execBroadcastBinary(op, upstreamExec, backend, node, inputs, owned)
 		}
+	}
+	upstreamTranspose := nodeExecutors[backends.OpTypeTranspose]
+	nodeExecutors[backends.OpTypeTranspose] = func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+		return execTranspose(upstreamTranspose, backend, node, inputs, owned)
 	}
 	upstreamBroadcast := nodeExecutors[backends.OpTypeBroadcastInDim]
 	nodeExecutors[backends.OpTypeBroadcastInDim] = func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
@@ -99,21 +103,47 @@ func execBroadcastInDim(upstreamExec simplegoExecutor, backend *simplego.Backend
 	}
 	out := backend.NewBuffer(outShape)
 	o, _ := bufferFloats(out)
-	strides := [][]int{broadcastStrides(xs.Dimensions, outShape.Dimensions, axes)}
-	forEachRun(outShape.Dimensions, strides, func(start int, offs []int, n int, steps []int) {
+	gatherRuns(o, x, outShape.Dimensions, broadcastStrides(xs.Dimensions, outShape.Dimensions, axes))
+	return out, nil
+}
+
+// execTranspose handles float32: output axis a walks operand axis perm[a].
+func execTranspose(upstreamExec simplegoExecutor, backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
+	xs, outShape := bufferShape(inputs[0]), nodeShape(node)
+	perm, okPerm := (*fieldAt[any](unsafe.Pointer(node), nodeDataOff)).([]int)
+	x, ok := bufferFloats(inputs[0])
+	if xs.DType != dtypes.Float32 || !ok || !okPerm || len(perm) != xs.Rank() {
+		return upstreamExec(backend, node, inputs, owned)
+	}
+	out := backend.NewBuffer(outShape)
+	o, _ := bufferFloats(out)
+	inStrides := broadcastStrides(xs.Dimensions, xs.Dimensions, identityAxes(xs.Rank()))
+	strides := make([]int, len(perm))
+	for a, from := range perm {
+		strides[a] = inStrides[from]
+	}
+	gatherRuns(o, x, outShape.Dimensions, strides)
+	return out, nil
+}
+
+// gatherRuns fills the row-major o (dims outDims) with x read at the given per-axis strides.
+func gatherRuns(o, x []float32, outDims, strides []int) {
+	forEachRun(outDims, [][]int{strides}, func(start int, offs []int, n int, steps []int) {
 		dst, src, step := o[start:start+n], x[offs[0]:], steps[0]
-		if step == 0 {
+		switch step {
+		case 0:
 			v := src[0]
 			for i := range dst {
 				dst[i] = v
 			}
-			return
-		}
-		for i := range dst {
-			dst[i] = src[i*step]
+		case 1:
+			copy(dst, src[:n])
+		default:
+			for i := range dst {
+				dst[i] = src[i*step]
+			}
 		}
 	})
-	return out, nil
 }
 
 func identityAxes(rank int) []int { return iota(0, rank) }

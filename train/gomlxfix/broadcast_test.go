@@ -175,3 +175,36 @@ func TestReductionsMatchNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposeMatchesNaive checks float32 Transpose against index arithmetic.
+func TestTransposeMatchesNaive(t *testing.T) {
+	b := testBackend(t)
+	dims := []int{2, 3, 1, 4, 5}
+	rng := rand.New(rand.NewPCG(19, 20))
+	x := toFloat32(randFloats(rng, product(dims)))
+	for _, perm := range [][]int{{1, 0, 2, 3, 4}, {0, 1, 2, 4, 3}, {4, 3, 2, 1, 0}, {0, 3, 1, 2, 4}, {2, 0, 4, 1, 3}} {
+		t.Run(fmt.Sprint(perm), func(t *testing.T) {
+			out := graph.MustExecOnce(b, func(xn *graph.Node) *graph.Node { return graph.TransposeAllAxes(xn, perm...) },
+				tensors.FromFlatDataAndDimensions(x, dims...))
+			got := tensors.MustCopyFlatData[float32](out)
+			outDims := make([]int, len(perm))
+			for a, from := range perm {
+				outDims[a] = dims[from]
+			}
+			oi, xi := make([]int, len(dims)), make([]int, len(dims))
+			for f, g := range got {
+				unflatten(f, outDims, oi)
+				for a, from := range perm {
+					xi[from] = oi[a]
+				}
+				xf := 0
+				for a, d := range dims {
+					xf = xf*d + xi[a]
+				}
+				if g != x[xf] {
+					t.Fatalf("output %v = %g, want x%v = %g", oi, g, xi, x[xf])
+				}
+			}
+		})
+	}
+}
