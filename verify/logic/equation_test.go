@@ -254,24 +254,27 @@ func TestMathPathGenerated(t *testing.T) {
 }
 
 func TestWordSorting(t *testing.T) {
-	list := []string{"syndrome", "therefrom", "Apple", "banana", "zebra", "mango"}
+	list := []string{"syndrome", "therefrom", "apple", "banana", "zebra", "mango"}
 	sorted := []string{"apple", "banana", "mango", "syndrome", "therefrom", "zebra"}
-	g := GameData{Question: "Sort: " + strings.Join(list, " "), Answer: strings.Join(sorted, " ")}
+	// Upstream's gold answer is ", ".join(sorted words); the prompt asks for \boxed{w1,w2,w3}.
+	g := GameData{Question: "Sort: " + strings.Join(list, " "), Answer: strings.Join(sorted, ", ")}
 	ok := []string{
+		`\boxed{` + strings.Join(sorted, ",") + `}`,
 		`\boxed{` + strings.Join(sorted, ", ") + `}`,
-		"The answer is: " + strings.Join(sorted, " "),
-		"Sorted.\n" + strings.Join(sorted, ", "),
-		"答案是：" + strings.ToUpper(strings.Join(sorted, " ")),
+		"First try \\boxed{zebra}, then:\n\\boxed{" + strings.Join(sorted, ", ") + "}",
+		`答案是 \boxed{` + strings.ToUpper(strings.Join(sorted, "，")) + `}`,
 	}
 	for _, r := range ok {
 		expect(t, "word_sorting", g, r, true)
 	}
 	swapped := append([]string{sorted[1], sorted[0]}, sorted[2:]...)
 	for name, r := range map[string]string{
-		"swapped":      `\boxed{` + strings.Join(swapped, " ") + `}`,
-		"missing word": `\boxed{` + strings.Join(sorted[1:], " ") + `}`,
-		"extra word":   `\boxed{` + strings.Join(append(sorted, "zoo"), " ") + `}`,
-		"unsorted":     "The answer is: " + strings.Join(list, " "),
+		"swapped":      `\boxed{` + strings.Join(swapped, ",") + `}`,
+		"missing word": `\boxed{` + strings.Join(sorted[1:], ",") + `}`,
+		"extra word":   `\boxed{` + strings.Join(append(sorted, "zoo"), ",") + `}`,
+		"unsorted":     `\boxed{` + strings.Join(list, ",") + `}`,
+		"unboxed":      "The answer is: " + strings.Join(sorted, ", "),
+		"later wrong":  `\boxed{` + strings.Join(sorted, ",") + `} or \boxed{` + strings.Join(swapped, ",") + `}`,
 		"prose":        "I sorted them all.",
 	} {
 		t.Run(name, func(t *testing.T) { expect(t, "word_sorting", g, r, false) })
@@ -279,15 +282,20 @@ func TestWordSorting(t *testing.T) {
 }
 
 func TestObjectCounting(t *testing.T) {
-	g := GameData{Question: "I have a piano, two flutes and four violins. How many musical instruments do I have?", Answer: "7"}
-	for _, r := range []string{`\boxed{7}`, "The answer is 7.", "So in total:\n7", "seven", "**Answer:** 7"} {
+	// Upstream stores the count as a JSON number.
+	g, err := ParseGameData(`{"question": "I have a piano, two flutes and four violins. How many musical instruments do I have?", "answer": 7, "difficulty": 1, "metadata": {"possessions": [], "used_categories": ["musical instruments"], "language": "en"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{`\boxed{7}`, "So the total is \\boxed{7}.", "7", " 7\n"} {
 		expect(t, "object_counting", g, r, true)
 	}
 	for name, r := range map[string]string{
 		"wrong":          `\boxed{8}`,
+		"unboxed":        "The answer is 7.",
 		"count in prose": "I count 7 items, and 1 more",
-		"later answer":   "The answer is 7.\nThe answer is 6.",
-		"word wrong":     "six",
+		"later answer":   `\boxed{7}, no, \boxed{6}`,
+		"spelled out":    `\boxed{seven}`,
 		"no answer":      "many",
 	} {
 		t.Run(name, func(t *testing.T) { expect(t, "object_counting", g, r, false) })

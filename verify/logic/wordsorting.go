@@ -11,26 +11,24 @@ func init() {
 	register("object_counting", verifyObjectCounting)
 }
 
-// verifyWordSorting compares the word list in the answer (the later of the last \boxed{} and
-// the text after the last "answer is"/"答案", else the last line) with the gold sorted list,
-// word by word, ignoring case and separators (spaces, commas).
+// verifyWordSorting compares the word list in the last \boxed{} (the prompt asks for
+// \boxed{word1,word2,word3}, and upstream reads nothing else) with the gold list, word by
+// word. Upstream drops all spaces and splits on commas, case-sensitively; we split on commas
+// and spaces and ignore case, so "\boxed{Apple, banana}" and "\boxed{apple banana}" match
+// the gold "apple, banana" here but not upstream.
 func verifyWordSorting(g GameData, region string) Result {
 	want := words(g.Answer)
 	if len(want) == 0 {
 		return badInstance("empty gold answer")
 	}
-	box, boxAt, boxOK := lastBoxedAt(region)
-	text, at, ok := afterLastMarkerAt(region, answerMarkers...)
-	switch {
-	case boxOK && (!ok || boxAt > at):
-		text = box
-	case !ok:
-		text = lastNonEmptyLine(region)
+	text, ok := boxedAnswer(region)
+	if !ok {
+		return incorrect("", "no \\boxed{} answer")
 	}
 	if len(text) > maxAnswerBytes {
 		return incorrect(text[:64], "answer too long")
 	}
-	got := words(stripDecoration(text))
+	got := words(text)
 	if !slices.Equal(got, want) {
 		return incorrect(text, "words %v, want %v", got, want)
 	}
@@ -47,32 +45,14 @@ func words(s string) []string {
 	return f
 }
 
-// numberWords reads the spelled-out counts object counting answers use.
-var numberWords = map[string]int{
-	"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-	"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-	"fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-	"nineteen": 19, "twenty": 20,
-}
-
-// verifyObjectCounting compares the integer answer (last \boxed{}, "answer is N", or a last
-// line holding only the number, digits or a spelled-out number up to twenty) with the gold.
+// verifyObjectCounting compares the integer in the last \boxed{} with the gold count
+// (upstream stores it as a JSON number). As upstream does, a response that is nothing but
+// an integer counts as that integer; spelled-out numbers do not.
 func verifyObjectCounting(g GameData, region string) Result {
-	want, err := strconv.Atoi(strings.TrimSpace(g.Answer))
-	if err != nil {
-		return badInstance("gold answer %q is not an integer", g.Answer)
-	}
-	got, text, ok := intAnswer(region)
-	if !ok {
-		if n, known := numberWords[strings.ToLower(text)]; known {
-			got, ok = n, true
+	if _, ok := lastBoxed(region); !ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(region)); err == nil {
+			region = `\boxed{` + strconv.Itoa(n) + `}`
 		}
 	}
-	if !ok {
-		return incorrect(text, "no count found in the answer")
-	}
-	if got != want {
-		return incorrect(text, "count %d, want %d", got, want)
-	}
-	return Result{Correct: true, Extracted: text}
+	return verifyGoldInt(g, region)
 }
