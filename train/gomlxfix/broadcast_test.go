@@ -208,3 +208,33 @@ func TestTransposeMatchesNaive(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeUnaryMatchesMath checks the split float32 Exp and Logistic against math.Exp on a
+// tensor large enough to be split, including values that overflow or underflow float32.
+func TestLargeUnaryMatchesMath(t *testing.T) {
+	b := testBackend(t)
+	n := 3*minParallelUnary + 7
+	x := make([]float32, n)
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i := range x {
+		x[i] = float32(rng.NormFloat64() * 30)
+	}
+	for _, tc := range []struct {
+		name string
+		g    func(*graph.Node) *graph.Node
+		f    func(float64) float64
+	}{
+		{"Exp", graph.Exp, math.Exp},
+		{"Logistic", graph.Sigmoid, func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tensors.MustCopyFlatData[float32](graph.MustExecOnce(b, tc.g, tensors.FromFlatDataAndDimensions(x, 1, n)))
+			for i, v := range x {
+				want := tc.f(float64(v))
+				if d := math.Abs(float64(got[i]) - want); d > 1e-6*math.Abs(want)+1e-44 && !(math.IsInf(float64(got[i]), 1) && want > math.MaxFloat32) {
+					t.Fatalf("%s(%g) = %g, want %g", tc.name, v, got[i], want)
+				}
+			}
+		})
+	}
+}

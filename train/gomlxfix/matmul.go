@@ -47,6 +47,7 @@ func installMatmul() error {
 		nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
 		installBroadcasts()
 		installReductions()
+		installUnary()
 	})
 	return errExecutorSetup
 }
