@@ -29,11 +29,11 @@ const (
 // RunOptions configures Run. The zero value is greedy, one completion per problem, chat
 // template, until EOS or the end of the context.
 type RunOptions struct {
-	Choice           // temperature, top-k, top-p, min-p
-	N                int
-	MaxNewTokens     int
-	Seed             uint64
-	BatchSize        int
+	Choice                    // temperature, top-k, top-p, min-p
+	N                int      // completions per problem (default 1)
+	MaxNewTokens     int      // tokens per completion at most (0: until the context is full)
+	Seed             uint64   // with the problem's index, fixes its random streams (GenerateOptions.Seed)
+	BatchSize        int      // rows decoded together (default 32)
 	StopStrings      []string // end a completion at any of these (cut before it)
 	StopTokens       []int    // extra stop ids (the model's and the tokenizer's EOS always stop)
 	Template, System string   // Template is chat|raw|none; System is prepended as a system message (chat) or text
@@ -42,8 +42,8 @@ type RunOptions struct {
 	// (tokenizer.json, tokenizer_config.json); set them to override.
 	Tokenizer    Tokenizer
 	ChatTemplate func(msgs []datasets.Message) (string, error) // renders with the generation prompt
-	NewStream    func() TextStream
-	EOS          []int
+	NewStream    func() TextStream                             // the incremental detokenizer that builds each completion's text
+	EOS          []int                                         // stop ids (default: the tokenizer's eos_token)
 }
 
 // Progress is reported by Run after every decode step and every finished problem.
