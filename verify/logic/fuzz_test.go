@@ -130,6 +130,7 @@ func FuzzExtract(f *testing.F) {
 	for _, s := range []string{
 		`\boxed{1} and \boxed{{2}}`, `\boxed{\frac{1}{2}`, "```python\n[1]\n```\n```\nx\n```", "[[a]] [[b]]",
 		"The answer is **yes, no**.", "answer is: 15", `}}\boxed{a{b}c}{`, "```py x```", "",
+		"[(0, 1), (2, 3)] ]", "[[1, 2],\n [3, 4]]", "a] [b [c]] d",
 	} {
 		f.Add(s)
 	}
@@ -144,6 +145,36 @@ func FuzzExtract(f *testing.F) {
 		}
 		if body, _, ok := lastDoubleBracketAt(s); ok && !strings.Contains(s, body) {
 			t.Fatalf("[[...]] body %q is not part of the input", body)
+		}
+		if lit, at, ok := lastListLiteral(s); ok {
+			// It ends at the last ']', starts with '[', and its brackets balance.
+			depth := 0
+			for i := range len(lit) {
+				switch lit[i] {
+				case '[':
+					depth++
+				case ']':
+					depth--
+				}
+				if depth <= 0 && i < len(lit)-1 {
+					t.Fatalf("lastListLiteral(%q) = %q closes early", s, lit)
+				}
+			}
+			if s[at:at+len(lit)] != lit || at+len(lit)-1 != strings.LastIndexByte(s, ']') || depth != 0 {
+				t.Fatalf("lastListLiteral(%q) = %q at %d", s, lit, at)
+			}
+		} else if strings.Contains(s, "]") && len(s) < maxAnswerBytes {
+			// Only an unbalanced tail (more ']' than '[' before it) has no literal.
+			end, depth := strings.LastIndexByte(s, ']'), 0
+			for i := end; i >= 0; i-- {
+				if s[i] == ']' {
+					depth++
+				} else if s[i] == '[' {
+					if depth--; depth == 0 {
+						t.Fatalf("lastListLiteral(%q) found nothing, but [%d:%d] balances", s, i, end+1)
+					}
+				}
+			}
 		}
 		_, _ = afterLastMarker(s, "answer is", "答案是")
 		_, _, _ = intAnswer(s)
@@ -166,7 +197,7 @@ func FuzzVerify(f *testing.F) {
 	instances["futoshiki"], _ = futoshikiInstance(f, 1, 4)
 	instances["kukurasu"] = kukurasuInstance(f, 1, 4, 4)
 	instances["numbrix"], _ = numbrixInstance(f, 1)
-	instances["minesweeper"] = GameData{Metadata: []byte(`{"mines": [[0, 1], [2, 3]]}`)}
+	instances["minesweeper"] = GameData{Metadata: []byte(`{"current_mines": [[0, 1], [2, 3]]}`)}
 	instances["cryptarithm"] = GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}
 	instances["math_path"] = GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}
 	instances["word_sorting"] = GameData{Answer: "apple banana"}
