@@ -9,8 +9,9 @@ import (
 	"github.com/gomlx/gomlx/backends/simplego"
 )
 
-// NewGoBackend returns a simplego backend whose worker pool has no goroutine cap and which
-// uses its blocked matmul kernel for every size.
+// NewGoBackend returns a simplego backend whose worker pool has no goroutine cap, with the
+// faster float32 executors of this package installed (for every simplego backend of the
+// process, once).
 //
 // simplego's default pool allows 2×NumCPU running tasks, but a running task (a graph node) may
 // itself wait in WaitToStart for workers to run its sub-tasks (a DotGeneral's blocks); when
@@ -19,7 +20,8 @@ import (
 // "parallelism=-1" option does the same but prints to stdout, which mirage keeps for
 // machine-readable output, so the field is set directly.
 func NewGoBackend() (backends.Backend, error) {
-	// dotgeneral_large: the blocked matmul kernel for every size. simplego's default sends
+	// dotgeneral_large (now only for dtypes other than float32, which train/gemm multiplies):
+	// simplego's blocked matmul kernel for every size. simplego's default sends
 	// products with fewer than 2¹⁶ output cells (attention, weight gradients of small models) to a
 	// one-accumulator loop; measured on mirage's training step, the blocked kernel costs 3–15%
 	// less CPU at 70k, 1M and 10M parameters.

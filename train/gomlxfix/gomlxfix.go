@@ -12,6 +12,12 @@
 //   - The default simplego worker pool caps goroutines while nested tasks wait for workers,
 //     which can deadlock; NewBackend configures "parallelism=-1" (no cap) for the Go backend.
 //
+// NewGoBackend also swaps simplego's float32 executors for faster ones (simplego offers no
+// public hook, so its executor table is reached by linkname; see matmul.go): DotGeneral runs on
+// train/gemm (AVX2/FMA on amd64), broadcasting Add/Sub/Mul/Div, BroadcastInDim, Transpose,
+// ReduceSum and ReduceMax walk strided runs instead of a per-element index iterator, and large
+// Exp/Logistic are split across goroutines. Each is tested against a plain float64 reference.
+//
 // Call Install once before building any gradient graph; it is idempotent and safe to call from
 // several goroutines. Graph-building panics are GoMLX's error style; the VJPs panic only on
 // inputs GoMLX itself never creates.
