@@ -198,6 +198,9 @@ func FuzzVerify(f *testing.F) {
 	instances["kukurasu"] = kukurasuInstance(f, 1, 4, 4)
 	instances["numbrix"], _ = numbrixInstance(f, 1)
 	instances["minesweeper"] = GameData{Metadata: []byte(`{"current_mines": [[0, 1], [2, 3]]}`)}
+	instances["space_reasoning"] = GameData{Answer: "teapot"}
+	instances["space_reasoning_tree"] = GameData{Answer: "apple, pear"}
+	instances["time_sequence"] = GameData{Answer: "[45,3]", Metadata: []byte(`{"records": {"answers": {"answer_maxLen": 45, "answer_nums": 3}}}`)}
 	instances["cryptarithm"] = GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}
 	instances["math_path"] = GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}
 	instances["word_sorting"] = GameData{Answer: "apple banana"}
