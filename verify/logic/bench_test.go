@@ -40,6 +40,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("dyck_language_reasoning_errors", GameData{Answer: "7, 9"}, "The answer is 9, 7.")
 	add("operation", GameData{Answer: "0.5"}, `\boxed{\frac{1}{2}}`)
 	add("space_reasoning", GameData{Answer: "teapot"}, `\boxed{Teapot}`)
+	survo, _ := survoUpstream(tb, 1, 5, 6)
+	add("survo", survo, pyBlock(survo.Answer))
 	add("space_reasoning_tree", GameData{Answer: "apple, pear"}, `\boxed{pear, apple}`)
 	add("time_sequence", GameData{Metadata: []byte(`{"records": {"answers": {"answer_maxLen": 45, "answer_nums": 3}}}`)}, "[45, 3]")
 	return out
