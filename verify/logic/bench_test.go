@@ -42,6 +42,10 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("space_reasoning", GameData{Answer: "teapot"}, `\boxed{Teapot}`)
 	survo, _ := survoUpstream(tb, 1, 5, 6)
 	add("survo", survo, pyBlock(survo.Answer))
+	camp := campsiteUpstream(tb, 1, 8, 8, 10)
+	add("campsite", camp, campsiteList(meta[struct {
+		Solution [][]string `json:"solution"`
+	}](tb, camp).Solution))
 	add("space_reasoning_tree", GameData{Answer: "apple, pear"}, `\boxed{pear, apple}`)
 	add("time_sequence", GameData{Metadata: []byte(`{"records": {"answers": {"answer_maxLen": 45, "answer_nums": 3}}}`)}, "[45, 3]")
 	return out
