@@ -42,7 +42,8 @@ type Summary struct {
 	OverBudget int `json:"over_budget"`
 	// ByGrader counts problems per grader that ran.
 	ByGrader map[Grader]int `json:"by_grader"`
-	// ByRule counts completions per extraction rule.
+	// ByRule counts completions per extraction rule that found an answer (completions in
+	// NoAnswer are not in it, so the two add up to Completions for the math graders).
 	ByRule map[string]int `json:"by_rule"`
 	// UnknownTasks counts problems per SynLogic task name without a verifier.
 	UnknownTasks map[string]int `json:"unknown_tasks"`
@@ -72,7 +73,7 @@ func (s *Summary) add(sc Scored) {
 		if o.OverBudget {
 			s.OverBudget++
 		}
-		if o.Rule != "" {
+		if o.Rule != "" && !o.NoAnswer {
 			s.ByRule[summaryRule(o.Rule)]++
 		}
 	}

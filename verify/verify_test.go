@@ -275,7 +275,7 @@ func TestSummaryCanonicalTask(t *testing.T) {
 	var its []Item
 	for _, src := range []string{"val/game_of_24", "game_of_24", "GameOf24"} {
 		its = append(its, Item{Task: Task{DataSource: src, Extra: map[string]any{"game_data_str": game24}},
-			Completions: []string{"```python\n(9-7+2)*6\n```", "```python\n9*7\n```"}})
+			Completions: []string{"```python\n(9-7+2)*6\n```", "```python\n9*7\n```", "no expression here"}})
 	}
 	var rules []string
 	sum, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(s Scored) error {
@@ -285,8 +285,11 @@ func TestSummaryCanonicalTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.ByRule) != 1 || sum.ByRule["synlogic:game_of_24"] != 6 || sum.Correct != 3 {
-		t.Errorf("summary by rule %v, correct %d; want synlogic:game_of_24 6, correct 3", sum.ByRule, sum.Correct)
+	// The third completion of each problem has no answer: it is an extraction failure, not an
+	// answer found by the task's rule.
+	if len(sum.ByRule) != 1 || sum.ByRule["synlogic:game_of_24"] != 6 || sum.Correct != 3 || sum.NoAnswer != 3 {
+		t.Errorf("summary by rule %v, correct %d, no answer %d; want synlogic:game_of_24 6, correct 3, no answer 3",
+			sum.ByRule, sum.Correct, sum.NoAnswer)
 	}
 	if want := []string{"synlogic:val/game_of_24", "synlogic:game_of_24", "synlogic:GameOf24"}; !slices.Equal(rules, want) {
 		t.Errorf("outcome rules %q, want %q", rules, want)
