@@ -22,7 +22,8 @@ func sampleCommand() *cli.Command {
 		Description: `Reads problems (verl parquet, JSONL or a JSON array), renders each prompt (chat template by
 default), and samples --n completions per problem with a KV-cached, continuously batched decoder.
 samples.jsonl gets one line per problem, written and flushed as each finishes; --resume continues
-a killed run without repeating or losing a problem. The same --seed gives the same completions
+a killed run without repeating or losing a problem. An --out that already holds samples is never
+overwritten without --overwrite. The same --seed gives the same completions
 whatever --batch-size.
 
 Examples:
@@ -30,6 +31,7 @@ Examples:
    mirage sample --model qwen2.5-0.5b-instruct-onnx --data aime.parquet --out s.jsonl --n 64 --temperature 1 --top-p 1
    mirage sample --model DIR --data problems.jsonl --out s.jsonl --template raw --stop "</answer>" --stop "\n\n\n"
    mirage sample --model DIR --data problems.jsonl --out s.jsonl --resume          # after a kill or Ctrl-C
+   mirage sample --model DIR --data problems.jsonl --out s.jsonl --overwrite       # discard s.jsonl, start again
    MIRAGE_ORT_LIB=/opt/ort-gpu/lib/libonnxruntime.so mirage sample --device cuda --model DIR --data d.json --out s.jsonl
 
 The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` fetched.`,
@@ -51,6 +53,7 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 			&cli.StringFlag{Name: "device", Usage: "cpu or cuda (needs a CUDA build of ONNX Runtime in $MIRAGE_ORT_LIB)", Value: "cpu"},
 			&cli.IntFlag{Name: "threads", Usage: "ONNX Runtime threads on the CPU (0: one per core)"},
 			&cli.BoolFlag{Name: "resume", Usage: "append to --out, skipping problems it already holds"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "start --out afresh even if it holds samples (they are lost)"},
 			&cli.IntFlag{Name: "limit", Usage: "use only the first N problems (0: all)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		},
@@ -73,6 +76,12 @@ func sampleAction(c *cli.Context) error {
 // sampleFile does what mirage sample's flags ask, writing (or with --resume, continuing) the
 // samples file path; mirage align samples through it too. It returns Run's last progress.
 func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
+	// A rerun that forgot --resume must not wipe hours of samples before it even loads the model.
+	if !c.Bool("resume") && !c.Bool("overwrite") {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			return sampler.Progress{}, fmt.Errorf("%s: %s already holds samples (%d bytes); continue it with --resume, or start afresh with --overwrite", c.Command.Name, path, fi.Size())
+		}
+	}
 	problems, err := datasets.ReadProblems(c.String("data"))
 	if err != nil {
 		return sampler.Progress{}, err

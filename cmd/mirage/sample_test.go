@@ -85,3 +85,35 @@ wait:
 
 	datasetstest.SameSamples(t, killed, ref, 1e-3)
 }
+
+// Running `mirage sample` again on an --out that holds samples, without --resume, must fail
+// and leave the file as it was (a forgotten --resume used to truncate it); --overwrite starts
+// afresh.
+func TestSampleKeepsExistingOut(t *testing.T) {
+	needRuntime(t)
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	args := []string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--limit", "2", "--n", "1",
+		"--max-new-tokens", "4", "--quiet", "--out", out}
+	if _, err := mirageOutput(t, "", args...); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(out)
+	if err != nil || strings.Count(string(first), "\n") != 2 {
+		t.Fatalf("first run wrote %q, %v; want 2 lines", first, err)
+	}
+
+	_, err = mirageOutput(t, "", append(args, "--limit", "1")...)
+	if err == nil || !strings.Contains(err.Error(), out) || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("rerun without --resume: err = %v; want an error naming %s and --resume", err, out)
+	}
+	if again, _ := os.ReadFile(out); string(again) != string(first) {
+		t.Errorf("rerun without --resume changed %s:\n%s\nwant\n%s", out, again, first)
+	}
+
+	if _, err := mirageOutput(t, "", append(args, "--limit", "1", "--overwrite")...); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); strings.Count(string(b), "\n") != 1 {
+		t.Errorf("--overwrite left %d lines, want 1", strings.Count(string(b), "\n"))
+	}
+}
