@@ -448,7 +448,10 @@ func (m *Model) startSession(opts ModelOptions) error {
 	path := filepath.Join(m.info.Dir, m.info.File)
 	s, err := ort.NewDynamicAdvancedSession(path, m.inputNames, m.outputNames, so)
 	if err != nil {
-		return &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + ortError("create session", err).Error()}
+		// The folder was recognised; only ONNX Runtime refused it (e.g. truncated weights), so
+		// Found names the format rather than implying the folder holds nothing mirage knows.
+		return &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + ortError("create session", err).Error(),
+			Found: []string{"a model folder of format " + string(m.info.Format)}}
 	}
 	m.session = s
 	return nil

@@ -228,7 +228,7 @@ func TestBadFolders(t *testing.T) {
 		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"no such file"}},
 		{"empty folder", t.TempDir(), []string{"no model file", "found nothing"}},
 		{"corrupt model.onnx", corrupt, []string{"not a valid ONNX model", "config.json"}},
-		{"truncated weights", truncated, []string{"ONNX Runtime cannot load model.onnx"}},
+		{"truncated weights", truncated, []string{"ONNX Runtime cannot load model.onnx", "found: a model folder of format optimum"}},
 		{"empty graph", notDecoder, []string{"no graph", "found: config.json"}},
 	}
 	for _, c := range cases {
