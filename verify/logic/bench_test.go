@@ -42,6 +42,10 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("space_reasoning", GameData{Answer: "teapot"}, `\boxed{Teapot}`)
 	survo, _ := survoUpstream(tb, 1, 5, 6)
 	add("survo", survo, pyBlock(survo.Answer))
+	wall, _ := numberWallUpstream(tb, 1)
+	add("number_wall", wall, pyBlock(gridJSON(tb, meta[struct {
+		Solution [][]any `json:"solution"`
+	}](tb, wall).Solution)))
 	nori, noriSol := norinoriUpstream(tb, 1)
 	add("norinori", nori, dominoText(noriSol))
 	camp := campsiteUpstream(tb, 1, 8, 8, 10)
