@@ -42,6 +42,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("space_reasoning", GameData{Answer: "teapot"}, `\boxed{Teapot}`)
 	survo, _ := survoUpstream(tb, 1, 5, 6)
 	add("survo", survo, pyBlock(survo.Answer))
+	add("wordscapes", GameData{Metadata: []byte(`{"grid": [["X","X","X"],["X","0","0"]], "across_words": ["cat"], "down_words": ["co"]}`)},
+		`[["C", "A", "T"], ["O", " ", " "]]`)
 	wall, _ := numberWallUpstream(tb, 1)
 	add("number_wall", wall, pyBlock(gridJSON(tb, meta[struct {
 		Solution [][]any `json:"solution"`
