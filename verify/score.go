@@ -26,7 +26,9 @@ type Scored struct {
 	Grader Grader
 	// UnknownTask names the SynLogic task without a verifier, "" otherwise.
 	UnknownTask string
-	Outcomes    []Outcome
+	// NoGroundTruth marks a math problem with an empty ground_truth (all completions wrong).
+	NoGroundTruth bool
+	Outcomes      []Outcome
 }
 
 // Summary counts what Score graded.
@@ -47,6 +49,8 @@ type Summary struct {
 	ByRule map[string]int `json:"by_rule"`
 	// UnknownTasks counts problems per SynLogic task name without a verifier.
 	UnknownTasks map[string]int `json:"unknown_tasks"`
+	// NoGroundTruth counts math problems with an empty ground_truth.
+	NoGroundTruth int `json:"no_ground_truth"`
 }
 
 func newSummary() Summary {
@@ -58,6 +62,9 @@ func (s *Summary) add(sc Scored) {
 	s.ByGrader[sc.Grader]++
 	if sc.UnknownTask != "" {
 		s.UnknownTasks[sc.UnknownTask]++
+	}
+	if sc.NoGroundTruth {
+		s.NoGroundTruth++
 	}
 	for _, o := range sc.Outcomes {
 		s.Completions++
@@ -155,7 +162,8 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 			}
 			it := &inflight{prob: Prepare(item.Task, opts), ready: make(chan struct{})}
 			it.sc = Scored{Item: item, Grader: it.prob.Grader(), UnknownTask: it.prob.UnknownTask(),
-				Outcomes: make([]Outcome, len(item.Completions))}
+				NoGroundTruth: it.prob.NoGroundTruth(),
+				Outcomes:      make([]Outcome, len(item.Completions))}
 			n := (len(item.Completions) + chunk - 1) / chunk
 			if n == 0 {
 				close(it.ready)

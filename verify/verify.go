@@ -140,7 +140,8 @@ type Problem struct {
 	verifier logic.Verifier
 	game     logic.GameData
 	task     string // SynLogic task (data_source) name
-	bad      string // why every completion fails (unknown task, bad game data)
+	bad      string // why every completion fails (unknown task, bad game data, no gold)
+	noGold   bool   // a math problem without a ground_truth
 }
 
 // Prepare chooses the grader for a task and parses its ground truth.
@@ -148,6 +149,12 @@ func Prepare(t Task, opts Options) *Problem {
 	p := &Problem{opts: opts, grader: opts.Grader, task: t.DataSource}
 	if p.grader == "" || p.grader == GraderAuto {
 		p.grader = autoGrader(t)
+	}
+	if p.grader != GraderSynLogic && strings.TrimSpace(t.GroundTruth) == "" {
+		// An empty gold would only ever grade as wrong; say so instead of reporting 0% as a result.
+		p.bad = "no ground_truth"
+		p.noGold = true
+		return p
 	}
 	switch p.grader {
 	case GraderMath:
@@ -175,6 +182,10 @@ func Prepare(t Task, opts Options) *Problem {
 	}
 	return p
 }
+
+// NoGroundTruth reports a math problem with an empty ground_truth: all its completions are
+// graded incorrect.
+func (p *Problem) NoGroundTruth() bool { return p.noGold }
 
 // Grader returns the grader chosen for the problem.
 func (p *Problem) Grader() Grader { return p.grader }

@@ -101,6 +101,13 @@ func TestGrade(t *testing.T) {
 		{"synlogic without game data", Task{DataSource: "game_of_24"}, Options{Grader: GraderSynLogic},
 			"x",
 			Outcome{Grader: GraderSynLogic, Reason: "no game_data_str in extra"}},
+		// An empty gold is a data error, not an answer: nothing may match it.
+		{"math no ground truth", Task{GroundTruth: " "}, Options{},
+			"\\boxed{}",
+			Outcome{Grader: GraderMath, Reason: "no ground_truth"}},
+		{"strict no ground truth", Task{}, Options{Grader: GraderMathStrict},
+			"<think>x</think><answer></answer>",
+			Outcome{Grader: GraderMathStrict, FormatOK: true, Reason: "no ground_truth"}},
 		{"auto math data source", Task{DataSource: "math500", GroundTruth: "(3, \\frac{\\pi}{2})"}, Options{},
 			"\\boxed{\\left(3, \\pi/2\\right)}",
 			Outcome{Correct: true, Reward: 1, Answer: "(3,1.570796327)", Extracted: "\\left(3, \\pi/2\\right)", Grader: GraderMath, Rule: "boxed"}},
@@ -207,7 +214,7 @@ func TestScore(t *testing.T) {
 					t.Fatalf("item %d emitted at position %d", s.Ref, i)
 				}
 				p := Prepare(its[i].Task, Options{})
-				serial := Scored{Item: its[i], Grader: p.Grader(), UnknownTask: p.UnknownTask()}
+				serial := Scored{Item: its[i], Grader: p.Grader(), UnknownTask: p.UnknownTask(), NoGroundTruth: p.NoGroundTruth()}
 				for j, c := range its[i].Completions {
 					o := p.Grade(c)
 					serial.Outcomes = append(serial.Outcomes, o)
@@ -221,7 +228,7 @@ func TestScore(t *testing.T) {
 				t.Errorf("summary %+v, want %+v", sum, want)
 			}
 			// 70 completions: indices 0,3,...,69 are right (24), 1,4,... wrong, 2,5,... answerless (23).
-			if sum.Completions != 50*70 || sum.Correct != 50*24 || sum.NoAnswer != 50*23 || sum.FormatErrors != 50*46 {
+			if sum.Completions != 50*70 || sum.Correct != 50*24 || sum.NoAnswer != 50*23 || sum.FormatErrors != 50*46 || sum.NoGroundTruth != 0 {
 				t.Errorf("summary counts %+v", sum)
 			}
 		})
@@ -311,5 +318,20 @@ func TestAutoDispatch(t *testing.T) {
 	}
 	if g := Prepare(Task{DataSource: "puzzles", Ability: "logic"}, Options{}).Grader(); g != GraderSynLogic {
 		t.Errorf("auto grader for an unknown logic task = %s, want synlogic (reported unknown)", g)
+	}
+}
+
+// Problems without a ground_truth are counted in the summary, so a conversion that lost the
+// answers shows up as a warning rather than as a model scoring 0%.
+func TestSummaryNoGroundTruth(t *testing.T) {
+	its := items(4, 3)
+	its[1].Task.GroundTruth = ""
+	its[3].Task.GroundTruth = "  "
+	sum, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(Scored) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.NoGroundTruth != 2 || sum.Correct != 2 {
+		t.Errorf("no ground truth %d, correct %d; want 2 and 2 (one per problem with a gold)", sum.NoGroundTruth, sum.Correct)
 	}
 }

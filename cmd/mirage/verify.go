@@ -207,6 +207,9 @@ func printVerifySummary(w io.Writer, s verify.Summary) {
 	if len(s.UnknownTasks) > 0 {
 		fmt.Fprintf(w, "verify: unknown SynLogic tasks (problems, all graded incorrect): %s\n", countList(s.UnknownTasks))
 	}
+	if s.NoGroundTruth > 0 {
+		fmt.Fprintf(w, "verify: warning: %d problems have no ground_truth (all their completions graded incorrect)\n", s.NoGroundTruth)
+	}
 }
 
 func countList[K ~string](m map[K]int) string {
