@@ -108,6 +108,10 @@ func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
 		if _, ok := rec["answer"]; !ok {
 			return pos.err(path, "answer", fmt.Errorf("missing: want the reference answer"))
 		}
+		if strings.TrimSpace(gt) == "" {
+			// A row without a gold answer would train and evaluate against nothing.
+			return pos.err(path, "answer", fmt.Errorf("empty (%s): want the reference answer", typeName(rec["answer"])))
+		}
 		text, _ := ApplyTemplate(opts.Template, problem)
 		p := Problem{
 			Prompt:      Prompt{Messages: []Message{{Role: "user", Content: text}}},

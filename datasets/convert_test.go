@@ -71,6 +71,12 @@ func TestConvertDeepScaleR(t *testing.T) {
 		if _, err := ConvertDeepScaleR(path, DeepScaleROptions{Template: "no placeholder"}); err == nil || !strings.Contains(err.Error(), "{problem}") {
 			t.Errorf("bad template: got %v", err)
 		}
+		for _, answer := range []string{`null`, `""`, `" "`, `[]`} {
+			os.WriteFile(path, []byte(`[{"problem":"a","answer":"1"},{"problem":"b","answer":`+answer+`}]`), 0o644)
+			if _, err := ConvertDeepScaleR(path, DeepScaleROptions{}); err == nil || !strings.Contains(err.Error(), `bad.json:2: field "answer": empty`) {
+				t.Errorf("answer %s: got %v, want an error naming row 2's empty answer", answer, err)
+			}
+		}
 	})
 }
 
