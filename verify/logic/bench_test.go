@@ -44,6 +44,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("survo", survo, pyBlock(survo.Answer))
 	add("wordscapes", GameData{Metadata: []byte(`{"grid": [["X","X","X"],["X","0","0"]], "across_words": ["cat"], "down_words": ["co"]}`)},
 		`[["C", "A", "T"], ["O", " ", " "]]`)
+	calc, _ := calcudokoUpstream(tb, 1)
+	add("calcudoko", calc, calc.Answer)
 	wall, _ := numberWallUpstream(tb, 1)
 	add("number_wall", wall, pyBlock(gridJSON(tb, meta[struct {
 		Solution [][]any `json:"solution"`

@@ -203,6 +203,7 @@ func FuzzVerify(f *testing.F) {
 	instances["campsite"] = campsiteUpstream(f, 1, 4, 5, 4)
 	instances["norinori"], _ = norinoriUpstream(f, 1)
 	instances["number_wall"], _ = numberWallUpstream(f, 1)
+	instances["calcudoko"], _ = calcudokoUpstream(f, 1)
 	instances["wordscapes"] = GameData{Metadata: []byte(`{"grid": [["X","X","X"],["X","0","0"]], "across_words": ["cat"], "down_words": ["co"]}`)}
 	instances["space_reasoning_tree"] = GameData{Answer: "apple, pear"}
 	instances["time_sequence"] = GameData{Answer: "[45,3]", Metadata: []byte(`{"records": {"answers": {"answer_maxLen": 45, "answer_nums": 3}}}`)}
