@@ -48,6 +48,7 @@ Examples:
 			&cli.IntFlag{Name: "limit", Usage: "use only the first N problems (0: all)"},
 			&cli.StringFlag{Name: "out", Usage: "write every probe (id, ratio, ROUGE-L, exact match, answer) to this JSONL file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the table as JSON instead of Markdown"},
+			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet", "format-penalty", "workers"), bootstrapFlags()),
 		Action: runContamination,
 	}
@@ -104,7 +105,7 @@ func runContamination(c *cli.Context) error {
 	if e := tok.Special().EOS; e != nil {
 		eos = []int{e.ID}
 	}
-	bar := newSampleBar(false)
+	bar := newSampleBar(c.Bool("quiet"))
 	total := len(inputs)
 	var probes []passk.Probe
 	graders := map[int]*verify.Problem{}

@@ -94,7 +94,7 @@ func TestContaminationCommand(t *testing.T) {
 	needRuntime(t)
 	out := filepath.Join(t.TempDir(), "probes.jsonl")
 	stdout, err := mirageOutput(t, "", "contamination", "--model", tinyLlamaDir, "--data", math500Sample,
-		"--limit", "3", "--max-new-tokens", "8", "--ratios", "0.5,0.8", "--out", out, "--json")
+		"--limit", "3", "--max-new-tokens", "8", "--ratios", "0.5,0.8", "--out", out, "--json", "--quiet")
 	if err != nil {
 		t.Fatal(err)
 	}
