@@ -13,8 +13,8 @@
 // Each verifier follows its task's own answer convention (the last ```python block, the last
 // \boxed{}, "The answer is **...**", a bare sequence on the last line) and, where a task has
 // many valid answers (sudoku, arrow maze, star placement, skyscraper, game of 24, futoshiki,
-// kukurasu, cryptarithm, math path, numbrix), checks the task's rules instead of comparing with one
-// stored solution. Text after the last "</think>" is graded when the response has one, so a
+// kukurasu, cryptarithm, math path, numbrix, survo, campsite, norinori, number wall, calcudoko,
+// wordscapes), checks the task's rules instead of comparing with one stored solution. Text after the last "</think>" is graded when the response has one, so a
 // reasoning model's scratch work is never mistaken for its answer.
 //
 // Responses are untrusted: extraction scans the text linearly, literals are read by a small
