@@ -192,10 +192,18 @@ func (o packer) packA(dst []float32, bi, i0, mcb, p0, kcb int) {
 		}
 		switch {
 		case o.colStride == 1 && n == mr: // rows are contiguous: read mr rows side by side
-			at := func(r int) []float32 { return o.Data[base+rows[q+r]+cols[0]:][:kcb] }
-			r0, r1, r2, r3, r4, r5 := at(0), at(1), at(2), at(3), at(4), at(5)
+			// Slices of length exactly kcb (and panel steps of exactly mr) let the compiler
+			// drop the bounds checks; mr = 6.
+			at := base + cols[0]
+			r0 := o.Data[at+rows[q]:][:kcb]
+			r1 := o.Data[at+rows[q+1]:][:kcb]
+			r2 := o.Data[at+rows[q+2]:][:kcb]
+			r3 := o.Data[at+rows[q+3]:][:kcb]
+			r4 := o.Data[at+rows[q+4]:][:kcb]
+			r5 := o.Data[at+rows[q+5]:][:kcb]
 			for p := range kcb {
-				*(*[mr]float32)(panel[p*mr:]) = [mr]float32{r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]}
+				d := panel[p*mr : p*mr+mr : p*mr+mr]
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
 		case o.colStride == 1:
 			for r := range n {
@@ -205,8 +213,11 @@ func (o packer) packA(dst []float32, bi, i0, mcb, p0, kcb int) {
 				}
 			}
 		case o.rowStride == 1 && n == mr: // columns are contiguous: mr values per step
+			// Element moves, not copy: a memmove call per 6 floats cost more than the moves.
 			for p, off := range cols {
-				*(*[mr]float32)(panel[p*mr:]) = *(*[mr]float32)(o.Data[base+rows[q]+off:])
+				d := panel[p*mr : p*mr+mr : p*mr+mr]
+				s := o.Data[base+rows[q]+off:][:mr:mr]
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 			}
 		default:
 			for r := range n {
@@ -234,7 +245,11 @@ func (o packer) packB(dst []float32, bi, p0, kcb, j0, ncb, j1, j2 int) {
 		switch {
 		case o.colStride == 1 && n == nr: // each row's nr values are contiguous
 			for p, off := range rows {
-				*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(o.Data[base+off+cols[q]:])
+				d := panel[p*nr : p*nr+nr : p*nr+nr]
+				s := o.Data[base+off+cols[q]:][:nr:nr]
+				for j := range nr {
+					d[j] = s[j]
+				}
 			}
 		case o.colStride == 1:
 			for p, off := range rows {
