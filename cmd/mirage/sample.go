@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"time"
@@ -44,7 +45,7 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 			&cli.Float64Flag{Name: "top-p", Usage: "nucleus sampling mass (1: off)", Value: 0.95},
 			&cli.IntFlag{Name: "top-k", Usage: "keep the k most likely tokens (0: off)"},
 			&cli.Float64Flag{Name: "min-p", Usage: "drop tokens less likely than min-p × the most likely (0: off)"},
-			&cli.IntFlag{Name: "max-new-tokens", Usage: "tokens per completion at most", Value: 4096},
+			&cli.IntFlag{Name: "max-new-tokens", Usage: "tokens per completion at most (0: until the context is full)", Value: 4096},
 			&cli.Uint64Flag{Name: "seed", Usage: "random seed (same seed, model and flags: same output)"},
 			&cli.StringSliceFlag{Name: "stop", Usage: `stop string (repeatable; \n, \t, \\ and \" are unescaped); the text is cut before it`},
 			&cli.IntFlag{Name: "batch-size", Usage: "sequences decoded together", Value: 32},
@@ -76,6 +77,10 @@ func sampleAction(c *cli.Context) error {
 // sampleFile does what mirage sample's flags ask, writing (or with --resume, continuing) the
 // samples file path; mirage align samples through it too. It returns Run's last progress.
 func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
+	opts, err := runOptionsFromFlags(c)
+	if err != nil {
+		return sampler.Progress{}, err
+	}
 	// A rerun that forgot --resume must not wipe hours of samples before it even loads the model.
 	if !c.Bool("resume") && !c.Bool("overwrite") {
 		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
@@ -104,7 +109,7 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 		return sampler.Progress{}, err
 	}
 	bar := newSampleBar(c.Bool("quiet"))
-	runErr := sampler.Run(c.Context, m, problems, runOptionsFromFlags(c), out, bar.update)
+	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
 	bar.finish()
 	if err := errors.Join(runErr, out.Close()); err != nil {
 		if c.Context.Err() != nil {
@@ -115,8 +120,29 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	return bar.last, nil
 }
 
-// runOptionsFromFlags reads the sampling flags of mirage sample.
-func runOptionsFromFlags(c *cli.Context) sampler.RunOptions {
+// runOptionsFromFlags reads the sampling flags of mirage sample and rejects values outside
+// their ranges (as vLLM's SamplingParams does) instead of quietly sampling something else:
+// sampler.RunOptions reads 0 as "default", so --n 0 or --batch-size -1 would otherwise run.
+func runOptionsFromFlags(c *cli.Context) (sampler.RunOptions, error) {
+	for _, r := range []struct {
+		flag string
+		ok   bool
+		want string
+	}{
+		{"n", c.Int("n") >= 1, "at least 1"},
+		{"temperature", c.Float64("temperature") >= 0 && !math.IsInf(c.Float64("temperature"), 1), "0 (greedy) or more"},
+		{"top-p", c.Float64("top-p") > 0 && c.Float64("top-p") <= 1, "0 < top-p ≤ 1 (1: off)"},
+		{"top-k", c.Int("top-k") >= 0, "0 (off) or a positive k"},
+		{"min-p", c.Float64("min-p") >= 0 && c.Float64("min-p") <= 1, "0 ≤ min-p ≤ 1 (0: off)"},
+		{"max-new-tokens", c.Int("max-new-tokens") >= 0, "0 (until the context is full) or more"},
+		{"batch-size", c.Int("batch-size") >= 1, "at least 1"},
+		{"threads", c.Int("threads") >= 0, "0 (one per core) or more"},
+		{"limit", c.Int("limit") >= 0, "0 (all) or more"},
+	} {
+		if !r.ok {
+			return sampler.RunOptions{}, fmt.Errorf("%s: --%s %v; want %s", c.Command.Name, r.flag, c.Value(r.flag), r.want)
+		}
+	}
 	return sampler.RunOptions{
 		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
 		N:            c.Int("n"),
@@ -126,7 +152,7 @@ func runOptionsFromFlags(c *cli.Context) sampler.RunOptions {
 		StopStrings:  unescapeAll(c.StringSlice("stop")),
 		Template:     c.String("template"),
 		System:       c.String("system"),
-	}
+	}, nil
 }
 
 // unescapeAll turns the escapes a shell leaves alone (\n, \t, \\, \", \uXXXX) into their

@@ -117,3 +117,24 @@ func TestSampleKeepsExistingOut(t *testing.T) {
 		t.Errorf("--overwrite left %d lines, want 1", strings.Count(string(b), "\n"))
 	}
 }
+
+// Sampling flags outside their ranges are errors naming the flag, raised before anything is
+// loaded or written (RunOptions reads 0 as "default", so they used to run quietly).
+func TestSampleFlagRanges(t *testing.T) {
+	for _, bad := range [][]string{
+		{"--n", "0"}, {"--n", "-2"}, {"--temperature", "-0.5"}, {"--temperature", "NaN"}, {"--top-p", "0"},
+		{"--top-p", "1.5"}, {"--top-k", "-1"}, {"--min-p", "-0.1"}, {"--min-p", "2"}, {"--max-new-tokens", "-5"},
+		{"--batch-size", "0"}, {"--threads", "-1"}, {"--limit", "-1"},
+	} {
+		t.Run(strings.Join(bad, "="), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "s.jsonl")
+			_, err := mirageOutput(t, "", append([]string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--out", out}, bad...)...)
+			if err == nil || !strings.Contains(err.Error(), bad[0]+" "+bad[1]) || !strings.Contains(err.Error(), "want") {
+				t.Errorf("err = %v; want an error naming %s %s and the range", err, bad[0], bad[1])
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was created", out)
+			}
+		})
+	}
+}
