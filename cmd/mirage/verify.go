@@ -92,6 +92,14 @@ func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
 	if err != nil {
 		return verify.Options{}, err
 	}
+	// A negative penalty would be ignored by verify.Reward, and a negative worker count read as
+	// "one per core": say so instead of grading with something the user did not ask for.
+	if p := c.Float64("format-penalty"); !(p >= 0) {
+		return verify.Options{}, fmt.Errorf("verify: --format-penalty %v; want 0 (none) or more (the reward of a badly formatted completion is minus it)", p)
+	}
+	if w := c.Int("workers"); w < 0 {
+		return verify.Options{}, fmt.Errorf("verify: --workers %d; want 0 (one per core) or more", w)
+	}
 	return verify.Options{
 		Grader:        g,
 		Format:        f,

@@ -115,6 +115,8 @@ func TestVerifyCommandErrors(t *testing.T) {
 		{"missing input", []string{"--in", filepath.Join(dir, "none.jsonl"), "--out", filepath.Join(dir, "o2.jsonl")}, "no such file"},
 		{"bad grader", []string{"--in", in, "--out", filepath.Join(dir, "o3.jsonl"), "--grader", "sympy"}, "unknown grader"},
 		{"bad format", []string{"--in", in, "--out", filepath.Join(dir, "o4.jsonl"), "--format", "xml"}, "unknown answer format"},
+		{"negative penalty", []string{"--in", in, "--out", filepath.Join(dir, "o5.jsonl"), "--format-penalty", "-1"}, "--format-penalty -1; want"},
+		{"negative workers", []string{"--in", in, "--out", filepath.Join(dir, "o6.jsonl"), "--workers", "-2"}, "--workers -2; want"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
