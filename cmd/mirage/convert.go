@@ -65,8 +65,11 @@ func selectAndWrite(c *cli.Context, ps []datasets.Problem) error {
 		TestFraction: c.Float64("test-fraction"), TestSize: c.Int("test-size"),
 	}
 	split := o.TestFraction != 0 || o.TestSize != 0
-	if split != (c.String("test-out") != "") {
-		return fmt.Errorf("convert: --test-out goes with --test-fraction or --test-size")
+	switch testOut := c.String("test-out"); {
+	case split && testOut == "":
+		return fmt.Errorf("convert: --test-fraction and --test-size need --test-out FILE for the held-out rows")
+	case !split && testOut != "":
+		return fmt.Errorf("convert: --test-out %s needs --test-fraction or --test-size", testOut)
 	}
 	train, test, rep, err := datasets.Select(ps, o)
 	if err != nil {

@@ -86,6 +86,22 @@ func TestConvertCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("split flags", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--test-out", test}, "--test-out " + test + " needs --test-fraction or --test-size"},
+			{[]string{"--test-fraction", "0.2"}, "need --test-out FILE"},
+			{[]string{"--test-size", "3"}, "need --test-out FILE"},
+		} {
+			args := append([]string{"convert", "deepscaler", "--in", in, "--out", filepath.Join(dir, "z.parquet")}, c.args...)
+			if _, err := mirageOutput(t, "", args...); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v: err = %v, want one containing %q", c.args, err, c.want)
+			}
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		for _, args := range [][]string{
 			{"convert", "deepscaler", "--in", in, "--out", filepath.Join(dir, "x.parquet"), "--test-out", test},
