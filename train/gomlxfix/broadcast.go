@@ -61,10 +61,12 @@ func nodeShape(n *simplego.Node) shapes.Shape {
 }
 
 // execBroadcastBinary handles float32 operands of different shapes (same rank, size-1 axes
-// broadcast); scalars, equal shapes and other dtypes stay with simplego's loops.
+// broadcast) and large ones of equal shapes (split across goroutines); scalars, small
+// equal-shape ops and other dtypes stay with simplego's loops.
 func execBroadcastBinary(op binaryOp, upstreamExec simplegoExecutor, backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, owned []bool) (*simplego.Buffer, error) {
 	ls, rs, outShape := bufferShape(inputs[0]), bufferShape(inputs[1]), nodeShape(node)
-	if ls.DType != dtypes.Float32 || ls.Equal(rs) || ls.Size() == 1 || rs.Size() == 1 ||
+	equal := ls.Equal(rs)
+	if ls.DType != dtypes.Float32 || (equal && ls.Size() < minParallelUnary) || ls.Size() == 1 || rs.Size() == 1 ||
 		ls.Rank() != outShape.Rank() || rs.Rank() != outShape.Rank() {
 		return upstreamExec(backend, node, inputs, owned)
 	}
@@ -85,6 +87,10 @@ func execBroadcastBinary(op binaryOp, upstreamExec simplegoExecutor, backend *si
 		out = backend.NewBuffer(outShape)
 	}
 	o, _ := bufferFloats(out)
+	if equal { // large element-wise op: split across goroutines
+		parallelChunks(len(o), func(lo, hi int) { binaryRun(op, o[lo:hi], l[lo:hi], r[lo:hi], 1, 1) })
+		return out, nil
+	}
 	strides := [][]int{broadcastStrides(ls.Dimensions, outShape.Dimensions, identityAxes(ls.Rank())),
 		broadcastStrides(rs.Dimensions, outShape.Dimensions, identityAxes(rs.Rank()))}
 	forEachRun(outShape.Dimensions, strides, func(start int, offs []int, n int, steps []int) {

@@ -41,12 +41,13 @@ func TestBroadcastBinaryOpsMatchNaive(t *testing.T) {
 		{"Div", graph.Div, func(x, y float64) float64 { return x / y }},
 	}
 	shapesCases := []struct{ l, r []int }{
-		{[]int{2, 3, 5}, []int{2, 3, 1}},             // RMSNorm scale
-		{[]int{1, 1, 5}, []int{2, 3, 5}},             // weight × activations
-		{[]int{2, 7, 3, 4}, []int{1, 7, 1, 4}},       // RoPE cos/sin
-		{[]int{3, 1, 5}, []int{1, 4, 1}},             // both broadcast
-		{[]int{4, 1, 1, 6}, []int{4, 3, 2, 6}},       // mergeable middle axes
-		{[]int{2, 1, 3, 1, 2}, []int{2, 5, 3, 4, 1}}, // alternating
+		{[]int{2, 3, 5}, []int{2, 3, 1}},                                     // RMSNorm scale
+		{[]int{1, 1, 5}, []int{2, 3, 5}},                                     // weight × activations
+		{[]int{2, 7, 3, 4}, []int{1, 7, 1, 4}},                               // RoPE cos/sin
+		{[]int{3, 1, 5}, []int{1, 4, 1}},                                     // both broadcast
+		{[]int{4, 1, 1, 6}, []int{4, 3, 2, 6}},                               // mergeable middle axes
+		{[]int{2, 1, 3, 1, 2}, []int{2, 5, 3, 4, 1}},                         // alternating
+		{[]int{3, minParallelUnary/2 + 5}, []int{3, minParallelUnary/2 + 5}}, // large, equal: split across goroutines
 	}
 	for _, op := range ops {
 		for _, sc := range shapesCases {

@@ -10,8 +10,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
-// minParallelUnary is the float32 element count from which Exp and Logistic (softmax,
-// logsumexp, SiLU: [B·T, intermediate] tensors) are split across GOMAXPROCS goroutines;
+// minParallelUnary is the float32 element count from which Exp, Logistic (softmax,
+// logsumexp, SiLU: [B·T, intermediate] tensors) and equal-shape Add/Sub/Mul/Div are split
+// across GOMAXPROCS goroutines;
 // math.Exp costs ~10 ns, so a share of 16k elements outweighs starting a goroutine.
 const minParallelUnary = 1 << 15
 
@@ -43,14 +44,20 @@ func execUnary(fn func(dst, src []float32), upstreamExec simplegoExecutor, backe
 		out = backend.NewBuffer(nodeShape(node))
 	}
 	o, _ := bufferFloats(out)
-	parts := min(runtime.GOMAXPROCS(0), len(x)/(minParallelUnary/2))
+	parallelChunks(len(x), func(lo, hi int) { fn(o[lo:hi], x[lo:hi]) })
+	return out, nil
+}
+
+// parallelChunks calls fn on contiguous ranges of [0, n) on up to GOMAXPROCS goroutines, each
+// range at least minParallelUnary/2 long.
+func parallelChunks(n int, fn func(lo, hi int)) {
+	parts := max(1, min(runtime.GOMAXPROCS(0), n/(minParallelUnary/2)))
 	var wg sync.WaitGroup
 	for p := range parts {
-		lo, hi := len(x)*p/parts, len(x)*(p+1)/parts
-		wg.Go(func() { fn(o[lo:hi], x[lo:hi]) })
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Go(func() { fn(lo, hi) })
 	}
 	wg.Wait()
-	return out, nil
 }
 
 func expRun(dst, src []float32) {
