@@ -207,12 +207,28 @@ func TestReflexive(t *testing.T) {
 	}
 }
 
+// Answers too large to evaluate still equal themselves, written the same or not.
+func TestHugeEqualsItself(t *testing.T) {
+	for _, c := range []pair{
+		{"10^{10^{10}}", "10^{10^{10}}"}, {"x^{99999}", "x^{99999}"}, {"x^{99999}", "(x)^{99999}"},
+		{"(x^{99999}, 2)", "\\left(x^{99999},2\\right)"}, {"\\{x^{99999}, 1\\}", "\\{1, x^{99999}\\}"},
+	} {
+		if r := Check(c.gold, c.pred, Options{}); !r.Equal {
+			t.Errorf("Check(%q, %q) = %+v, want equal", c.gold, c.pred, r)
+		}
+	}
+	// ...but not a different huge answer.
+	if r := Check("x^{99999}", "x^{99998}", Options{}); r.Equal {
+		t.Errorf("x^{99999} = x^{99998}")
+	}
+}
+
 func TestBudget(t *testing.T) {
 	cases := []struct {
 		name, gold, pred string
 		reason           string
 	}{
-		{"tower of powers", "10^{10^{10}}", "10^{10^{10}}", "too large"},
+		{"tower of powers", "10^{10^{10}}", "10^{10^{10}}+1", "too large"},
 		{"huge power vs number", "10^{10^{10}}", "5", "too large"},
 		{"long", strings.Repeat("1+", 2500) + "1", "2501", "longer than"},
 		{"deep braces", strings.Repeat("{", 300) + "1" + strings.Repeat("}", 300), "1", "nested"},
