@@ -62,6 +62,11 @@ func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) erro
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("datasets: %s:%d: %w", path, line, err)
 		}
+		if line == 1 && bytes.HasPrefix(b, []byte("PAR1")) {
+			// A verl parquet file passed where JSON lines belong (mirage verify --in data.parquet):
+			// say so rather than "invalid character 'P'".
+			return &DataError{File: path, Line: line, Group: -1, Err: errors.New("this is a parquet file; want JSON lines here")}
+		}
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			if ferr := fn(line, t); ferr != nil {
 				return ferr

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +54,18 @@ func TestSamplesResumeCutsTornLine(t *testing.T) {
 	}
 	if got[0].Completions[0].Correct == nil || !*got[0].Completions[0].Correct {
 		t.Errorf("correct flag lost: %+v", got[0].Completions[0])
+	}
+}
+
+// A parquet file given where samples.jsonl belongs is named as such, not as a JSON syntax error.
+func TestScanSamplesParquet(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "train.parquet")
+	if err := WriteProblems(path, []Problem{{ID: "a", Prompt: Prompt{Text: "1+1"}, GroundTruth: "2"}}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadSamples(path)
+	var de *DataError
+	if !errors.As(err, &de) || de.Line != 1 || !strings.Contains(err.Error(), "this is a parquet file") {
+		t.Errorf("ReadSamples(parquet) = %v; want a DataError at line 1 saying it is parquet", err)
 	}
 }
