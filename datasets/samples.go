@@ -81,8 +81,9 @@ func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) erro
 // SampleWriter appends samples to a samples.jsonl file, one line per problem, flushed to the
 // file as each is written: a killed run keeps every complete line it wrote.
 type SampleWriter struct {
-	f    *os.File
-	done map[string]bool
+	f     *os.File
+	done  map[string]bool
+	sizes map[int]int // completions per problem → problems, of the lines found on resume
 }
 
 // CreateSamples starts a new samples file, truncating any file at path.
@@ -110,14 +111,17 @@ func ResumeSamples(path string) (*SampleWriter, error) {
 		keep = i + 1 // also 0 when there is no newline at all
 	}
 	done := map[string]bool{}
+	sizes := map[int]int{}
 	err = scanJSONL(path, bytes.NewReader(data[:keep]), func(line int, b []byte) error {
 		var s struct {
-			ID *string `json:"id"`
+			ID          *string           `json:"id"`
+			Completions []json.RawMessage `json:"completions"`
 		}
 		if err := json.Unmarshal(b, &s); err != nil || s.ID == nil {
 			return &DataError{File: path, Line: line, Group: -1, Field: "id", Err: fmt.Errorf("cannot resume: want a complete sample line with an id (%v)", err)}
 		}
 		done[*s.ID] = true
+		sizes[len(s.Completions)]++
 		return nil
 	})
 	if err != nil {
@@ -135,8 +139,12 @@ func ResumeSamples(path string) (*SampleWriter, error) {
 		f.Close()
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
-	return &SampleWriter{f: f, done: done}, nil
+	return &SampleWriter{f: f, done: done, sizes: sizes}, nil
 }
+
+// CompletionCounts maps a number of completions to how many problems already in the file
+// (ResumeSamples) have that many, so a resumed run can check it asks for the same --n.
+func (w *SampleWriter) CompletionCounts() map[int]int { return w.sizes }
 
 // Done reports whether the file already holds the problem with this id.
 func (w *SampleWriter) Done(id string) bool { return w.done[id] }

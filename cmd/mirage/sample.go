@@ -102,6 +102,12 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	var out *datasets.SampleWriter
 	if c.Bool("resume") {
 		out, err = datasets.ResumeSamples(path)
+		if err == nil {
+			err = sameN(c.Command.Name, path, out.CompletionCounts(), opts.N)
+			if err != nil {
+				out.Close()
+			}
+		}
 	} else {
 		out, err = datasets.CreateSamples(path)
 	}
@@ -118,6 +124,17 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 		return bar.last, err
 	}
 	return bar.last, nil
+}
+
+// sameN refuses to resume a samples file whose problems have another number of completions
+// than --n asks for: the file would mix sample sizes, and pass@k's default k would silently shrink.
+func sameN(cmd, path string, counts map[int]int, n int) error {
+	for have, problems := range counts {
+		if have != n {
+			return fmt.Errorf("%s: cannot resume %s: %d of its problems have %d completions, but --n is %d; resume with the first run's flags", cmd, path, problems, have, n)
+		}
+	}
+	return nil
 }
 
 // runOptionsFromFlags reads the sampling flags of mirage sample and rejects values outside

@@ -110,6 +110,15 @@ func TestSampleKeepsExistingOut(t *testing.T) {
 		t.Errorf("rerun without --resume changed %s:\n%s\nwant\n%s", out, again, first)
 	}
 
+	// Resuming with another --n would mix sample sizes in one file.
+	_, err = mirageOutput(t, "", append(args, "--limit", "3", "--n", "2", "--resume")...)
+	if err == nil || !strings.Contains(err.Error(), "2 of its problems have 1 completions, but --n is 2") {
+		t.Errorf("resume with another --n: err = %v", err)
+	}
+	if again, _ := os.ReadFile(out); string(again) != string(first) {
+		t.Errorf("refused resume changed %s:\n%s\nwant\n%s", out, again, first)
+	}
+
 	if _, err := mirageOutput(t, "", append(args, "--limit", "1", "--overwrite")...); err != nil {
 		t.Fatal(err)
 	}
