@@ -131,6 +131,11 @@ type Completion struct {
 	Reward  *float64 `json:"reward,omitempty"`
 	// Answer is the extracted, normalised final answer (used for majority voting).
 	Answer string `json:"answer,omitempty"`
+	// Rule is the extraction rule that found the answer ("answer-tag", "boxed", "hashes", ...,
+	// "synlogic:<task>"), and Reason what the grader said when it could not grade it as correct
+	// (no answer found, over budget, ...), so a surprising grade can be traced.
+	Rule   string `json:"rule,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Sample is one line of samples.jsonl: a problem and its completions.

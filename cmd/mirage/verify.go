@@ -26,7 +26,9 @@ func verifyCommand() *cli.Command {
 		ArgsUsage: " ",
 		Description: `Reads samples.jsonl (from mirage sample), grades each completion against its problem's
 ground_truth, and writes the same lines to --out with "correct", "reward" and "answer" (the
-normalised extracted answer, used for maj@k) set in every completion. Grading runs on all cores;
+normalised extracted answer, used for maj@k) set in every completion, plus "rule" (the extraction
+rule that found the answer) and "reason" (why it could not be graded correct: no answer found,
+over budget, ...) when there is one. Grading runs on all cores;
 lines keep their order. Counts (problems, completions, correct, extraction failures, format
 errors, comparisons over budget, unknown SynLogic tasks by name) go to stderr, and with --json
 to stdout as one JSON object.
@@ -164,7 +166,10 @@ func verifyFile(ctx context.Context, in, out string, opts verify.Options, onProg
 		for i, o := range sc.Outcomes {
 			c := &s.Completions[i]
 			correct, reward := o.Correct, o.Reward
-			c.Correct, c.Reward, c.Answer = &correct, &reward, o.Answer
+			c.Correct, c.Reward, c.Answer, c.Rule, c.Reason = &correct, &reward, o.Answer, "", o.Reason
+			if !o.NoAnswer {
+				c.Rule = o.Rule
+			}
 		}
 		if err := w.Write(s); err != nil {
 			return err

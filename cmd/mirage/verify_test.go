@@ -95,6 +95,13 @@ func TestVerifyCommand(t *testing.T) {
 	if a := got[0].Completions[0].Answer; a != "1/2" {
 		t.Errorf("normalised answer %q, want 1/2", a)
 	}
+	// Each completion says which rule found its answer, or why none was found.
+	for j, want := range []struct{ rule, reason string }{{"answer-tag", ""}, {"boxed", ""}, {"", "no answer found"}} {
+		c := got[0].Completions[j]
+		if c.Rule != want.rule || !strings.Contains(c.Reason, want.reason) || (want.reason == "") != (c.Reason == "") {
+			t.Errorf("completion %d: rule %q reason %q, want rule %q reason containing %q", j, c.Rule, c.Reason, want.rule, want.reason)
+		}
+	}
 	if got[0].Completions[2].FinishReason != "length" || got[0].Prompt.Text != "1/2?" {
 		t.Errorf("other fields not kept: %+v", got[0])
 	}
