@@ -101,6 +101,9 @@ func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
 		if !ok {
 			return pos.err(path, "problem", fmt.Errorf("want a string, got %s", typeName(rec["problem"])))
 		}
+		if strings.TrimSpace(problem) == "" {
+			return pos.err(path, "problem", fmt.Errorf("empty: want the problem's text"))
+		}
 		gt, _, err := answerOf(rec["answer"], "plain")
 		if err != nil {
 			return pos.err(path, "answer", err)

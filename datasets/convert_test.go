@@ -71,6 +71,10 @@ func TestConvertDeepScaleR(t *testing.T) {
 		if _, err := ConvertDeepScaleR(path, DeepScaleROptions{Template: "no placeholder"}); err == nil || !strings.Contains(err.Error(), "{problem}") {
 			t.Errorf("bad template: got %v", err)
 		}
+		os.WriteFile(path, []byte(`[{"problem":"a","answer":"1"},{"problem":"","answer":"2"}]`), 0o644)
+		if _, err := ConvertDeepScaleR(path, DeepScaleROptions{}); err == nil || !strings.Contains(err.Error(), `bad.json:2: field "problem": empty`) {
+			t.Errorf("empty problem: got %v", err)
+		}
 		for _, answer := range []string{`null`, `""`, `" "`, `[]`} {
 			os.WriteFile(path, []byte(`[{"problem":"a","answer":"1"},{"problem":"b","answer":`+answer+`}]`), 0o644)
 			if _, err := ConvertDeepScaleR(path, DeepScaleROptions{}); err == nil || !strings.Contains(err.Error(), `bad.json:2: field "answer": empty`) {

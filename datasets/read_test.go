@@ -140,6 +140,8 @@ func TestReadProblemsErrors(t *testing.T) {
 		{"answer object", `[{"problem":"a","answer":{"x":1}}]`, 1, "answer", "want a string, number or list"},
 		{"array of non-objects", `[{"problem":"a"}, 3]`, 2, "", "want a JSON object"},
 		{"bad data_source", `{"problem":"a","data_source":5}`, 1, "data_source", "want a string"},
+		{"empty problem", "{\"problem\":\"a\"}\n{\"problem\":\"  \"}\n", 2, "problem", "empty"},
+		{"chat prompt without text", `[{"problem":"a"},{"prompt":[{"role":"system","content":""},{"role":"user","content":" "}]}]`, 2, "prompt", "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, "bad.jsonl")

@@ -80,6 +80,10 @@ func problemOf(rec record, m Mapping, stem string, row int, bad fieldErr) (Probl
 		if err != nil {
 			return p, bad(k, err)
 		}
+		if blankPrompt(pr) {
+			// The model would be sampled on the chat template alone.
+			return p, bad(k, fmt.Errorf("empty: want the problem's text"))
+		}
 		p.Prompt, promptFound = pr, true
 		break
 	}
@@ -311,6 +315,19 @@ func promptOf(v any) (Prompt, error) {
 // answerOf turns an answer field into ground-truth text. Numbers print as JSON does; a list
 // (DeepScaleR's OlympiadBench-style multi-part answers) joins its parts with ", ". raw
 // reports a GSM8K answer, whose full text is worth keeping.
+// blankPrompt reports a prompt with no text at all (white space only, or no message with any).
+func blankPrompt(p Prompt) bool {
+	if !p.IsChat() {
+		return strings.TrimSpace(p.Text) == ""
+	}
+	for _, m := range p.Messages {
+		if strings.TrimSpace(m.Content) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 func answerOf(v any, format string) (gt string, raw bool, err error) {
 	switch x := v.(type) {
 	case nil:
