@@ -13,6 +13,11 @@ import (
 // safetensors (model.safetensors or a sharded index) when present, else the initializers of
 // model.onnx (a folder mirage's ONNX writer produced, fp32 or fp16).
 func Load(dir string) (arch.Config, Weights, error) {
+	if exists(filepath.Join(dir, "genai_config.json")) && !exists(filepath.Join(dir, "config.json")) {
+		// Its graph is not one mirage wrote (fused ops, other weight names): say what to use
+		// instead of "no config.json".
+		return arch.Config{}, nil, fmt.Errorf("weights: %s is an onnxruntime-genai folder (genai_config.json, no config.json): mirage samples from it but trains from a Hugging Face folder (config.json + model.safetensors) or a model folder mirage wrote", dir)
+	}
 	cfg, err := arch.ReadConfig(dir)
 	if err != nil {
 		return arch.Config{}, nil, fmt.Errorf("weights: %w", err)

@@ -238,3 +238,14 @@ func FuzzReadSafetensors(f *testing.F) {
 		}
 	})
 }
+
+// A folder mirage can sample but not train from gets an error that says so.
+func TestLoadGenAIFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "genai_config.json"), []byte(`{"model":{"type":"llama"}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "model.onnx"), nil, 0o644)
+	_, _, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "onnxruntime-genai folder") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Load(genai folder) = %v; want an error naming the folder and its kind", err)
+	}
+}
