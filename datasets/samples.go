@@ -69,6 +69,11 @@ func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) erro
 		}
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			if ferr := fn(line, t); ferr != nil {
+				var de *DataError
+				if err == io.EOF && errors.As(ferr, &de) && de.Line == line {
+					// A bad last line without its newline is most likely a file cut off mid-write.
+					de.Err = fmt.Errorf("%w (the last line has no newline: was the file cut off while being written?)", de.Err)
+				}
 				return ferr
 			}
 		}

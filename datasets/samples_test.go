@@ -69,3 +69,29 @@ func TestScanSamplesParquet(t *testing.T) {
 		t.Errorf("ReadSamples(parquet) = %v; want a DataError at line 1 saying it is parquet", err)
 	}
 }
+
+// A torn last line (a sampling run killed mid-write, read by mirage verify) is named as such;
+// a bad line that is complete is not.
+func TestScanSamplesTornLastLine(t *testing.T) {
+	dir := t.TempDir()
+	good := `{"id":"a","prompt":"p","completions":[]}`
+	for _, c := range []struct {
+		name, content string
+		torn          bool
+	}{
+		{"torn", good + "\n" + `{"id":"b","prompt":"p","compl`, true},
+		{"bad but complete", good + "\n" + `{"id":"b","prompt":"p","compl` + "\n", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, c.name+".jsonl")
+			os.WriteFile(path, []byte(c.content), 0o644)
+			_, err := ReadSamples(path)
+			if err == nil || !strings.Contains(err.Error(), ".jsonl:2:") {
+				t.Fatalf("err = %v; want one at line 2", err)
+			}
+			if got := strings.Contains(err.Error(), "cut off"); got != c.torn {
+				t.Errorf("err = %v; mentions a cut-off file: %v, want %v", err, got, c.torn)
+			}
+		})
+	}
+}
