@@ -24,9 +24,9 @@ func WriteTable(w io.Writer, reps []*Report) error {
 		for i, pt := range r.PassAtK {
 			maj, majCI := "-", "-"
 			if i < len(r.MajAtK) {
-				maj, majCI = pct(r.MajAtK[i].Value), interval(r.MajAtK[i])
+				maj, majCI = pct(r.MajAtK[i].Value), reportInterval(r, r.MajAtK[i])
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", orDash(r.Label), orDash(r.Source), pt.Problems, pt.K, pct(pt.Value), interval(pt), maj, majCI)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", orDash(r.Label), orDash(r.Source), pt.Problems, pt.K, pct(pt.Value), reportInterval(r, pt), maj, majCI)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -34,7 +34,7 @@ func WriteTable(w io.Writer, reps []*Report) error {
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "%smean@k (accuracy of one sample) %s %s; AUC of pass@k over log2 k %.4f; %d problems, %d samples\n",
-			labelPrefix(r), pct(r.Mean.Value), interval(r.Mean), r.AUC, r.Problems, r.Samples)
+			labelPrefix(r), pct(r.Mean.Value), reportInterval(r, r.Mean), r.AUC, r.Problems, r.Samples)
 	}
 	if len(reps) > 0 && reps[0].Resamples > 0 {
 		fmt.Fprintf(w, "intervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d\n", 100*reps[0].Confidence, reps[0].Resamples, reps[0].Seed)
@@ -65,7 +65,11 @@ func WriteCSV(w io.Writer, reps []*Report) error {
 		return fmt.Errorf("passk: %w", err)
 	}
 	row := func(r *Report, metric string, pt Point) error {
-		return cw.Write([]string{r.Label, r.Source, metric, strconv.Itoa(pt.K), num(pt.Value), num(pt.Lo), num(pt.Hi),
+		lo, hi := num(pt.Lo), num(pt.Hi)
+		if r.Resamples == 0 {
+			lo, hi = "", "" // no bootstrap: no interval
+		}
+		return cw.Write([]string{r.Label, r.Source, metric, strconv.Itoa(pt.K), num(pt.Value), lo, hi,
 			strconv.Itoa(pt.Problems), strconv.Itoa(pt.Excluded)})
 	}
 	var all []*Report
@@ -114,6 +118,15 @@ func interval(p Point) string {
 		return "-"
 	}
 	return fmt.Sprintf("[%.2f, %.2f]", 100*p.Lo, 100*p.Hi)
+}
+
+// reportInterval is interval, or "-" when the report has no bootstrap (--resamples -1), whose
+// points carry lo = hi = value and would read as a zero-width interval.
+func reportInterval(r *Report, p Point) string {
+	if r.Resamples == 0 {
+		return "-"
+	}
+	return interval(p)
 }
 
 func orDash(s string) string {

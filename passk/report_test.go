@@ -243,6 +243,27 @@ func TestEstimate(t *testing.T) {
 	})
 }
 
+// Without a bootstrap the table and CSV show no interval rather than a zero-width one.
+func TestOutputsWithoutBootstrap(t *testing.T) {
+	rep, err := Estimate([]Record{{ID: "a", N: 4, C: 1}, {ID: "b", N: 4, C: 3}}, Options{Ks: []int{1, 2}, Resamples: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tbl, csvBuf bytes.Buffer
+	if err := WriteTable(&tbl, []*Report{rep}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tbl.String(), "[") || strings.Contains(tbl.String(), "resamples") {
+		t.Errorf("table without bootstrap shows intervals:\n%s", tbl.String())
+	}
+	if err := WriteCSV(&csvBuf, []*Report{rep}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csvBuf.String(), ",pass,1,0.5,,,2,0") {
+		t.Errorf("csv without bootstrap:\n%s", csvBuf.String())
+	}
+}
+
 func TestEstimateNaNPointIsNullInJSON(t *testing.T) {
 	rep, err := Estimate([]Record{{ID: "a", N: 2, C: 1}}, Options{Ks: []int{1, 4}})
 	if err != nil {
