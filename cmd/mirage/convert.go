@@ -296,6 +296,20 @@ Examples:
 				if err != nil {
 					return err
 				}
+				known := map[string]bool{}
+				for _, p := range ps {
+					known[p.ID] = true
+				}
+				unknown := 0
+				for id := range h {
+					if !known[id] {
+						unknown++
+					}
+				}
+				if unknown > 0 {
+					// Most likely a history of another data file, or ids changed by --dedupe.
+					fmt.Fprintf(c.App.Writer, "warning: %d of the %d ids in the history are not in %s and are ignored\n", unknown, len(h), c.String("in"))
+				}
 				rank := datasets.RankByVariance(ps, h)
 				if c.Int("rank") < 1 || c.Int("rank") > len(rank) {
 					return fmt.Errorf("convert oneshot: --rank %d, but %d examples of %s have 2 or more epochs of history (%d ids in the history)",

@@ -54,7 +54,8 @@ func TestConvertCommands(t *testing.T) {
 
 	t.Run("oneshot by variance", func(t *testing.T) {
 		hist := filepath.Join(dir, "hist.jsonl")
-		writeText(t, hist, `{"id":"deepscaler/2","accuracy":[0.5,0.5,0.5]}`+"\n"+`{"index":2,"accuracy":[0,1]}`+"\n")
+		writeText(t, hist, `{"id":"deepscaler/2","accuracy":[0.5,0.5,0.5]}`+"\n"+`{"index":2,"accuracy":[0,1]}`+"\n"+
+			`{"id":"other/7","accuracy":[0,1,1]}`+"\n")
 		one := filepath.Join(dir, "one.jsonl")
 		out, err := mirageOutput(t, "", "convert", "oneshot", "--in", train, "--select", "variance", "--history", hist, "--repeat", "16", "--out", one)
 		if err != nil {
@@ -65,6 +66,10 @@ func TestConvertCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Row 2 of train is deepscaler/3 (the duplicate at 1 was dropped): variance 0.25 beats 0.
+		// other/7 is not a row of train: ignored, with a warning.
+		if !strings.Contains(out, "warning: 1 of the 3 ids in the history are not in") {
+			t.Errorf("no warning about the unknown id:\n%s", out)
+		}
 		if len(ps) != 16 || ps[0].ID != "deepscaler/3" || ps[15].ID != "deepscaler/3#16" || !strings.Contains(out, "variance 0.25000") {
 			t.Errorf("output %q, %d rows, first %q last %q", out, len(ps), ps[0].ID, ps[len(ps)-1].ID)
 		}
