@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -32,7 +34,8 @@ problems and answers them from a 40–60% prefix has seen the benchmark; a model
 well aligned with the task does not complete the text verbatim.
 
 Prints a table per ratio (with a breakdown per data_source when there are several); --out
-writes every probe as JSONL, --json prints the table as JSON.
+writes every probe as JSONL as soon as it is scored, and --resume continues a killed run from
+the probes --out holds; --json prints the table as JSON.
 
 Examples:
   mirage contamination --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --limit 20
@@ -49,6 +52,7 @@ Examples:
 			&cli.StringFlag{Name: "out", Usage: "write every probe (id, ratio, ROUGE-L, exact match, answer) to this JSONL file"},
 			&cli.BoolFlag{Name: "json", Usage: "print the table as JSON instead of Markdown"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+			&cli.BoolFlag{Name: "resume", Usage: "keep the probes --out already holds and generate only the others"},
 		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet", "format-penalty", "workers"), bootstrapFlags()),
 		Action: runContamination,
 	}
@@ -95,6 +99,23 @@ func runContamination(c *cli.Context) error {
 		return err
 	}
 
+	// --out is written probe by probe, so a killed run keeps what it scored; --resume reads it back.
+	var probes []passk.Probe
+	var probeOut *os.File
+	if path := c.String("out"); path != "" {
+		if probes, probeOut, err = openProbes(path, c.Bool("resume")); err != nil {
+			return err
+		}
+		defer probeOut.Close()
+	} else if c.Bool("resume") {
+		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
+	}
+	done := map[string]bool{}
+	for _, p := range probes {
+		done[probeKey(p.ID, p.Ratio)] = true
+	}
+	inputs = slices.DeleteFunc(inputs, func(in probeInput) bool { return done[probeKey(problems[in.problem].ID, in.ratio)] })
+
 	prompts := make([][]int, len(inputs))
 	longest := 0
 	for i, in := range inputs {
@@ -106,45 +127,40 @@ func runContamination(c *cli.Context) error {
 		eos = []int{e.ID}
 	}
 	bar := newSampleBar(c.Bool("quiet"))
-	total := len(inputs)
-	var probes []passk.Probe
+	total := len(inputs) + len(probes)
 	graders := map[int]*verify.Problem{}
-	_, err = m.Generate(c.Context, prompts, sampler.GenerateOptions{
-		// Greedy (the zero Choice); enough tokens for the longest rest and for an answer.
-		MaxNewTokens: max(c.Int("max-new-tokens"), longest),
-		BatchSize:    c.Int("batch-size"),
-		StopTokens:   eos,
-		OnPrompt: func(i int, outs []sampler.Output) error {
-			in := inputs[i]
-			p := problems[in.problem]
-			g, ok := graders[in.problem]
-			if !ok {
-				g = verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)
-				graders[in.problem] = g
-			}
-			probes = append(probes, scoreProbe(tok, p, in, outs[0].Tokens, g))
-			bar.update(sampler.Progress{Done: len(probes), Total: total})
-			return nil
-		},
-	})
+	enc := json.NewEncoder(probeOut)
+	if len(prompts) > 0 {
+		_, err = m.Generate(c.Context, prompts, sampler.GenerateOptions{
+			// Greedy (the zero Choice); enough tokens for the longest rest and for an answer.
+			MaxNewTokens: max(c.Int("max-new-tokens"), longest),
+			BatchSize:    c.Int("batch-size"),
+			StopTokens:   eos,
+			OnPrompt: func(i int, outs []sampler.Output) error {
+				in := inputs[i]
+				p := problems[in.problem]
+				g, ok := graders[in.problem]
+				if !ok {
+					g = verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)
+					graders[in.problem] = g
+				}
+				probe := scoreProbe(tok, p, in, outs[0].Tokens, g)
+				probes = append(probes, probe)
+				if probeOut != nil {
+					if err := enc.Encode(probe); err != nil {
+						return fmt.Errorf("write %s: %w", c.String("out"), err)
+					}
+				}
+				bar.update(sampler.Progress{Done: len(probes), Total: total})
+				return nil
+			},
+		})
+	}
 	bar.finish()
 	if err != nil {
 		return fmt.Errorf("contamination: %w (%d of %d probes done)", err, len(probes), total)
 	}
 
-	if path := c.String("out"); path != "" {
-		if err := writeFileWith(path, func(f *os.File) error {
-			enc := json.NewEncoder(f)
-			for _, p := range probes {
-				if err := enc.Encode(p); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("contamination: %w", err)
-		}
-	}
 	opts := bootstrapOptions(c)
 	rows := passk.SummariseContamination(probes, opts)
 	if c.Bool("json") {
@@ -153,6 +169,50 @@ func runContamination(c *cli.Context) error {
 		return enc.Encode(rows)
 	}
 	return passk.WriteContaminationMarkdown(c.App.Writer, rows, opts)
+}
+
+func probeKey(id string, ratio float64) string { return fmt.Sprint(id, "\x00", ratio) }
+
+// openProbes opens the probes file: truncated, or with resume its complete lines read back and
+// kept (a torn last line, from a kill mid-write, is cut off) and the file opened to append.
+func openProbes(path string, resume bool) ([]passk.Probe, *os.File, error) {
+	if !resume {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("contamination: %w", err)
+		}
+		return nil, f, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("contamination: %w", err)
+	}
+	keep := bytes.LastIndexByte(data, '\n') + 1
+	var probes []passk.Probe
+	for i, line := range bytes.Split(data[:keep], []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var p passk.Probe
+		if err := json.Unmarshal(line, &p); err != nil || p.ID == "" {
+			return nil, nil, fmt.Errorf("contamination: cannot resume from %s:%d: want a probe line {id, ratio, ...} (%v)", path, i+1, err)
+		}
+		probes = append(probes, p)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err == nil {
+		err = f.Truncate(int64(keep))
+		if err == nil {
+			_, err = f.Seek(int64(keep), io.SeekStart)
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("contamination: %w", err)
+	}
+	return probes, f, nil
 }
 
 // cutProblems tokenizes every problem's text (no special tokens) and cuts it after each ratio

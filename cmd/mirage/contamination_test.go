@@ -116,3 +116,37 @@ func TestContaminationCommand(t *testing.T) {
 		t.Error("ratio 1.2: no error")
 	}
 }
+
+// --out is written probe by probe; a run cut short (here: its first three probes and a torn
+// fourth) continued with --resume ends with the probes and the table of an uninterrupted run.
+func TestContaminationResume(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	args := func(out string, extra ...string) []string {
+		return append([]string{"contamination", "--model", tinyLlamaDir, "--data", math500Sample, "--limit", "3",
+			"--max-new-tokens", "8", "--ratios", "0.5,0.8", "--json", "--quiet", "--out", out}, extra...)
+	}
+	full := filepath.Join(dir, "full.jsonl")
+	want, err := mirageOutput(t, "", args(full)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := os.ReadFile(full)
+	lines := strings.SplitAfter(string(all), "\n")
+	cut := filepath.Join(dir, "cut.jsonl")
+	os.WriteFile(cut, []byte(strings.Join(lines[:3], "")+lines[3][:10]), 0o644)
+
+	got, err := mirageOutput(t, "", args(cut, "--resume")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed, _ := os.ReadFile(cut); string(resumed) != string(all) {
+		t.Errorf("resumed probes:\n%s\nwant\n%s", resumed, all)
+	}
+	if got != want {
+		t.Errorf("resumed table:\n%s\nwant\n%s", got, want)
+	}
+	if _, err := mirageOutput(t, "", "contamination", "--model", tinyLlamaDir, "--data", math500Sample, "--resume"); err == nil {
+		t.Error("--resume without --out: no error")
+	}
+}
