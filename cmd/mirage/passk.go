@@ -86,14 +86,17 @@ func runPassk(c *cli.Context) error {
 		o := opts
 		o.Label = label
 		rep, err := passk.Estimate(recs, o)
-		if err != nil {
+		if err != nil && label != "" {
 			return fmt.Errorf("%w (curve %q)", err, label)
+		}
+		if err != nil {
+			return err
 		}
 		reps = append(reps, rep)
 	}
 	if path := c.String("csv"); path != "" {
 		if err := writeFileWith(path, func(f *os.File) error { return passk.WriteCSV(f, reps) }); err != nil {
-			return err
+			return fmt.Errorf("passk: --csv: %w", err)
 		}
 	}
 	if path := c.String("plot"); path != "" {

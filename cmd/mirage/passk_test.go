@@ -107,5 +107,12 @@ func TestPasskCommand(t *testing.T) {
 		if _, err := mirageOutput(t, "", "passk", "--in", bad); err == nil || !strings.Contains(err.Error(), bad+":2") || !strings.Contains(err.Error(), `"c"`) {
 			t.Errorf("bad line: %v; want the file, line 2 and field c", err)
 		}
+		// An unlabelled curve is not named as curve "" in errors.
+		if _, err := mirageOutput(t, "", "passk", "--in", shard1, "-k", "0"); err == nil || strings.Contains(err.Error(), `curve ""`) {
+			t.Errorf("k = 0: %v; want an error not naming an empty curve", err)
+		}
+		if _, err := mirageOutput(t, "", "passk", "--in", shard1, "--csv", filepath.Join(dir, "none", "x.csv")); err == nil || !strings.HasPrefix(err.Error(), "passk: --csv") {
+			t.Errorf("unwritable --csv: %v; want a passk: --csv error", err)
+		}
 	})
 }
