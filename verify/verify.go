@@ -194,10 +194,19 @@ func (p *Problem) Grader() Grader { return p.grader }
 // verifier, "" otherwise.
 func (p *Problem) UnknownTask() string {
 	if p.grader == GraderSynLogic && p.verifier == nil {
+		if p.task == "" {
+			// --grader synlogic on rows without a task name (math data, say) must not pass
+			// unreported as 0%.
+			return NoDataSource
+		}
 		return p.task
 	}
 	return ""
 }
+
+// NoDataSource is the task name UnknownTask reports for a SynLogic problem without a
+// data_source.
+const NoDataSource = "(no data_source)"
 
 func autoGrader(t Task) Grader {
 	if _, ok := logic.Lookup(t.DataSource); ok {
