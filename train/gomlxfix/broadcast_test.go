@@ -239,3 +239,33 @@ func TestLargeUnaryMatchesMath(t *testing.T) {
 		})
 	}
 }
+
+// TestExp32 sweeps exp32 over its whole float32 range against math.Exp: at most 3 ulp
+// (relative 3·2⁻²³) where the result is normal, and the special values pass through.
+func TestExp32(t *testing.T) {
+	const tol = 3.0 / (1 << 23)
+	for x := float32(-90); x < 90; x += 1.0 / 1024 {
+		want := math.Exp(float64(x))
+		got := float64(exp32(x))
+		if want > math.MaxFloat32 {
+			if !math.IsInf(got, 1) {
+				t.Fatalf("exp32(%g) = %g, want +Inf", x, got)
+			}
+			continue
+		}
+		if d := math.Abs(got - want); d > tol*want+1e-45 {
+			t.Fatalf("exp32(%g) = %g, want %g (%.2g ulp)", x, got, want, d/want*(1<<23))
+		}
+	}
+	nan := float32(math.NaN())
+	for _, tc := range []struct{ x, want float32 }{
+		{0, 1}, {float32(math.Inf(-1)), 0}, {float32(math.Inf(1)), float32(math.Inf(1))}, {-200, 0},
+	} {
+		if got := exp32(tc.x); got != tc.want {
+			t.Errorf("exp32(%g) = %g, want %g", tc.x, got, tc.want)
+		}
+	}
+	if got := exp32(nan); got == got {
+		t.Errorf("exp32(NaN) = %g, want NaN", got)
+	}
+}
