@@ -110,6 +110,13 @@ func runContamination(c *cli.Context) error {
 	} else if c.Bool("resume") {
 		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
 	}
+	// Probes of the file that this run does not ask for (another --limit or --ratios) stay in
+	// the file but out of the table.
+	wanted := map[string]bool{}
+	for _, in := range inputs {
+		wanted[probeKey(problems[in.problem].ID, in.ratio)] = true
+	}
+	probes = slices.DeleteFunc(probes, func(p passk.Probe) bool { return !wanted[probeKey(p.ID, p.Ratio)] })
 	done := map[string]bool{}
 	for _, p := range probes {
 		done[probeKey(p.ID, p.Ratio)] = true
