@@ -53,6 +53,7 @@ Examples:
 			&cli.BoolFlag{Name: "json", Usage: "print the table as JSON instead of Markdown"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 			&cli.BoolFlag{Name: "resume", Usage: "keep the probes --out already holds and generate only the others"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "start --out afresh even if it holds probes (they are lost)"},
 		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet", "format-penalty", "workers"), bootstrapFlags()),
 		Action: runContamination,
 	}
@@ -72,6 +73,12 @@ func runContamination(c *cli.Context) error {
 	for _, r := range ratios {
 		if !(r > 0 && r < 1) {
 			return fmt.Errorf("contamination: ratio %g; want values strictly between 0 and 1", r)
+		}
+	}
+	// Refuse before loading anything: a rerun that forgot --resume must not wipe the probes.
+	if path := c.String("out"); path != "" && !c.Bool("resume") && !c.Bool("overwrite") {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			return fmt.Errorf("contamination: %s already holds probes (%d bytes); continue it with --resume, or start afresh with --overwrite", path, fi.Size())
 		}
 	}
 	problems, err := datasets.ReadProblems(c.String("data"))

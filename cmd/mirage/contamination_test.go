@@ -146,12 +146,22 @@ func TestContaminationResume(t *testing.T) {
 	if got != want {
 		t.Errorf("resumed table:\n%s\nwant\n%s", got, want)
 	}
+	// A rerun without --resume does not truncate the probes; --overwrite does.
+	if _, err := mirageOutput(t, "", args(cut)...); err == nil || !strings.Contains(err.Error(), "--overwrite") {
+		t.Errorf("rerun without --resume: %v; want a refusal naming --resume and --overwrite", err)
+	}
+	if resumed, _ := os.ReadFile(cut); string(resumed) != string(all) {
+		t.Errorf("the refused rerun changed %s", cut)
+	}
 	// Resuming with fewer ratios reports only those, from the probes already there.
 	one, err := mirageOutput(t, "", "contamination", "--model", tinyLlamaDir, "--data", math500Sample, "--limit", "3",
 		"--max-new-tokens", "8", "--ratios", "0.5", "--json", "--quiet", "--out", cut, "--resume")
 	var rows []passk.ContaminationRow
 	if err != nil || json.Unmarshal([]byte(one), &rows) != nil || len(rows) != 1 || rows[0].Ratio != 0.5 || rows[0].RougeL.Problems != 3 {
 		t.Errorf("resume with --ratios 0.5: %v, %s", err, one)
+	}
+	if again, err := mirageOutput(t, "", args(cut, "--overwrite")...); err != nil || again != want {
+		t.Errorf("--overwrite: %v\n%s\nwant\n%s", err, again, want)
 	}
 	if _, err := mirageOutput(t, "", "contamination", "--model", tinyLlamaDir, "--data", math500Sample, "--resume"); err == nil {
 		t.Error("--resume without --out: no error")
