@@ -75,10 +75,9 @@ func runContamination(c *cli.Context) error {
 			return fmt.Errorf("contamination: ratio %g; want values strictly between 0 and 1", r)
 		}
 	}
-	// Refuse before loading anything: a rerun that forgot --resume must not wipe the probes.
-	if path := c.String("out"); path != "" && !c.Bool("resume") && !c.Bool("overwrite") {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			return fmt.Errorf("contamination: %s already holds probes (%d bytes); continue it with --resume, or start afresh with --overwrite", path, fi.Size())
+	if path := c.String("out"); path != "" {
+		if err := keepExisting(c, path, "probes"); err != nil {
+			return err
 		}
 	}
 	problems, err := datasets.ReadProblems(c.String("data"))

@@ -81,11 +81,8 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	if err != nil {
 		return sampler.Progress{}, err
 	}
-	// A rerun that forgot --resume must not wipe hours of samples before it even loads the model.
-	if !c.Bool("resume") && !c.Bool("overwrite") {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			return sampler.Progress{}, fmt.Errorf("%s: %s already holds samples (%d bytes); continue it with --resume, or start afresh with --overwrite", c.Command.Name, path, fi.Size())
-		}
+	if err := keepExisting(c, path, "samples"); err != nil {
+		return sampler.Progress{}, err
 	}
 	problems, err := datasets.ReadProblems(c.String("data"))
 	if err != nil {
@@ -124,6 +121,19 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 		return bar.last, err
 	}
 	return bar.last, nil
+}
+
+// keepExisting refuses an output file that already holds results (what) unless --resume or
+// --overwrite says what to do with it: a rerun that forgot --resume must not wipe hours of work,
+// and it is checked before anything is loaded.
+func keepExisting(c *cli.Context, path, what string) error {
+	if c.Bool("resume") || c.Bool("overwrite") {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return fmt.Errorf("%s: %s already holds %s (%d bytes); continue it with --resume, or start afresh with --overwrite", c.Command.Name, path, what, fi.Size())
+	}
+	return nil
 }
 
 // sameN refuses to resume a samples file whose problems have another number of completions
