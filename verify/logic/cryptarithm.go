@@ -54,19 +54,9 @@ func verifyCryptarithm(g GameData, region string) Result {
 	if !ok {
 		return incorrect("", "no equation in the answer")
 	}
-	if len(ans) > maxExprBytes {
-		return incorrect(ans[:64], "answer too long")
-	}
-	got := normaliseEquation(ans)
-	if puzzle == "" {
-		want := normaliseEquation(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
-		if want == "" {
-			return badInstance("no puzzle equation in metadata or question, and no gold answer")
-		}
-		if got != want {
-			return incorrect(ans, "equation differs from the gold answer %s", want)
-		}
-		return Result{Correct: true, Extracted: ans}
+	got, done := equationOrGold(g, ans, puzzle, "puzzle equation")
+	if done != nil {
+		return *done
 	}
 	pt, at := eqTokens(normaliseEquation(puzzle)), eqTokens(got)
 	if len(pt) != len(at) {

@@ -39,6 +39,29 @@ func equationAnswer(region string) (string, bool) {
 	return "", false
 }
 
+// equationOrGold bounds and normalises the equation ans read from a response. When the
+// instance has no puzzle (puzzle == "", so cryptarithm or math_path cannot check the rules) it
+// grades got against the gold answer, with or without its [[ ]], and done is the final Result;
+// missing names what was not found.
+func equationOrGold(g GameData, ans, puzzle, missing string) (got string, done *Result) {
+	finish := func(r Result) (string, *Result) { return "", &r }
+	if len(ans) > maxExprBytes {
+		return finish(incorrect(ans[:64], "answer too long"))
+	}
+	got = normaliseEquation(ans)
+	if puzzle != "" {
+		return got, nil
+	}
+	want := normaliseEquation(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
+	if want == "" {
+		return finish(badInstance("no %s in metadata or question, and no gold answer", missing))
+	}
+	if got != want {
+		return finish(incorrect(ans, "equation differs from the gold answer %s", want))
+	}
+	return finish(Result{Correct: true, Extracted: ans})
+}
+
 // normaliseEquation maps typographic operators to ASCII, drops spaces, LaTeX wrappers and a
 // trailing full stop.
 func normaliseEquation(s string) string {

@@ -43,19 +43,9 @@ func verifyMathPath(g GameData, region string) Result {
 	if !ok {
 		return incorrect("", "no [[...]] equation in the answer")
 	}
-	if len(ans) > maxExprBytes {
-		return incorrect(ans[:64], "answer too long")
-	}
-	got := normaliseEquation(ans)
-	if tmpl == "" {
-		want := normaliseEquation(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
-		if want == "" {
-			return badInstance("no template in metadata or question, and no gold answer")
-		}
-		if got != want {
-			return incorrect(ans, "equation differs from the gold answer %s", want)
-		}
-		return Result{Correct: true, Extracted: ans}
+	got, done := equationOrGold(g, ans, tmpl, "template")
+	if done != nil {
+		return *done
 	}
 	want := normaliseEquation(tmpl)
 	if len(got) != len(want) {

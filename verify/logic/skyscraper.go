@@ -29,23 +29,9 @@ func verifySkyscraper(g GameData, region string) Result {
 			return badInstance("clue list has %d entries, want %d", len(side), n)
 		}
 	}
-	v, block, err := parsePythonAnswer(region)
-	if err != nil {
-		return incorrect(block, "%v", err)
-	}
-	grid, err := intGrid(v, n, n)
-	if err != nil {
-		return incorrect(block, "%v", err)
-	}
-	for i := range n {
-		for j := range n {
-			if grid[i][j] < 1 || grid[i][j] > n {
-				return incorrect(block, "cell (%d,%d) is %d, want 1..%d", i+1, j+1, grid[i][j], n)
-			}
-		}
-	}
-	if msg := latinViolation(grid); msg != "" {
-		return incorrect(block, "%s", msg)
+	grid, block, bad := latinPythonGrid(region, n, nil)
+	if bad != nil {
+		return *bad
 	}
 	line := make([]int, n)
 	check := func(clues []int, side string, fill func(k, t int) int) *Result {

@@ -37,26 +37,9 @@ func verifySudoku(g GameData, region string) Result {
 			givens[i][j] = givenDigit(c)
 		}
 	}
-	v, block, err := parsePythonAnswer(region)
-	if err != nil {
-		return incorrect(block, "%v", err)
-	}
-	grid, err := intGrid(v, n, n)
-	if err != nil {
-		return incorrect(block, "%v", err)
-	}
-	for i := range n {
-		for j := range n {
-			if d := grid[i][j]; d < 1 || d > n {
-				return incorrect(block, "cell (%d,%d) is %d, want 1..%d", i+1, j+1, d, n)
-			}
-			if givens[i][j] != 0 && grid[i][j] != givens[i][j] {
-				return incorrect(block, "cell (%d,%d) is %d but the puzzle gives %d", i+1, j+1, grid[i][j], givens[i][j])
-			}
-		}
-	}
-	if msg := latinViolation(grid); msg != "" {
-		return incorrect(block, "%s", msg)
+	grid, block, bad := latinPythonGrid(region, n, givens)
+	if bad != nil {
+		return *bad
 	}
 	for b := range n {
 		r0, c0 := b/(n/bc)*br, b%(n/bc)*bc
@@ -99,6 +82,38 @@ func givenDigit(raw json.RawMessage) int {
 		return 0
 	}
 	return d
+}
+
+// latinPythonGrid reads the n×n grid of ints in the last ```python block — the answer form
+// sudoku and skyscraper_puzzle share — and checks what both rules share: every cell is 1..n,
+// agrees with givens (nil, or 0 for a blank), and no row or column repeats a value. bad is the
+// Result to return when any of that fails; block is the answer text for Extracted.
+func latinPythonGrid(region string, n int, givens [][]int) (grid [][]int, block string, bad *Result) {
+	fail := func(format string, args ...any) ([][]int, string, *Result) {
+		r := incorrect(block, format, args...)
+		return nil, block, &r
+	}
+	v, block, err := parsePythonAnswer(region)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if grid, err = intGrid(v, n, n); err != nil {
+		return fail("%v", err)
+	}
+	for i := range n {
+		for j := range n {
+			if d := grid[i][j]; d < 1 || d > n {
+				return fail("cell (%d,%d) is %d, want 1..%d", i+1, j+1, d, n)
+			}
+			if givens != nil && givens[i][j] != 0 && grid[i][j] != givens[i][j] {
+				return fail("cell (%d,%d) is %d but the puzzle gives %d", i+1, j+1, grid[i][j], givens[i][j])
+			}
+		}
+	}
+	if msg := latinViolation(grid); msg != "" {
+		return fail("%s", msg)
+	}
+	return grid, block, nil
 }
 
 // latinViolation describes the first row or column of grid (values 1..n) that repeats a
