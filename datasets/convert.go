@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 )
 
 // Prompt templates for math problems. A template is one of these names or any text holding
@@ -237,21 +239,15 @@ func WriteFile(path string, ps []Problem, opts WriteOptions) error {
 		if array {
 			b.WriteString("\n]\n")
 		}
-		return writeAtomic(path, b.Bytes())
+		if err := atomicfile.Write(path, func(w io.Writer) error {
+			_, err := b.WriteTo(w)
+			return err
+		}); err != nil {
+			return fmt.Errorf("datasets: %w", err)
+		}
+		return nil
 	}
 	return fmt.Errorf("datasets: %s: want an output ending in .parquet, .jsonl or .json", path)
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("datasets: %w", err)
-	}
-	return nil
 }
 
 // FieldCount is how many rows give a field a non-empty value.

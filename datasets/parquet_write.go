@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"reflect"
 	"strings"
 
@@ -13,6 +12,8 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 )
 
 // WriteOptions tunes WriteProblems. The zero value writes snappy-compressed files with row
@@ -72,7 +73,7 @@ func cloneExtra(m map[string]any) map[string]any {
 var verlOrder = []string{"data_source", "prompt", "ability", "reward_model", "extra_info"}
 
 // writeRecords writes rows whose schema is inferred from their values.
-func writeRecords(path string, recs []record, opts WriteOptions) (err error) {
+func writeRecords(path string, recs []record, opts WriteOptions) error {
 	root := &colType{kind: kStruct, fields: map[string]*colType{}}
 	for i, r := range recs {
 		if err := root.unify(r, "", opts.ConflictsAsJSON); err != nil {
@@ -98,46 +99,37 @@ func writeRecords(path string, recs []record, opts WriteOptions) (err error) {
 	if rowsPerGroup <= 0 {
 		rowsPerGroup = DefaultRowGroupRows
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := parquet.NewWriter(tmp, schema, parquet.Compression(codec),
-		parquet.MaxRowsPerRowGroup(int64(rowsPerGroup)),
-		parquet.CreatedBy("mirage", "", ""))
-	top := buildShape("", "", schema, 0, 0, 0)
-	sh := &shredder{cols: make([][]parquet.Value, top.last)}
-	batch := make([]parquet.Row, 0, rowsPerRead)
-	for i, r := range recs {
-		if opts.ConflictsAsJSON {
-			r = root.encodeConflicts(r).(record)
-		}
-		row, err := sh.row(top, r)
-		if err != nil {
-			return &DataError{File: path, Line: i + 1, Group: i / rowsPerGroup, Err: err}
-		}
-		batch = append(batch, row)
-		if len(batch) == cap(batch) || i == len(recs)-1 {
-			if _, err := w.WriteRows(batch); err != nil {
-				return fmt.Errorf("datasets: write %s: %w", path, err)
+	err = atomicfile.Write(path, func(f io.Writer) error {
+		w := parquet.NewWriter(f, schema, parquet.Compression(codec),
+			parquet.MaxRowsPerRowGroup(int64(rowsPerGroup)),
+			parquet.CreatedBy("mirage", "", ""))
+		top := buildShape("", "", schema, 0, 0, 0)
+		sh := &shredder{cols: make([][]parquet.Value, top.last)}
+		batch := make([]parquet.Row, 0, rowsPerRead)
+		for i, r := range recs {
+			if opts.ConflictsAsJSON {
+				r = root.encodeConflicts(r).(record)
 			}
-			batch = batch[:0]
+			row, err := sh.row(top, r)
+			if err != nil {
+				return &DataError{File: path, Line: i + 1, Group: i / rowsPerGroup, Err: err}
+			}
+			batch = append(batch, row)
+			if len(batch) == cap(batch) || i == len(recs)-1 {
+				if _, err := w.WriteRows(batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
 		}
+		return w.Close()
+	})
+	var rowErr *DataError
+	if errors.As(err, &rowErr) {
+		return err // it names the file and row already
 	}
-	if err := w.Close(); err != nil {
+	if err != nil {
 		return fmt.Errorf("datasets: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("datasets: %w", err)
 	}
 	return nil
 }

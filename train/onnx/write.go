@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 	"github.com/mirage-rl/mirage/train/arch"
 )
 
@@ -205,11 +206,12 @@ func (e *Exporter) writeStatic() error {
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(e.dir, ModelFile), func(w io.Writer) error {
+	path := filepath.Join(e.dir, ModelFile)
+	if err := atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(e.model)
 		return err
 	}); err != nil {
-		return err
+		return fmt.Errorf("onnx: writing %s: %w", path, err)
 	}
 	cfg := e.cfg
 	cfg.TorchDtype = "float32"
@@ -260,7 +262,8 @@ func (e *Exporter) copyTokenizer() error {
 
 // writeData streams the weights in entry order, converting to the stored type.
 func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) error {
-	return writeFileAtomic(filepath.Join(e.dir, e.opts.DataFile), func(f io.Writer) error {
+	path := filepath.Join(e.dir, e.opts.DataFile)
+	err := atomicfile.Write(path, func(f io.Writer) error {
 		bw := bufio.NewWriterSize(f, 1<<20)
 		buf := make([]byte, 0, 1<<16)
 		var pos int64
@@ -300,35 +303,11 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 		}
 		return bw.Flush()
 	})
+	if err != nil {
+		return fmt.Errorf("onnx: writing %s: %w", path, err)
+	}
+	return nil
 }
 
 // littleEndian reports whether float32 slices can be written as they lie in memory.
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
-
-// writeFileAtomic writes path through a temporary file in the same folder and renames it into
-// place, so readers never see a half-written file.
-func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("onnx: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fill(f); err != nil {
-		return fmt.Errorf("onnx: writing %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("onnx: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("onnx: writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("onnx: %w", err)
-	}
-	return nil
-}

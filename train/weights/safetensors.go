@@ -20,6 +20,7 @@ import (
 
 	"github.com/x448/float16"
 
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 	"github.com/mirage-rl/mirage/train/arch"
 )
 
@@ -135,7 +136,7 @@ func readTensor(r io.ReaderAt, dataStart, dataLen int64, name string, e headerEn
 
 // WriteSafetensors writes w as float32 tensors in sorted-name order, atomically (a temporary file
 // renamed into place), so a reader never sees a half-written file.
-func WriteSafetensors(path string, w Weights, metadata map[string]string) (err error) {
+func WriteSafetensors(path string, w Weights, metadata map[string]string) error {
 	names := arch.SortedNames(w)
 	header := make(map[string]any, len(w)+1)
 	if len(metadata) > 0 {
@@ -157,39 +158,23 @@ func WriteSafetensors(path string, w Weights, metadata map[string]string) (err e
 	for len(hb)%8 != 0 { // the format pads the header with spaces to 8-byte alignment
 		hb = append(hb, ' ')
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	err = atomicfile.Write(path, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		var lenBuf [8]byte
+		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hb)))
+		bw.Write(lenBuf[:])
+		bw.Write(hb)
+		var v [4]byte
+		for _, name := range names {
+			for _, x := range w[name].Data {
+				binary.LittleEndian.PutUint32(v[:], math.Float32bits(x))
+				bw.Write(v[:])
+			}
+		}
+		return bw.Flush() // bufio keeps the first write error and returns it here
+	})
 	if err != nil {
-		return fmt.Errorf("weights: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	var lenBuf [8]byte
-	binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hb)))
-	bw.Write(lenBuf[:])
-	bw.Write(hb)
-	var v [4]byte
-	for _, name := range names {
-		for _, x := range w[name].Data {
-			binary.LittleEndian.PutUint32(v[:], math.Float32bits(x))
-			bw.Write(v[:])
-		}
-	}
-	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("weights: writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("weights: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("weights: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("weights: %w", err)
 	}
 	return nil
 }
