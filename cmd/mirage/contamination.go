@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -75,8 +76,18 @@ func runContamination(c *cli.Context) error {
 			return fmt.Errorf("contamination: ratio %g; want values strictly between 0 and 1", r)
 		}
 	}
+	// The probes depend on the model, the greedy continuation's length and the grading; the
+	// ratios and --limit may change on --resume (probes not asked for stay out of the table).
+	ri, err := runInfo(c, map[string]string{"max-new-tokens": strconv.Itoa(c.Int("max-new-tokens")),
+		"grader": c.String("grader"), "format": c.String("format"), "last-number": strconv.FormatBool(c.Bool("last-number"))})
+	if err != nil {
+		return err
+	}
 	if path := c.String("out"); path != "" {
 		if err := keepExisting(c, path, "probes"); err != nil {
+			return err
+		}
+		if err := sameSettings(c, path, ri); err != nil {
 			return err
 		}
 	}
@@ -113,6 +124,9 @@ func runContamination(c *cli.Context) error {
 			return err
 		}
 		defer probeOut.Close()
+		if err := datasets.WriteRunInfo(path, ri); err != nil {
+			return err
+		}
 	} else if c.Bool("resume") {
 		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
 	}

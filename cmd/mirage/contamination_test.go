@@ -160,6 +160,14 @@ func TestContaminationResume(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(one), &rows) != nil || len(rows) != 1 || rows[0].Ratio != 0.5 || rows[0].RougeL.Problems != 3 {
 		t.Errorf("resume with --ratios 0.5: %v, %s", err, one)
 	}
+	// Resuming with another continuation length or grading would mix two kinds of probes.
+	_, err = mirageOutput(t, "", args(cut, "--resume", "--max-new-tokens", "9", "--grader", "math-strict")...)
+	if err == nil || !strings.Contains(err.Error(), `max-new-tokens: "8" → "9"`) || !strings.Contains(err.Error(), `grader: "auto" → "math-strict"`) {
+		t.Errorf("resume with other --max-new-tokens and --grader: %v; want both named", err)
+	}
+	if resumed, _ := os.ReadFile(cut); string(resumed) != string(all) {
+		t.Errorf("the refused resume changed %s", cut)
+	}
 	if again, err := mirageOutput(t, "", args(cut, "--overwrite")...); err != nil || again != want {
 		t.Errorf("--overwrite: %v\n%s\nwant\n%s", err, again, want)
 	}

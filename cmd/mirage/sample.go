@@ -1,11 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -23,7 +28,9 @@ func sampleCommand() *cli.Command {
 		Description: `Reads problems (verl parquet, JSONL or a JSON array), renders each prompt (chat template by
 default), and samples --n completions per problem with a KV-cached, continuously batched decoder.
 samples.jsonl gets one line per problem, written and flushed as each finishes; --resume continues
-a killed run without repeating or losing a problem. An --out that already holds samples is never
+a killed run without repeating or losing a problem. The run's model and sampling flags are
+recorded beside it (samples.jsonl.run.json), and --resume refuses other ones (--batch-size,
+--threads and --device may change). An --out that already holds samples is never
 overwritten without --overwrite. The same --seed gives the same completions
 whatever --batch-size.
 
@@ -84,6 +91,17 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	if err := keepExisting(c, path, "samples"); err != nil {
 		return sampler.Progress{}, err
 	}
+	ri, err := runInfo(c, map[string]string{
+		"n": strconv.Itoa(opts.N), "temperature": fmtFloat(opts.Temperature), "top-p": fmtFloat(opts.TopP),
+		"top-k": strconv.Itoa(opts.TopK), "min-p": fmtFloat(opts.MinP), "max-new-tokens": strconv.Itoa(opts.MaxNewTokens),
+		"seed": strconv.FormatUint(opts.Seed, 10), "stop": jsonText(opts.StopStrings), "template": opts.Template, "system": opts.System,
+	})
+	if err != nil {
+		return sampler.Progress{}, err
+	}
+	if err := sameSettings(c, path, ri); err != nil {
+		return sampler.Progress{}, err
+	}
 	problems, err := datasets.ReadProblems(c.String("data"))
 	if err != nil {
 		return sampler.Progress{}, err
@@ -107,6 +125,11 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 		}
 	} else {
 		out, err = datasets.CreateSamples(path)
+	}
+	if err == nil {
+		if err = datasets.WriteRunInfo(path, ri); err != nil {
+			out.Close()
+		}
 	}
 	if err != nil {
 		return sampler.Progress{}, err
@@ -134,6 +157,90 @@ func keepExisting(c *cli.Context, path, what string) error {
 		return fmt.Errorf("%s: %s already holds %s (%d bytes); continue it with --resume, or start afresh with --overwrite", c.Command.Name, path, what, fi.Size())
 	}
 	return nil
+}
+
+// runInfo is the sidecar of a results file written by c's command: the model (folder and a
+// fingerprint of its files) and the given settings, which must match on --resume, and the flags
+// the output does not depend on (batch size, threads, device: speed only) and the mirage build,
+// which are recorded but may change.
+func runInfo(c *cli.Context, settings map[string]string) (datasets.RunInfo, error) {
+	ri := datasets.RunInfo{Command: c.Command.Name, Settings: settings, Info: map[string]string{
+		"batch-size": strconv.Itoa(c.Int("batch-size")), "threads": strconv.Itoa(c.Int("threads")), "device": c.String("device"),
+		"mirage": mirageBuild(),
+	}}
+	dir, err := filepath.Abs(c.String("model"))
+	if err != nil {
+		return ri, fmt.Errorf("%s: %w", c.Command.Name, err)
+	}
+	settings["model"] = dir
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ri, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
+	}
+	// The files that decide the model's output: graph, weights, tokenizer, configs. Size and
+	// time of change, not a hash: model.onnx.data can be gigabytes.
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !(strings.Contains(name, ".onnx") || strings.HasSuffix(name, ".data") ||
+			slices.Contains([]string{"tokenizer.json", "tokenizer_config.json", "config.json", "genai_config.json", "generation_config.json"}, name)) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return ri, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
+		}
+		settings["model file "+name] = fmt.Sprintf("%d bytes, changed %s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
+	}
+	return ri, nil
+}
+
+// sameSettings, on --resume of a file that holds results, refuses to continue it when the
+// settings its sidecar recorded differ from this run's (ri): the file would mix two
+// distributions. A file without a sidecar (written by an older mirage) resumes with a warning.
+func sameSettings(c *cli.Context, path string, ri datasets.RunInfo) error {
+	if !c.Bool("resume") {
+		return nil
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // nothing to continue: a fresh start
+	}
+	side := datasets.RunInfoPath(path)
+	old, err := datasets.ReadRunInfo(path)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(c.App.ErrWriter, "%s: warning: %s has no %s (written before mirage recorded run settings): cannot check that this run's flags and model are those of the run that wrote it\n", c.Command.Name, path, side)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: cannot resume %s: %w (delete it to resume without the check)", c.Command.Name, path, err)
+	}
+	if d := old.Diff(ri); len(d) > 0 {
+		return fmt.Errorf("%s: cannot resume %s: these settings differ from the run that wrote it (%s), and one file would mix two distributions:\n  %s\nresume with that run's flags and model, or start afresh with --overwrite (--batch-size, --threads and --device may differ: they change the speed, not the output; if only the model folder moved, delete %s)",
+			c.Command.Name, path, side, strings.Join(d, "\n  "), side)
+	}
+	return nil
+}
+
+// mirageBuild names the mirage build (module version and VCS revision) for the sidecar.
+func mirageBuild() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" || (s.Key == "vcs.modified" && s.Value == "true") {
+			v += " " + s.Key + "=" + s.Value
+		}
+	}
+	return v
+}
+
+func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// jsonText is v as JSON, for settings that are lists.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v) // strings only: cannot fail
+	return string(b)
 }
 
 // sameN refuses to resume a samples file whose problems have another number of completions

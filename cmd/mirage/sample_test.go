@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/datasets/datasetstest"
 )
 
@@ -112,7 +116,7 @@ func TestSampleKeepsExistingOut(t *testing.T) {
 
 	// Resuming with another --n would mix sample sizes in one file.
 	_, err = mirageOutput(t, "", append(args, "--limit", "3", "--n", "2", "--resume")...)
-	if err == nil || !strings.Contains(err.Error(), "2 of its problems have 1 completions, but --n is 2") {
+	if err == nil || !strings.Contains(err.Error(), `n: "1" → "2"`) {
 		t.Errorf("resume with another --n: err = %v", err)
 	}
 	if again, _ := os.ReadFile(out); string(again) != string(first) {
@@ -145,5 +149,105 @@ func TestSampleFlagRanges(t *testing.T) {
 				t.Errorf("%s was created", out)
 			}
 		})
+	}
+}
+
+// mirageStderr runs mirage like mirageOutput and returns what it wrote to stderr.
+func mirageStderr(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	app := newApp()
+	var out, errOut bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &errOut
+	app.ExitErrHandler = func(*cli.Context, error) {}
+	err := app.Run(append([]string{"mirage"}, args...))
+	return errOut.String(), err
+}
+
+// --resume continues a samples file only with the settings of the run that wrote it (recorded
+// in samples.jsonl.run.json), naming each one that differs; batch size and threads may change;
+// a file without the sidecar (an older mirage) resumes with a warning.
+func TestSampleResumeSettings(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	if err := os.CopyFS(model, os.DirFS(tinyLlamaDir)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "s.jsonl")
+	args := func(extra ...string) []string {
+		return append([]string{"sample", "--model", model, "--data", math500Sample, "--n", "1",
+			"--max-new-tokens", "4", "--quiet", "--out", out}, extra...)
+	}
+	if _, err := mirageOutput(t, "", args("--limit", "1")...); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(out)
+	side := datasets.RunInfoPath(out)
+	if ri, err := datasets.ReadRunInfo(out); err != nil || ri.Settings["seed"] != "0" || ri.Settings["temperature"] != "0.6" || ri.Info["batch-size"] != "32" {
+		t.Fatalf("sidecar %s: %+v, %v", side, ri, err)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		want  []string
+	}{
+		{"seed and temperature", []string{"--seed", "5", "--temperature", "1"}, []string{`seed: "0" → "5"`, `temperature: "0.6" → "1"`}},
+		{"sampling cuts", []string{"--top-p", "0.5", "--top-k", "3", "--min-p", "0.1", "--max-new-tokens", "5"},
+			[]string{`top-p: "0.95" → "0.5"`, `top-k: "0" → "3"`, `min-p: "0" → "0.1"`, `max-new-tokens: "4" → "5"`}},
+		{"prompt", []string{"--template", "raw", "--system", "be brief", "--stop", `\n`}, []string{`template: "chat" → "raw"`, `system: "" → "be brief"`, `stop: "[]" → "[\"\\n\"]"`}},
+		{"another model folder", []string{"--model", tinyLlamaDir}, []string{`model: "` + model + `" → `, `model file model.onnx: "`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := mirageOutput(t, "", args(append([]string{"--limit", "2", "--resume"}, tc.extra...)...)...)
+			if err == nil {
+				t.Fatal("resumed with other settings")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not name %s", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "batch-size:") {
+				t.Errorf("error %q names a setting that did not change", err)
+			}
+			if again, _ := os.ReadFile(out); string(again) != string(first) {
+				t.Errorf("refused resume changed %s", out)
+			}
+		})
+	}
+
+	// The model's files changed in place (same folder): refused too.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(model, "model.onnx"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mirageOutput(t, "", args("--limit", "2", "--resume")...); err == nil || !strings.Contains(err.Error(), "model file model.onnx") {
+		t.Errorf("resume after model.onnx changed: %v", err)
+	}
+	os.WriteFile(side, []byte(`{"command":"sample","settings":{}}`), 0o644) // as old as any: the check reads what is there
+	if _, err := mirageOutput(t, "", args("--limit", "2", "--resume")...); err == nil || !strings.Contains(err.Error(), `seed: (none) → "0"`) {
+		t.Errorf("resume against a sidecar without settings: %v", err)
+	}
+
+	// Without the sidecar: --n is still checked against the file's completions; other settings
+	// only get a warning, then the run goes on and records them.
+	os.Remove(side)
+	if _, err := mirageOutput(t, "", args("--limit", "2", "--resume", "--n", "2")...); err == nil || !strings.Contains(err.Error(), "1 of its problems have 1 completions, but --n is 2") {
+		t.Errorf("resume without sidecar, another --n: %v", err)
+	}
+	stderr, err := mirageStderr(t, args("--limit", "2", "--resume", "--batch-size", "3")...)
+	if err != nil || !strings.Contains(stderr, "warning") || !strings.Contains(stderr, side) {
+		t.Fatalf("resume without sidecar: %v, stderr %q; want a warning naming %s", err, stderr, side)
+	}
+	// Batch size and threads may differ.
+	if _, err := mirageOutput(t, "", args("--limit", "3", "--resume", "--batch-size", "2", "--threads", "1")...); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), string(first)) || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("resumed file:\n%s\nwant the first line then 2 more", b)
+	}
+	if ri, err := datasets.ReadRunInfo(out); err != nil || ri.Info["batch-size"] != "2" || ri.Info["threads"] != "1" {
+		t.Errorf("sidecar after resume: %+v, %v", ri, err)
 	}
 }
