@@ -80,40 +80,29 @@ func writeGQAModel(dir string, vocab int) error {
 	}
 	var g []byte
 	for _, n := range nodes {
-		g = protowire.AppendTag(g, 1, protowire.BytesType)
-		g = protowire.AppendBytes(g, n)
+		g = bytesField(g, 1, n)
 	}
-	g = protowire.AppendTag(g, 2, protowire.BytesType)
-	g = protowire.AppendString(g, "gqa")
+	g = stringField(g, 2, "gqa")
 	for _, t := range inits {
-		g = protowire.AppendTag(g, 5, protowire.BytesType)
-		g = protowire.AppendBytes(g, t)
+		g = bytesField(g, 5, t)
 	}
 	for _, v := range inputs {
-		g = protowire.AppendTag(g, 11, protowire.BytesType)
-		g = protowire.AppendBytes(g, v)
+		g = bytesField(g, 11, v)
 	}
 	for _, v := range outputs {
-		g = protowire.AppendTag(g, 12, protowire.BytesType)
-		g = protowire.AppendBytes(g, v)
+		g = bytesField(g, 12, v)
 	}
-	var m []byte
-	m = protowire.AppendTag(m, 1, protowire.VarintType) // ir_version
-	m = protowire.AppendVarint(m, 8)
+	m := varintField(nil, 1, 8) // ir_version
 	for _, op := range []struct {
 		domain  string
 		version uint64
 	}{{"", 17}, {"com.microsoft", 1}} {
 		var o []byte
-		o = protowire.AppendTag(o, 1, protowire.BytesType)
-		o = protowire.AppendString(o, op.domain)
-		o = protowire.AppendTag(o, 2, protowire.VarintType)
-		o = protowire.AppendVarint(o, op.version)
-		m = protowire.AppendTag(m, 8, protowire.BytesType)
-		m = protowire.AppendBytes(m, o)
+		o = stringField(o, 1, op.domain)
+		o = varintField(o, 2, op.version)
+		m = bytesField(m, 8, o)
 	}
-	m = protowire.AppendTag(m, 7, protowire.BytesType)
-	m = protowire.AppendBytes(m, g)
+	m = bytesField(m, 7, g)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -132,46 +121,34 @@ func le64(v int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(
 func tensorProto(name string, elem uint64, dims []int64, raw []byte) []byte {
 	var t []byte
 	for _, d := range dims {
-		t = protowire.AppendTag(t, 1, protowire.VarintType)
-		t = protowire.AppendVarint(t, uint64(d))
+		t = varintField(t, 1, uint64(d))
 	}
-	t = protowire.AppendTag(t, 2, protowire.VarintType)
-	t = protowire.AppendVarint(t, elem)
-	t = protowire.AppendTag(t, 8, protowire.BytesType)
-	t = protowire.AppendString(t, name)
-	t = protowire.AppendTag(t, 9, protowire.BytesType)
-	return protowire.AppendBytes(t, raw)
+	t = varintField(t, 2, elem)
+	t = stringField(t, 8, name)
+	return bytesField(t, 9, raw)
 }
 
 func intAttr(name string, v int64) []byte {
 	var a []byte
-	a = protowire.AppendTag(a, 1, protowire.BytesType)
-	a = protowire.AppendString(a, name)
-	a = protowire.AppendTag(a, 3, protowire.VarintType)
-	a = protowire.AppendVarint(a, uint64(v))
-	a = protowire.AppendTag(a, 20, protowire.VarintType) // type INT
-	return protowire.AppendVarint(a, 2)
+	a = stringField(a, 1, name)
+	a = varintField(a, 3, uint64(v))
+	return varintField(a, 20, 2) // type INT
 }
 
 func nodeProto(op, domain string, in, out []string, attrs ...[]byte) []byte {
 	var n []byte
 	for _, s := range in {
-		n = protowire.AppendTag(n, 1, protowire.BytesType)
-		n = protowire.AppendString(n, s)
+		n = stringField(n, 1, s)
 	}
 	for _, s := range out {
-		n = protowire.AppendTag(n, 2, protowire.BytesType)
-		n = protowire.AppendString(n, s)
+		n = stringField(n, 2, s)
 	}
-	n = protowire.AppendTag(n, 4, protowire.BytesType)
-	n = protowire.AppendString(n, op)
+	n = stringField(n, 4, op)
 	for _, a := range attrs {
-		n = protowire.AppendTag(n, 5, protowire.BytesType)
-		n = protowire.AppendBytes(n, a)
+		n = bytesField(n, 5, a)
 	}
 	if domain != "" {
-		n = protowire.AppendTag(n, 7, protowire.BytesType)
-		n = protowire.AppendString(n, domain)
+		n = stringField(n, 7, domain)
 	}
 	return n
 }
@@ -182,26 +159,28 @@ func valueInfo(name string, elem uint64, dims ...string) []byte {
 	for _, d := range dims {
 		var dim []byte
 		if v, err := strconv.Atoi(d); err == nil {
-			dim = protowire.AppendTag(dim, 1, protowire.VarintType)
-			dim = protowire.AppendVarint(dim, uint64(v))
+			dim = varintField(dim, 1, uint64(v))
 		} else {
-			dim = protowire.AppendTag(dim, 2, protowire.BytesType)
-			dim = protowire.AppendString(dim, d)
+			dim = stringField(dim, 2, d)
 		}
-		shape = protowire.AppendTag(shape, 1, protowire.BytesType)
-		shape = protowire.AppendBytes(shape, dim)
+		shape = bytesField(shape, 1, dim)
 	}
 	var tt []byte
-	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
-	tt = protowire.AppendVarint(tt, elem)
-	tt = protowire.AppendTag(tt, 2, protowire.BytesType)
-	tt = protowire.AppendBytes(tt, shape)
-	var typ []byte
-	typ = protowire.AppendTag(typ, 1, protowire.BytesType)
-	typ = protowire.AppendBytes(typ, tt)
-	var v []byte
-	v = protowire.AppendTag(v, 1, protowire.BytesType)
-	v = protowire.AppendString(v, name)
-	v = protowire.AppendTag(v, 2, protowire.BytesType)
-	return protowire.AppendBytes(v, typ)
+	tt = varintField(tt, 1, elem)
+	tt = bytesField(tt, 2, shape)
+	typ := bytesField(nil, 1, tt)
+	return bytesField(stringField(nil, 1, name), 2, typ)
+}
+
+// bytesField, stringField and varintField append one protobuf field (tag, then value).
+func bytesField(b []byte, num protowire.Number, v []byte) []byte {
+	return protowire.AppendBytes(protowire.AppendTag(b, num, protowire.BytesType), v)
+}
+
+func stringField(b []byte, num protowire.Number, v string) []byte {
+	return protowire.AppendString(protowire.AppendTag(b, num, protowire.BytesType), v)
+}
+
+func varintField(b []byte, num protowire.Number, v uint64) []byte {
+	return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
 }
