@@ -1,6 +1,7 @@
 package logic
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -58,6 +59,12 @@ func goldCases(tb testing.TB) map[string][2]any {
 	}](tb, camp).Solution))
 	add("space_reasoning_tree", GameData{Answer: "apple, pear"}, `\boxed{pear, apple}`)
 	add("time_sequence", GameData{Metadata: []byte(`{"records": {"answers": {"answer_maxLen": 45, "answer_nums": 3}}}`)}, "[45, 3]")
+	mathador := mathadorInstance(tb, 1)
+	mm := meta[game24Meta](tb, mathador)
+	add("mathador", mathador, pyBlock(fmt.Sprintf("(%d + %d) * %d - %d + %d", mm.Numbers[0], mm.Numbers[1], mm.Numbers[2], mm.Numbers[3], mm.Numbers[4])))
+	add("zebra_puzzle", GameData{Answer: zebraGold}, "```json\n"+zebraGold+"\n```")
+	add("cipher", GameData{Answer: "[[HELLO, WORLD]]"}, pyBlock(`[["HELLO, WORLD"]]`))
+	add("buggy_tables", GameData{Answer: "12.50"}, "```json\n{\"result\": [{\"answer\": 12.50}]}\n```")
 	return out
 }
 

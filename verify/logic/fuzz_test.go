@@ -215,6 +215,11 @@ func FuzzVerify(f *testing.F) {
 	instances["word_sorting_mistake"] = GameData{Answer: "No"}
 	instances["dyck_language_reasoning_errors"] = GameData{Answer: "7, 9"}
 	instances["operation"] = GameData{Answer: "[[0.5]]"}
+	instances["mathador"] = mathadorInstance(f, 1)
+	instances["zebra_puzzle"] = GameData{Answer: zebraGold}
+	instances["cipher"] = GameData{Answer: "[[HELLO, WORLD]]"}
+	instances["buggy_tables"] = GameData{Answer: "12.50"}
+	f.Add("```json\n" + zebraGold + "\n```")
 	f.Add("[[12 + 12 = 24]]")
 	f.Add("[[2 + 3 × 4 = 14]]")
 	f.Add("```python\n[(0, 1), (2, 3)]\n```")

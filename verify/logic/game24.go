@@ -6,7 +6,15 @@ import (
 	"strings"
 )
 
-func init() { register("game_of_24", verifyGameOf24) }
+// mathador is graded by the game_of_24 rules: upstream's task2verifier maps it to the same
+// verifier, and the snapshot we learned from has no mathador generator or prompt, so we assume
+// game_of_24's format (the expression in a ```python block; metadata numbers, operators and
+// result) with each number used exactly once, as that verifier requires. Unlike upstream we
+// check the value against result, as for game_of_24.
+func init() {
+	register("game_of_24", verifyGameOf24)
+	register("mathador", verifyGameOf24)
+}
 
 // game24Meta is game_of_24's metadata: the numbers to use (each exactly once), the allowed
 // operators and the target (24 in SynLogic, though the generator can set another).

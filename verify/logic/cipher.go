@@ -1,0 +1,39 @@
+package logic
+
+import "strings"
+
+func init() { register("cipher", verifyCipher) }
+
+// verifyCipher compares with the gold answer the way upstream's cipher verifier does: the
+// last ```python block (or, without one, the whole response) must be the literal
+// [["TEXT"]] — a list holding one list holding one string — with TEXT exactly the gold
+// answer inside its [[ ]]. The snapshot we learned from has no cipher generator or prompt, so
+// this is the verifier's format only. Upstream cuts two characters off each end of the gold
+// whether or not they are brackets; we strip [[ ]] only when present, so a bare gold is
+// compared whole.
+func verifyCipher(g GameData, region string) Result {
+	gold := strings.TrimSpace(g.Answer)
+	if inner, ok := strings.CutPrefix(gold, "[["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]]"); ok {
+			gold = inner
+		}
+	}
+	if gold == "" {
+		return badInstance("no gold answer")
+	}
+	ans, ok := lastPythonBlock(region)
+	if !ok {
+		ans = strings.TrimSpace(region)
+	}
+	v, err := parsePyLiteral(ans)
+	if err != nil {
+		return incorrect(ans, "answer is not a Python literal: %v", err)
+	}
+	if v.kind != pyList || len(v.items) != 1 || v.items[0].kind != pyList || len(v.items[0].items) != 1 || v.items[0].items[0].kind != pyStr {
+		return incorrect(ans, `answer is not of the form [["TEXT"]]`)
+	}
+	if got := v.items[0].items[0].s; got != gold {
+		return incorrect(ans, "answer %q differs from the gold answer %q", got, gold)
+	}
+	return Result{Correct: true, Extracted: ans}
+}
