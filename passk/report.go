@@ -21,7 +21,7 @@ type Options struct {
 	// a warning in the report.
 	Ks []int
 	// Resamples is the number of bootstrap resamples of the problems. Default 1000; negative
-	// disables the intervals (Lo = Hi = Value).
+	// disables the intervals (Lo = Hi = Value; null in JSON).
 	Resamples int
 	// Seed seeds the bootstrap (PCG). The same seed gives the same intervals.
 	Seed uint64
@@ -49,18 +49,26 @@ type Point struct {
 	// Problems is the number of problems averaged; Excluded those left out for n < k.
 	Problems int `json:"problems"`
 	Excluded int `json:"excluded,omitempty"`
+
+	// noInterval: no bootstrap ran (Options.Resamples < 0), so Lo = Hi = Value is no interval.
+	noInterval bool
 }
 
-// MarshalJSON writes null for an estimate without problems (NaN), which JSON cannot hold.
+// MarshalJSON writes null for an estimate without problems (NaN), which JSON cannot hold, and
+// null lo and hi when no bootstrap ran: a zero-width interval would read as certainty.
 func (p Point) MarshalJSON() ([]byte, error) {
 	type plain Point
-	if math.IsNaN(p.Value) {
+	if math.IsNaN(p.Value) || p.noInterval {
+		var v *float64
+		if !math.IsNaN(p.Value) {
+			v = &p.Value
+		}
 		return json.Marshal(struct {
 			plain
 			Value *float64 `json:"value"`
 			Lo    *float64 `json:"lo"`
 			Hi    *float64 `json:"hi"`
-		}{plain: plain(p)})
+		}{plain: plain(p), Value: v})
 	}
 	return json.Marshal(plain(p))
 }
@@ -286,6 +294,7 @@ func summarise(k int, vals []float64, o Options) Point {
 	pt.Value = sum / float64(pt.Problems)
 	pt.Lo, pt.Hi = pt.Value, pt.Value
 	if o.Resamples <= 0 {
+		pt.noInterval = true
 		return pt
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15))

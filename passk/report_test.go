@@ -262,6 +262,28 @@ func TestOutputsWithoutBootstrap(t *testing.T) {
 	if !strings.Contains(csvBuf.String(), ",pass,1,0.5,,,2,0") {
 		t.Errorf("csv without bootstrap:\n%s", csvBuf.String())
 	}
+	// JSON: the value, and null for the interval.
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		PassAtK []struct {
+			Value, Lo, Hi *float64
+		} `json:"pass_at_k"`
+		Mean struct{ Value, Lo, Hi *float64 }
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range append(back.PassAtK, back.Mean) {
+		if p.Value == nil || p.Lo != nil || p.Hi != nil {
+			t.Errorf("point %d in JSON %s: want a value and null lo, hi", i, b)
+		}
+	}
+	if *back.PassAtK[0].Value != 0.5 {
+		t.Errorf("pass@1 in JSON = %v, want 0.5", *back.PassAtK[0].Value)
+	}
 }
 
 func TestEstimateNaNPointIsNullInJSON(t *testing.T) {
