@@ -12,10 +12,11 @@
 //
 // Each verifier follows its task's own answer convention (the last ```python block, the last
 // \boxed{}, "The answer is **...**", a bare sequence on the last line) and, where a task has
-// many valid answers (sudoku, arrow maze, star placement, skyscraper, game of 24, futoshiki,
-// kukurasu, cryptarithm, math path, numbrix, survo, campsite, norinori, number wall, calcudoko,
-// wordscapes), checks the task's rules instead of comparing with one stored solution. Text after the last "</think>" is graded when the response has one, so a
-// reasoning model's scratch work is never mistaken for its answer.
+// many valid answers (sudoku, arrow maze, star placement, skyscraper, game of 24, mathador,
+// futoshiki, kukurasu, cryptarithm, math path, numbrix, survo, campsite, norinori, number wall,
+// calcudoko, wordscapes), checks the task's rules instead of comparing with one stored
+// solution. Text after the last "</think>" is graded when the response has one, so a reasoning
+// model's scratch work is never mistaken for its answer.
 //
 // Responses are untrusted: extraction scans the text linearly, literals are read by a small
 // bounded parser (never eval), and arithmetic uses exact rationals, so a 1 MB response is graded
@@ -23,7 +24,8 @@
 // that does not match the task) yields Correct=false with a Reason starting "bad instance:".
 //
 // Where the upstream SynLogic verifier is wrong we are right, and say so at the task: upstream
-// game_of_24 compares the evaluated answer with itself, so the target 24 is never checked.
+// game_of_24 (and mathador, graded by the same code) compares the evaluated answer with itself,
+// so the target is never checked.
 package logic
 
 import (
