@@ -142,7 +142,10 @@ func (a *Alignment) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "- data: `%s`\n", a.Data)
 	}
 	fmt.Fprintf(&b, "- problems: %d, samples: %d\n", r.Problems, r.Samples)
-	fmt.Fprintf(&b, "- intervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d\n\n", 100*r.Confidence, r.Resamples, r.Seed)
+	if r.Resamples > 0 {
+		fmt.Fprintf(&b, "- intervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d\n", 100*r.Confidence, r.Resamples, r.Seed)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "**Verdict: %s alignment.** Rule: %s.", a.Verdict, a.RuleText)
 	if !a.Confident {
 		fmt.Fprintf(&b, " Uncertain: the interval of pass@%d crosses the threshold.", a.PassAtK.K)

@@ -186,8 +186,9 @@ func WriteContaminationMarkdown(w io.Writer, rows []ContaminationRow, opts Optio
 			100*r.Ratio, orDash(r.Source), r.RougeL.Problems, r.RougeL.Value, ciPlain(r.RougeL), pct(r.ExactMatch.Value), interval(r.ExactMatch),
 			pct(r.AnswerAccuracy.Value), interval(r.AnswerAccuracy), r.Answered)
 	}
-	opts = opts.bootstrapDefaults()
-	fmt.Fprintf(&b, "\nIntervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d.\n", 100*opts.Confidence, max(opts.Resamples, 0), opts.Seed)
+	if opts = opts.bootstrapDefaults(); opts.Resamples > 0 {
+		fmt.Fprintf(&b, "\nIntervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d.\n", 100*opts.Confidence, opts.Resamples, opts.Seed)
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("passk: %w", err)
 	}
@@ -195,7 +196,7 @@ func WriteContaminationMarkdown(w io.Writer, rows []ContaminationRow, opts Optio
 }
 
 func ciPlain(p Point) string {
-	if math.IsNaN(p.Value) {
+	if math.IsNaN(p.Value) || p.noInterval {
 		return "-"
 	}
 	return fmt.Sprintf("[%.4f, %.4f]", p.Lo, p.Hi)

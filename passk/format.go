@@ -24,9 +24,9 @@ func WriteTable(w io.Writer, reps []*Report) error {
 		for i, pt := range r.PassAtK {
 			maj, majCI := "-", "-"
 			if i < len(r.MajAtK) {
-				maj, majCI = pct(r.MajAtK[i].Value), reportInterval(r, r.MajAtK[i])
+				maj, majCI = pct(r.MajAtK[i].Value), interval(r.MajAtK[i])
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", orDash(r.Label), orDash(r.Source), pt.Problems, pt.K, pct(pt.Value), reportInterval(r, pt), maj, majCI)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", orDash(r.Label), orDash(r.Source), pt.Problems, pt.K, pct(pt.Value), interval(pt), maj, majCI)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -34,7 +34,7 @@ func WriteTable(w io.Writer, reps []*Report) error {
 	}
 	for _, r := range rows {
 		fmt.Fprintf(w, "%smean@k (accuracy of one sample) %s %s; AUC of pass@k over log2 k %.4f; %d problems, %d samples\n",
-			labelPrefix(r), pct(r.Mean.Value), reportInterval(r, r.Mean), r.AUC, r.Problems, r.Samples)
+			labelPrefix(r), pct(r.Mean.Value), interval(r.Mean), r.AUC, r.Problems, r.Samples)
 	}
 	if len(reps) > 0 && reps[0].Resamples > 0 {
 		fmt.Fprintf(w, "intervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d\n", 100*reps[0].Confidence, reps[0].Resamples, reps[0].Seed)
@@ -113,20 +113,13 @@ func pct(x float64) string {
 	return fmt.Sprintf("%.2f%%", 100*x)
 }
 
+// interval is the point's interval in percent, or "-" without a value or without a bootstrap
+// (--resamples -1: lo = hi = value would read as a zero-width interval).
 func interval(p Point) string {
-	if math.IsNaN(p.Value) {
+	if math.IsNaN(p.Value) || p.noInterval {
 		return "-"
 	}
 	return fmt.Sprintf("[%.2f, %.2f]", 100*p.Lo, 100*p.Hi)
-}
-
-// reportInterval is interval, or "-" when the report has no bootstrap (--resamples -1), whose
-// points carry lo = hi = value and would read as a zero-width interval.
-func reportInterval(r *Report, p Point) string {
-	if r.Resamples == 0 {
-		return "-"
-	}
-	return interval(p)
 }
 
 func orDash(s string) string {

@@ -262,6 +262,25 @@ func TestOutputsWithoutBootstrap(t *testing.T) {
 	if !strings.Contains(csvBuf.String(), ",pass,1,0.5,,,2,0") {
 		t.Errorf("csv without bootstrap:\n%s", csvBuf.String())
 	}
+		// The alignment report and the contamination table do not show one either.
+	a, err := Align(rep, Rule{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := a.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	probes := []Probe{{ID: "a", Ratio: 0.5, RougeL: 0.25}, {ID: "b", Ratio: 0.5, RougeL: 0.75, Exact: true}}
+	if err := WriteContaminationMarkdown(&md, SummariseContamination(probes, Options{Resamples: -1}), Options{Resamples: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "[") || strings.Contains(md.String(), "resamples") {
+		t.Errorf("markdown without bootstrap shows intervals:\n%s", md.String())
+	}
+	if !strings.Contains(md.String(), "| 50% | - | 2 | 0.5000 | - | 50.00% | - |") {
+		t.Errorf("contamination row without bootstrap:\n%s", md.String())
+	}
 	// JSON: the value, and null for the interval.
 	b, err := json.Marshal(rep)
 	if err != nil {
