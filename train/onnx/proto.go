@@ -21,10 +21,8 @@ const (
 
 // AttributeProto.AttributeType values.
 const (
-	attrFloat  = 1
-	attrInt    = 2
-	attrTensor = 4
-	attrInts   = 7
+	attrInt  = 2
+	attrInts = 7
 )
 
 // irVersion 8 is the IR version that goes with opset 17 (onnx 1.12).
@@ -49,11 +47,6 @@ func (m msg) str(f protowire.Number, s string) msg {
 func (m msg) varint(f protowire.Number, v int64) msg {
 	m = protowire.AppendTag(m, f, protowire.VarintType)
 	return protowire.AppendVarint(m, uint64(v))
-}
-
-func (m msg) float(f protowire.Number, v float32) msg {
-	m = protowire.AppendTag(m, f, protowire.Fixed32Type)
-	return protowire.AppendFixed32(m, math.Float32bits(v))
 }
 
 func (m msg) packedInts(f protowire.Number, vs []int64) msg {
@@ -109,15 +102,11 @@ func float32Raw(vs ...float32) []byte {
 	return b
 }
 
-// attribute is an AttributeProto: name (1), f (2), i (3), t (5), ints (8), type (20).
+// attribute is an AttributeProto: name (1), i (3), ints (8), type (20).
 type attribute msg
 
 func intAttr(name string, v int64) attribute {
 	return attribute(msg{}.str(1, name).varint(3, v).varint(20, attrInt))
-}
-
-func floatAttr(name string, v float32) attribute {
-	return attribute(msg{}.str(1, name).float(2, v).varint(20, attrFloat))
 }
 
 func intsAttr(name string, vs ...int64) attribute {
@@ -126,10 +115,6 @@ func intsAttr(name string, vs ...int64) attribute {
 		m = m.varint(8, v)
 	}
 	return attribute(m.varint(20, attrInts))
-}
-
-func tensorAttr(name string, t msg) attribute {
-	return attribute(msg{}.str(1, name).bytes(5, t).varint(20, attrTensor))
 }
 
 // node is a NodeProto: input (1), output (2), name (3), op_type (4), attribute (5).
