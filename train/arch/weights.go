@@ -16,10 +16,11 @@ type Tensor struct {
 
 // NewTensor returns a zero tensor of the given shape.
 func NewTensor(shape ...int) *Tensor {
-	return &Tensor{Shape: slices.Clone(shape), Data: make([]float32, numel(shape))}
+	return &Tensor{Shape: slices.Clone(shape), Data: make([]float32, Numel(shape))}
 }
 
-func numel(shape []int) int {
+// Numel is the number of values a tensor of this shape holds (1 for a scalar's empty shape).
+func Numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		n *= d
@@ -89,7 +90,7 @@ func SortedNames[V any](m map[string]V) []string {
 func ParamCount(cfg Config) int64 {
 	var n int64
 	for _, s := range ParamShapes(cfg) {
-		n += int64(numel(s))
+		n += int64(Numel(s))
 	}
 	return n
 }
@@ -135,8 +136,8 @@ func CheckWeights(cfg Config, w map[string]*Tensor) error {
 		if !slices.Equal(t.Shape, shapes[name]) {
 			return fmt.Errorf("arch: weight %s: want shape %v, got %v", name, shapes[name], t.Shape)
 		}
-		if len(t.Data) != numel(t.Shape) {
-			return fmt.Errorf("arch: weight %s: shape %v needs %d values, got %d", name, t.Shape, numel(t.Shape), len(t.Data))
+		if len(t.Data) != Numel(t.Shape) {
+			return fmt.Errorf("arch: weight %s: shape %v needs %d values, got %d", name, t.Shape, Numel(t.Shape), len(t.Data))
 		}
 	}
 	for _, name := range SortedNames(w) {

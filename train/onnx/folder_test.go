@@ -258,7 +258,7 @@ func TestLargeModelIsExternal(t *testing.T) {
 		if in.offset < end {
 			t.Fatalf("%s at offset %d overlaps the previous tensor ending at %d", in.name, in.offset, end)
 		}
-		if want := 4 * int64(numel(arch.ParamShapes(cfg)[in.name])); in.length != want {
+		if want := 4 * int64(arch.Numel(arch.ParamShapes(cfg)[in.name])); in.length != want {
 			t.Fatalf("%s: length %d, want %d", in.name, in.length, want)
 		}
 		end, last = in.offset+in.length, in

@@ -141,7 +141,7 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 	var inits []msg
 	for _, name := range arch.SortedNames(shapes) {
 		shape := shapes[name]
-		length := elem * int64(numel(shape))
+		length := elem * int64(arch.Numel(shape))
 		e.size = alignUp(e.size, length)
 		e.entries = append(e.entries, dataEntry{name: name, shape: shape, offset: e.size, length: length})
 		inits = append(inits, externalTensor(name, dtype, dims64(shape), opts.DataFile, e.size, length))
@@ -159,14 +159,6 @@ func alignUp(off, length int64) int64 {
 		a = 4096
 	}
 	return (off + a - 1) / a * a
-}
-
-func numel(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
 }
 
 func dims64(shape []int) []int64 {

@@ -145,7 +145,7 @@ func WriteSafetensors(path string, w Weights, metadata map[string]string) error 
 	offset := 0
 	for _, name := range names {
 		t := w[name]
-		if len(t.Data) != numel(t.Shape) {
+		if len(t.Data) != arch.Numel(t.Shape) {
 			return fmt.Errorf("weights: %s: tensor %s has %d values for shape %v", path, name, len(t.Data), t.Shape)
 		}
 		header[name] = headerEntry{DType: "F32", Shape: t.Shape, DataOffsets: [2]int{offset, offset + 4*len(t.Data)}}
@@ -177,14 +177,6 @@ func WriteSafetensors(path string, w Weights, metadata map[string]string) error 
 		return fmt.Errorf("weights: writing %s: %w", path, err)
 	}
 	return nil
-}
-
-func numel(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
 }
 
 // Index file name of a sharded HF checkpoint.
