@@ -185,6 +185,10 @@ func runContamination(c *cli.Context) error {
 	}
 	bar.finish()
 	if err != nil {
+		if probeOut != nil {
+			probeOut.Close()
+			dropEmpty(c.String("out"))
+		}
 		return fmt.Errorf("contamination: %w (%d of %d probes done)", err, len(probes), total)
 	}
 

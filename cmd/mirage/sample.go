@@ -129,6 +129,7 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	if err == nil {
 		if err = datasets.WriteRunInfo(path, ri); err != nil {
 			out.Close()
+			dropEmpty(path)
 		}
 	}
 	if err != nil {
@@ -138,6 +139,7 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
 	bar.finish()
 	if err := errors.Join(runErr, out.Close()); err != nil {
+		dropEmpty(path)
 		if c.Context.Err() != nil {
 			return bar.last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", c.Command.Name, path, err)
 		}
@@ -241,6 +243,15 @@ func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 func jsonText(v any) string {
 	b, _ := json.Marshal(v) // strings only: cannot fail
 	return string(b)
+}
+
+// dropEmpty removes the results file at path and its sidecar if the file is empty: a run that
+// failed before writing a result leaves nothing behind that looks like one.
+func dropEmpty(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		os.Remove(path)
+		os.Remove(datasets.RunInfoPath(path))
+	}
 }
 
 // sameN refuses to resume a samples file whose problems have another number of completions

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,45 @@ func TestSampleResumeSettings(t *testing.T) {
 	}
 	if ri, err := datasets.ReadRunInfo(out); err != nil || ri.Info["batch-size"] != "2" || ri.Info["threads"] != "1" {
 		t.Errorf("sidecar after resume: %+v, %v", ri, err)
+	}
+}
+
+// A run that fails before writing a result (here: a prompt longer than the context, found once
+// the model is loaded) leaves no empty --out and no sidecar behind; a resumed file that holds
+// samples is kept whatever happens.
+func TestSampleFailedRunLeavesNoFile(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.jsonl")
+	line, _ := json.Marshal(map[string]string{"id": "long", "prompt": strings.Repeat("word ", 3000), "ground_truth": "1"})
+	if err := os.WriteFile(long, append(line, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "s.jsonl")
+	probes := filepath.Join(dir, "probes.jsonl")
+	for _, args := range [][]string{
+		{"sample", "--model", tinyLlamaDir, "--data", long, "--quiet", "--out", out},
+		{"contamination", "--model", tinyLlamaDir, "--data", long, "--quiet", "--out", probes},
+	} {
+		if _, err := mirageOutput(t, "", args...); err == nil || !strings.Contains(err.Error(), "context") {
+			t.Fatalf("%s with a prompt longer than the context: %v", args[0], err)
+		}
+	}
+	for _, p := range []string{out, datasets.RunInfoPath(out), probes, datasets.RunInfoPath(probes)} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the failed run left %s behind (%v)", p, err)
+		}
+	}
+
+	args := []string{"sample", "--model", tinyLlamaDir, "--n", "1", "--max-new-tokens", "2", "--quiet", "--out", out}
+	if _, err := mirageOutput(t, "", append(args, "--data", math500Sample, "--limit", "1")...); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(out)
+	if _, err := mirageOutput(t, "", append(args, "--data", long, "--resume")...); err == nil {
+		t.Fatal("resume with a prompt longer than the context: no error")
+	}
+	if again, _ := os.ReadFile(out); len(first) == 0 || string(again) != string(first) {
+		t.Errorf("the failed resume changed %s:\n%s\nwant\n%s", out, again, first)
 	}
 }
