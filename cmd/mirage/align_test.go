@@ -67,6 +67,24 @@ func TestAlignCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "passk.svg")); err != nil {
 		t.Error(err)
 	}
+	// --resume of OUT-DIR/samples.jsonl checks the sampling flags recorded beside it; the
+	// verify and report flags and the batch size may change.
+	samples := filepath.Join(dir, "samples.jsonl")
+	before, _ := os.ReadFile(samples)
+	resume := func(extra ...string) error {
+		_, err := mirageOutput(t, "", append([]string{"align", "--model", tinyLlamaDir, "--data", math500Sample, "--limit", "2",
+			"--n", "4", "--max-new-tokens", "8", "--template", "raw", "--quiet", "--resamples", "50", "--out-dir", dir, "--resume"}, extra...)...)
+		return err
+	}
+	if err := resume("--seed", "3"); err == nil || !strings.Contains(err.Error(), `seed: "0" → "3"`) {
+		t.Errorf("align --resume with another --seed: %v", err)
+	}
+	if err := resume("--batch-size", "2", "--min-pass", "0.9", "--grader", "math"); err != nil {
+		t.Errorf("align --resume with the same sampling flags: %v", err)
+	}
+	if after, _ := os.ReadFile(samples); string(after) != string(before) {
+		t.Errorf("resumes changed %s", samples)
+	}
 	for _, bad := range [][]string{{"--grader", "nope"}, {"--min-pass", "0"}, {"--min-pass", "1.5"}} {
 		t.Run("bad flag "+strings.Join(bad, " "), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")

@@ -189,6 +189,10 @@ func runContamination(c *cli.Context) error {
 			probeOut.Close()
 			dropEmpty(c.String("out"))
 		}
+		if pe, ok := errors.AsType[*sampler.PromptError](err); ok {
+			in := inputs[pe.Prompt]
+			err = fmt.Errorf("problem %d (id %q) cut at %g: %s", in.problem, problems[in.problem].ID, in.ratio, pe.Reason)
+		}
 		return fmt.Errorf("contamination: %w (%d of %d probes done)", err, len(probes), total)
 	}
 

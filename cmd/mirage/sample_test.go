@@ -270,7 +270,7 @@ func TestSampleFailedRunLeavesNoFile(t *testing.T) {
 		{"sample", "--model", tinyLlamaDir, "--data", long, "--quiet", "--out", out},
 		{"contamination", "--model", tinyLlamaDir, "--data", long, "--quiet", "--out", probes},
 	} {
-		if _, err := mirageOutput(t, "", args...); err == nil || !strings.Contains(err.Error(), "context") {
+		if _, err := mirageOutput(t, "", args...); err == nil || !strings.Contains(err.Error(), "context") || !strings.Contains(err.Error(), `id "long"`) {
 			t.Fatalf("%s with a prompt longer than the context: %v", args[0], err)
 		}
 	}
