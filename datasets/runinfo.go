@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
+
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 )
 
 // RunInfo is the sidecar of a results file that a run appends to (samples.jsonl →
@@ -28,13 +31,14 @@ type RunInfo struct {
 // RunInfoPath is the sidecar of the results file at path: path + ".run.json".
 func RunInfoPath(path string) string { return path + ".run.json" }
 
-// WriteRunInfo writes ri as the sidecar of the results file at path, replacing any old one.
+// WriteRunInfo writes ri as the sidecar of the results file at path, replacing any old one
+// atomically: a kill mid-write leaves the old sidecar or the new one, never a torn one.
 func WriteRunInfo(path string, ri RunInfo) error {
-	b, err := json.MarshalIndent(ri, "", "  ")
-	if err == nil {
-		err = os.WriteFile(RunInfoPath(path), append(b, '\n'), 0o644)
-	}
-	if err != nil {
+	if err := atomicfile.Write(RunInfoPath(path), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ri)
+	}); err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
 	return nil
