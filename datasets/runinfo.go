@@ -37,6 +37,7 @@ func WriteRunInfo(path string, ri RunInfo) error {
 	if err := atomicfile.Write(RunInfoPath(path), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // stop strings like </answer> stay readable
 		return enc.Encode(ri)
 	}); err != nil {
 		return fmt.Errorf("datasets: %w", err)

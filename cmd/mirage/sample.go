@@ -239,10 +239,14 @@ func mirageBuild() string {
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// jsonText is v as JSON, for settings that are lists.
+// jsonText is v as JSON, for settings that are lists; < > & stay as they are (a stop string
+// like </answer> reads as itself in the sidecar and in errors).
 func jsonText(v any) string {
-	b, _ := json.Marshal(v) // strings only: cannot fail
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // strings only: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // dropEmpty removes the results file at path and its sidecar if the file is empty: a run that

@@ -196,7 +196,8 @@ func TestSampleResumeSettings(t *testing.T) {
 		{"seed and temperature", []string{"--seed", "5", "--temperature", "1"}, []string{`seed: "0" → "5"`, `temperature: "0.6" → "1"`}},
 		{"sampling cuts", []string{"--top-p", "0.5", "--top-k", "3", "--min-p", "0.1", "--max-new-tokens", "5"},
 			[]string{`top-p: "0.95" → "0.5"`, `top-k: "0" → "3"`, `min-p: "0" → "0.1"`, `max-new-tokens: "4" → "5"`}},
-		{"prompt", []string{"--template", "raw", "--system", "be brief", "--stop", `\n`}, []string{`template: "chat" → "raw"`, `system: "" → "be brief"`, `stop: "[]" → "[\"\\n\"]"`}},
+		{"prompt", []string{"--template", "raw", "--system", "be brief", "--stop", `\n`, "--stop", "</answer>"},
+			[]string{`template: "chat" → "raw"`, `system: "" → "be brief"`, `stop: "[]" → "[\"\\n\",\"</answer>\"]"`}},
 		{"another model folder", []string{"--model", tinyLlamaDir}, []string{`model: "` + model + `" → `, `model file model.onnx: "`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
