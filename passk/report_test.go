@@ -262,7 +262,7 @@ func TestOutputsWithoutBootstrap(t *testing.T) {
 	if !strings.Contains(csvBuf.String(), ",pass,1,0.5,,,2,0") {
 		t.Errorf("csv without bootstrap:\n%s", csvBuf.String())
 	}
-		// The alignment report and the contamination table do not show one either.
+	// The alignment report and the contamination table do not show one either.
 	a, err := Align(rep, Rule{})
 	if err != nil {
 		t.Fatal(err)
