@@ -59,7 +59,7 @@ build: $(ORT_LIB)
 run: build
 	@mkdir -p out
 	./bin/mirage align --model testdata/models/tiny-llama --data testdata/data/math500_sample.json \
-		--n 16 --max-new-tokens 64 --out-dir out/align
+		--n 16 --max-new-tokens 64 --out-dir out/align --overwrite
 
 vet:
 	$(GO) vet ./...
