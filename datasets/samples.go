@@ -86,38 +86,49 @@ func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) erro
 // SampleWriter appends samples to a samples.jsonl file, one line per problem, flushed to the
 // file as each is written: a killed run keeps every complete line it wrote.
 type SampleWriter struct {
-	f     *os.File
-	done  map[string]bool
-	sizes map[int]int // completions per problem → problems, of the lines found on resume
+	*ResultsFile
+	done map[string]bool
 }
 
-// CreateSamples starts a new samples file, truncating any file at path.
+// CreateSamples starts a new samples file, truncating any file at path. It writes no sidecar:
+// a run that may be resumed opens its file with OpenSamples.
 func CreateSamples(path string) (*SampleWriter, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
-	}
-	return &SampleWriter{f: f, done: map[string]bool{}}, nil
+	return openSamples(path, Overwrite, 0)
 }
 
 // ResumeSamples opens path for appending after the problems it already holds. A torn last line
 // (the run was killed while writing it) is cut off, so that problem is sampled again; every
-// complete line is kept. A missing file is created.
+// complete line is kept. A missing file is created. It neither checks nor writes the sidecar
+// (OpenSamples does).
 func ResumeSamples(path string) (*SampleWriter, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return CreateSamples(path)
+	return openSamples(path, Resume, 0)
+}
+
+// OpenSamples opens the samples file of a run with settings ri (the protocol of mirage sample
+// and align): it refuses what CheckResults refuses, then starts the file (Keep, Overwrite) or
+// continues it (Resume, as ResumeSamples), and records ri in the sidecar. With Resume and n > 0,
+// a file whose problems have another number of completions than n is refused too (the sidecar
+// compares n, but a file written before sidecars existed has none): pass@k's default k would
+// silently shrink. Nothing the file held is lost on error; a run that then fails closes the
+// writer with Abandon, which removes an output still empty.
+func OpenSamples(path string, mode Mode, ri RunInfo, n int) (*SampleWriter, error) {
+	if _, err := CheckResults(path, "samples", mode, ri); err != nil {
+		return nil, err
 	}
+	w, err := openSamples(path, mode, n)
 	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
+		return nil, err
 	}
-	keep := len(data)
-	if i := bytes.LastIndexByte(data, '\n'); i < len(data)-1 {
-		keep = i + 1 // also 0 when there is no newline at all
+	if err := WriteRunInfo(path, ri); err != nil {
+		return nil, errors.Join(err, w.Abandon())
 	}
-	done := map[string]bool{}
-	sizes := map[int]int{}
-	err = scanJSONL(path, bytes.NewReader(data[:keep]), func(line int, b []byte) error {
+	return w, nil
+}
+
+func openSamples(path string, mode Mode, n int) (*SampleWriter, error) {
+	w := &SampleWriter{done: map[string]bool{}}
+	sizes := map[int]int{} // completions per problem → problems, of the lines kept
+	each := func(line int, b []byte) error {
 		var s struct {
 			ID          *string           `json:"id"`
 			Completions []json.RawMessage `json:"completions"`
@@ -125,31 +136,25 @@ func ResumeSamples(path string) (*SampleWriter, error) {
 		if err := json.Unmarshal(b, &s); err != nil || s.ID == nil {
 			return &DataError{File: path, Line: line, Group: -1, Field: "id", Err: fmt.Errorf("cannot resume: want a complete sample line with an id (%v)", err)}
 		}
-		done[*s.ID] = true
+		w.done[*s.ID] = true
 		sizes[len(s.Completions)]++
 		return nil
-	})
+	}
+	ready := func() error {
+		for have, problems := range sizes {
+			if n > 0 && have != n {
+				return fmt.Errorf("datasets: cannot resume %s: %d of its problems have %d completions, but --n is %d; resume with the first run's flags", path, problems, have, n)
+			}
+		}
+		return nil
+	}
+	r, err := openResults(path, mode, each, ready)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
-	}
-	if err := f.Truncate(int64(keep)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("datasets: cut torn last line of %s: %w", path, err)
-	}
-	if _, err := f.Seek(int64(keep), io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("datasets: %w", err)
-	}
-	return &SampleWriter{f: f, done: done, sizes: sizes}, nil
+	w.ResultsFile = r
+	return w, nil
 }
-
-// CompletionCounts maps a number of completions to how many problems already in the file
-// (ResumeSamples) have that many, so a resumed run can check it asks for the same --n.
-func (w *SampleWriter) CompletionCounts() map[int]int { return w.sizes }
 
 // Done reports whether the file already holds the problem with this id.
 func (w *SampleWriter) Done(id string) bool { return w.done[id] }
@@ -165,9 +170,4 @@ func (w *SampleWriter) Write(s Sample) error {
 	}
 	w.done[s.ID] = true
 	return nil
-}
-
-// Close syncs and closes the file.
-func (w *SampleWriter) Close() error {
-	return errors.Join(w.f.Sync(), w.f.Close())
 }

@@ -28,6 +28,22 @@ type Rule struct {
 	MinAUC float64 `json:"min_auc"`
 }
 
+// Validate reports a threshold outside its range, naming it by the mirage flag that sets it:
+// MinPass in (0, 1], K not negative, MinAUC in [0, 1]. Align checks it once the default
+// MinPass is filled in; a caller with user input checks it first, where a MinPass of 0 is a
+// value given, not the default.
+func (r Rule) Validate() error {
+	switch {
+	case !(r.MinPass > 0 && r.MinPass <= 1):
+		return fmt.Errorf("passk: --min-pass %g; want a value in (0, 1]", r.MinPass)
+	case r.K < 0:
+		return fmt.Errorf("passk: --verdict-k %d; want 0 (the largest k) or more", r.K)
+	case !(r.MinAUC >= 0 && r.MinAUC <= 1):
+		return fmt.Errorf("passk: --min-auc %g; want a value in [0, 1] (0: not used)", r.MinAUC)
+	}
+	return nil
+}
+
 // DefaultMinPass is Rule.MinPass's default.
 const DefaultMinPass = 0.5
 
@@ -66,8 +82,8 @@ func Align(rep *Report, rule Rule) (*Alignment, error) {
 	if rule.MinPass == 0 {
 		rule.MinPass = DefaultMinPass
 	}
-	if rule.MinPass < 0 || rule.MinPass > 1 || rule.MinAUC < 0 || rule.MinAUC > 1 {
-		return nil, fmt.Errorf("passk: align: thresholds %g (pass@k) and %g (AUC); want values in [0, 1]", rule.MinPass, rule.MinAUC)
+	if err := rule.Validate(); err != nil {
+		return nil, err
 	}
 	at := func(k int) (Point, bool) {
 		for _, p := range rep.PassAtK {

@@ -149,6 +149,22 @@ func (o Options) withDefaults(recs []Record) Options {
 	return o
 }
 
+// Validate reports an option outside its range, naming it by the mirage flag that sets it: a
+// Confidence outside (0, 1) and a k below 1. Estimate checks it once the defaults are filled
+// in; a caller with user input checks it first, where a Confidence of 0 is a value given, not
+// the default.
+func (o Options) Validate() error {
+	if !(o.Confidence > 0 && o.Confidence < 1) {
+		return fmt.Errorf("passk: --confidence %g; want a value in (0, 1)", o.Confidence)
+	}
+	for _, k := range o.Ks {
+		if k < 1 {
+			return fmt.Errorf("passk: --k %d; want values of 1 or more", k)
+		}
+	}
+	return nil
+}
+
 // bootstrapDefaults fills in the default number of resamples and confidence.
 func (o Options) bootstrapDefaults() Options {
 	if o.Resamples == 0 {
@@ -176,15 +192,12 @@ func DefaultKs(recs []Record) []int {
 }
 
 func estimate(recs []Record, o Options) (*Report, error) {
-	if o.Confidence <= 0 || o.Confidence >= 1 {
-		return nil, fmt.Errorf("passk: confidence %g; want a value in (0, 1)", o.Confidence)
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
 	ks := slices.Clone(o.Ks)
 	slices.Sort(ks)
 	ks = slices.Compact(ks)
-	if ks[0] < 1 {
-		return nil, fmt.Errorf("passk: k = %d; want k ≥ 1", ks[0])
-	}
 	rep := &Report{Label: o.Label, Problems: len(recs), Resamples: max(o.Resamples, 0), Seed: o.Seed, Confidence: o.Confidence}
 	majOK := true
 	var empty, wrong, abstain int

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/mirage-rl/mirage/datasets"
 )
 
 // GenerateOptions configures Model.Generate. The zero value draws one greedy completion per
@@ -61,7 +63,7 @@ type TextStream interface {
 type Output struct {
 	Tokens       []int   // generated ids, including a final stop token
 	Text         string  // decoded text (empty without NewStream), cut before any stop string
-	FinishReason string  // "stop" (EOS, stop token or stop string) or "length"
+	FinishReason string  // datasets.FinishStop (EOS, stop token or stop string) or datasets.FinishLength
 	Logprob      float64 // sum of the tokens' log-probabilities under the model
 }
 
@@ -436,7 +438,7 @@ func (e *engine) accept(r *row, tok int, lp float64) bool {
 	r.out.Logprob += lp
 	r.last = tok
 	if e.stop[tok] {
-		r.out.FinishReason = "stop"
+		r.out.FinishReason = datasets.FinishStop
 		return true
 	}
 	if r.stream != nil {
@@ -452,14 +454,14 @@ func (e *engine) accept(r *row, tok int, lp float64) bool {
 					r.text.Reset()
 					r.text.WriteString(s[:from+k])
 					r.cut = true
-					r.out.FinishReason = "stop"
+					r.out.FinishReason = datasets.FinishStop
 					return true
 				}
 			}
 		}
 	}
 	if len(r.out.Tokens) >= r.maxNew {
-		r.out.FinishReason = "length"
+		r.out.FinishReason = datasets.FinishLength
 		return true
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,20 @@ type ModelOptions struct {
 	Threads int
 }
 
+// Validate reports the first option outside its range, naming it by the mirage flag that sets
+// it (--device, --threads): Open refuses such options before it touches the folder.
+func (o ModelOptions) Validate() error {
+	switch {
+	case !slices.Contains([]string{"", "cpu", "cuda"}, strings.ToLower(o.Device)):
+		return fmt.Errorf("sampler: unknown device %q (want cpu or cuda)", o.Device)
+	case o.DeviceID < 0:
+		return fmt.Errorf("sampler: device id %d; want 0 (the first GPU) or more", o.DeviceID)
+	case o.Threads < 0:
+		return fmt.Errorf("sampler: --threads %d; want 0 (one per core) or more", o.Threads)
+	}
+	return nil
+}
+
 // ModelInfo describes an opened model.
 type ModelInfo struct {
 	Dir    string `json:"dir"`  // the folder
@@ -75,6 +90,10 @@ type FolderError struct {
 	Dir    string
 	Reason string
 	Found  []string // files and graph signature seen
+	// Err is the cause when one error made the folder unusable (the graph file does not
+	// parse, ONNX Runtime refuses the session: a *RuntimeError); nil otherwise. Reason
+	// already holds its text.
+	Err error
 }
 
 func (e *FolderError) Error() string {
@@ -86,6 +105,9 @@ func (e *FolderError) Error() string {
 	}
 	return s
 }
+
+// Unwrap returns the cause, so errors.As finds a *RuntimeError behind a folder Open refused.
+func (e *FolderError) Unwrap() error { return e.Err }
 
 // Model is an ONNX decoder ready to generate: an ONNX Runtime session and the layout of its
 // inputs, outputs and KV cache. A Model runs one Generate at a time and keeps the largest KV
@@ -145,6 +167,9 @@ var (
 // Open loads the model folder dir (see Format for what it accepts) and starts an ONNX Runtime
 // session for it. ctx is checked before the (slow) session creation.
 func Open(ctx context.Context, dir string, opts ModelOptions) (*Model, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("sampler: model folder: %w", err)
@@ -205,7 +230,7 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	}
 	g, err := readGraphInfo(filepath.Join(dir, file))
 	if err != nil {
-		return nil, &FolderError{Dir: dir, Reason: file + ": " + err.Error(), Found: found}
+		return nil, &FolderError{Dir: dir, Reason: file + ": " + err.Error(), Found: found, Err: err}
 	}
 	m := &Model{info: ModelInfo{Dir: dir, File: file, BOS: cfg.BOS, Pad: cfg.Pad, EOS: cfg.EOS, ContextLength: cfg.Context,
 		Layers: cfg.Layers, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadSize: cfg.HeadSize, Hidden: cfg.Hidden}}
@@ -423,15 +448,11 @@ func (m *Model) startSession(opts ModelOptions) error {
 			return ortError("set threads", err)
 		}
 	}
-	switch strings.ToLower(opts.Device) {
-	case "", "cpu":
-	case "cuda":
+	if strings.EqualFold(opts.Device, "cuda") { // Open validated the device: cpu otherwise
 		if err := appendCUDA(so, opts.DeviceID); err != nil {
 			return fmt.Errorf("sampler: --device cuda: this ONNX Runtime cannot use CUDA (%v); set %s to a CUDA build of ONNX Runtime %s or later (with its provider libraries beside it) and check the GPU driver",
 				ortError("CUDA execution provider", err), EnvLibrary, ORTVersion)
 		}
-	default:
-		return fmt.Errorf("sampler: unknown device %q (want cpu or cuda)", opts.Device)
 	}
 	m.inputNames = []string{m.idsName, m.maskName}
 	if m.hasPos {
@@ -450,8 +471,9 @@ func (m *Model) startSession(opts ModelOptions) error {
 	if err != nil {
 		// The folder was recognised; only ONNX Runtime refused it (e.g. truncated weights), so
 		// Found names the format rather than implying the folder holds nothing mirage knows.
-		return &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + ortError("create session", err).Error(),
-			Found: []string{"a model folder of format " + string(m.info.Format)}}
+		rerr := ortError("create session", err)
+		return &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + rerr.Error(),
+			Found: []string{"a model folder of format " + string(m.info.Format)}, Err: rerr}
 	}
 	m.session = s
 	return nil

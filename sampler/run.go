@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -44,6 +45,38 @@ type RunOptions struct {
 	ChatTemplate func(msgs []datasets.Message) (string, error) // renders with the generation prompt
 	NewStream    func() TextStream                             // the incremental detokenizer that builds each completion's text
 	EOS          []int                                         // stop ids (default: the tokenizer's eos_token)
+}
+
+// Validate reports the first option outside the range a caller may ask for, as vLLM's
+// SamplingParams does, naming it by the mirage flag that sets it (--n, --top-p, ...), so every
+// caller (mirage sample, align, the RL trainer) refuses the same values with the same words.
+// It is meant for options filled from user input, where 0 is a value the user gave: N and
+// BatchSize must be at least 1 and TopP above 0, although Run reads their zero values as the
+// defaults (1, 32, off) of options built in code.
+func (o RunOptions) Validate() error {
+	for _, r := range []struct {
+		flag string
+		val  any
+		ok   bool
+		want string
+	}{
+		{"n", o.N, o.N >= 1, "at least 1"},
+		{"temperature", o.Temperature, o.Temperature >= 0 && !math.IsInf(o.Temperature, 1), "0 (greedy) or more"},
+		{"top-p", o.TopP, o.TopP > 0 && o.TopP <= 1, "0 < top-p ≤ 1 (1: off)"},
+		{"top-k", o.TopK, o.TopK >= 0, "0 (off) or a positive k"},
+		{"min-p", o.MinP, o.MinP >= 0 && o.MinP <= 1, "0 ≤ min-p ≤ 1 (0: off)"},
+		{"max-new-tokens", o.MaxNewTokens, o.MaxNewTokens >= 0, "0 (until the context is full) or more"},
+		{"batch-size", o.BatchSize, o.BatchSize >= 1, "at least 1"},
+	} {
+		if !r.ok {
+			return fmt.Errorf("sampler: --%s %v; want %s", r.flag, r.val, r.want)
+		}
+	}
+	switch o.Template {
+	case "", TemplateChat, TemplateRaw, TemplateNone:
+		return nil
+	}
+	return fmt.Errorf("sampler: --template %q; want chat, raw or none", o.Template)
 }
 
 // Progress is reported by Run after every decode step and every finished problem.

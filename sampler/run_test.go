@@ -221,15 +221,16 @@ func TestBadFolders(t *testing.T) {
 	os.WriteFile(filepath.Join(notDecoder, "model.onnx"), []byte{}, 0o644)
 
 	cases := []struct {
-		name string
-		dir  string
-		want []string
+		name    string
+		dir     string
+		want    []string
+		runtime bool // ONNX Runtime refused it: errors.As finds the *RuntimeError (issue 11)
 	}{
-		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"no such file"}},
-		{"empty folder", t.TempDir(), []string{"no model file", "found nothing"}},
-		{"corrupt model.onnx", corrupt, []string{"not a valid ONNX model", "config.json"}},
-		{"truncated weights", truncated, []string{"ONNX Runtime cannot load model.onnx", "found: a model folder of format optimum"}},
-		{"empty graph", notDecoder, []string{"no graph", "found: config.json"}},
+		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"no such file"}, false},
+		{"empty folder", t.TempDir(), []string{"no model file", "found nothing"}, false},
+		{"corrupt model.onnx", corrupt, []string{"not a valid ONNX model", "config.json"}, false},
+		{"truncated weights", truncated, []string{"ONNX Runtime cannot load model.onnx", "found: a model folder of format optimum"}, true},
+		{"empty graph", notDecoder, []string{"no graph", "found: config.json"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -242,6 +243,9 @@ func TestBadFolders(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
+			}
+			if _, ok := errors.AsType[*sampler.RuntimeError](err); ok != c.runtime {
+				t.Errorf("errors.As(%q, *RuntimeError) = %v, want %v", err, ok, c.runtime)
 			}
 		})
 	}

@@ -35,6 +35,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
 )
@@ -84,6 +85,26 @@ type Options struct {
 	Workers int
 }
 
+// Validate reports the first option outside its range, naming it by the mirage flag that sets
+// it (--grader, --format, --format-penalty, --workers): a negative penalty would be ignored by
+// Reward and a negative worker count read as "one per core", so they are refused instead of
+// grading with something the caller did not ask for.
+func (o Options) Validate() error {
+	if _, err := ParseGrader(string(o.Grader)); err != nil {
+		return err
+	}
+	if _, err := vmath.ParseFormat(string(o.Format)); err != nil {
+		return err
+	}
+	if !(o.FormatPenalty >= 0) {
+		return fmt.Errorf("verify: --format-penalty %v; want 0 (none) or more (the reward of a badly formatted completion is minus it)", o.FormatPenalty)
+	}
+	if o.Workers < 0 {
+		return fmt.Errorf("verify: --workers %d; want 0 (one per core) or more", o.Workers)
+	}
+	return nil
+}
+
 // Task is the part of a problem graders need.
 type Task struct {
 	ID          string
@@ -93,6 +114,12 @@ type Task struct {
 	// Extra holds SynLogic's game_data_str (at the top level or under extra_info), as a
 	// JSON string or an already decoded object.
 	Extra map[string]any
+}
+
+// TaskOf is the grading part of a problem: the one conversion from the data layer's records,
+// used by mirage verify, contamination and the RL rewards alike.
+func TaskOf(p datasets.Problem) Task {
+	return Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}
 }
 
 // Outcome is the grade of one completion.

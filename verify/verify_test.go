@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -336,5 +337,25 @@ func TestSummaryNoGroundTruth(t *testing.T) {
 	}
 	if sum.NoGroundTruth != 2 || sum.Correct != 2 {
 		t.Errorf("no ground truth %d, correct %d; want 2 and 2 (one per problem with a gold)", sum.NoGroundTruth, sum.Correct)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	if err := (Options{}).Validate(); err != nil {
+		t.Fatalf("zero Options: %v", err)
+	}
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Grader: "llm"}, `unknown grader "llm"`},
+		{Options{Format: "xml"}, `unknown answer format "xml"`},
+		{Options{FormatPenalty: -1}, "--format-penalty -1"},
+		{Options{FormatPenalty: math.NaN()}, "--format-penalty NaN"},
+		{Options{Workers: -2}, "--workers -2"},
+	} {
+		if err := tc.opts.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: Validate = %v; want %q", tc.opts, err, tc.want)
+		}
 	}
 }

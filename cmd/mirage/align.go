@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,11 +60,11 @@ func runAlign(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if mp := c.Float64("min-pass"); !(mp > 0 && mp <= 1) {
-		return fmt.Errorf("align: --min-pass %g; want a value in (0, 1]", mp)
-	}
-	if ci := c.Float64("confidence"); !(ci > 0 && ci < 1) {
-		return fmt.Errorf("align: --confidence %g; want a value in (0, 1)", ci)
+	rule := passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")}
+	opts := bootstrapOptions(c)
+	opts.Ks = c.IntSlice("k")
+	if err := errors.Join(rule.Validate(), opts.Validate()); err != nil {
+		return err
 	}
 	dir := c.String("out-dir")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -91,8 +92,6 @@ func runAlign(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := bootstrapOptions(c)
-	opts.Ks = c.IntSlice("k")
 	opts.Label = c.String("label")
 	if opts.Label == "" {
 		opts.Label = filepath.Base(filepath.Clean(c.String("model")))
@@ -101,7 +100,7 @@ func runAlign(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := passk.Align(rep, passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")})
+	a, err := passk.Align(rep, rule)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
@@ -83,13 +81,13 @@ func runContamination(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	mode := outputMode(c)
 	if path := c.String("out"); path != "" {
-		if err := keepExisting(c, path, "probes"); err != nil {
+		if err := checkResults(c, path, "probes", mode, ri); err != nil {
 			return err
 		}
-		if err := sameSettings(c, path, ri); err != nil {
-			return err
-		}
+	} else if mode == datasets.Resume {
+		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
 	}
 	problems, err := datasets.ReadProblems(c.String("data"))
 	if err != nil {
@@ -106,29 +104,31 @@ func runContamination(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	vopts, err := verifyOptionsFromFlags(c)
+	if err != nil {
+		return err
+	}
 	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	vopts, err := verifyOptionsFromFlags(c)
-	if err != nil {
-		return err
-	}
 
 	// --out is written probe by probe, so a killed run keeps what it scored; --resume reads it back.
 	var probes []passk.Probe
-	var probeOut *os.File
+	var probeOut *datasets.ResultsFile
 	if path := c.String("out"); path != "" {
-		if probes, probeOut, err = openProbes(path, c.Bool("resume")); err != nil {
+		probeOut, err = datasets.OpenResults(path, "probes", mode, ri, func(line int, b []byte) error {
+			var p passk.Probe
+			if err := json.Unmarshal(b, &p); err != nil || p.ID == "" {
+				return fmt.Errorf("contamination: cannot resume from %s:%d: want a probe line {id, ratio, ...} (%v)", path, line, err)
+			}
+			probes = append(probes, p)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		defer probeOut.Close()
-		if err := datasets.WriteRunInfo(path, ri); err != nil {
-			return err
-		}
-	} else if c.Bool("resume") {
-		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
 	}
 	// Probes of the file that this run does not ask for (another --limit or --ratios) stay in
 	// the file but out of the table.
@@ -156,7 +156,6 @@ func runContamination(c *cli.Context) error {
 	bar := newSampleBar(c.Bool("quiet"))
 	total := len(inputs) + len(probes)
 	graders := map[int]*verify.Problem{}
-	enc := json.NewEncoder(probeOut)
 	if len(prompts) > 0 {
 		_, err = m.Generate(c.Context, prompts, sampler.GenerateOptions{
 			// Greedy (the zero Choice); enough tokens for the longest rest and for an answer.
@@ -168,14 +167,14 @@ func runContamination(c *cli.Context) error {
 				p := problems[in.problem]
 				g, ok := graders[in.problem]
 				if !ok {
-					g = verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)
+					g = verify.Prepare(verify.TaskOf(p), vopts)
 					graders[in.problem] = g
 				}
 				probe := scoreProbe(tok, p, in, outs[0].Tokens, g)
 				probes = append(probes, probe)
 				if probeOut != nil {
-					if err := enc.Encode(probe); err != nil {
-						return fmt.Errorf("write %s: %w", c.String("out"), err)
+					if err := probeOut.Encode(probe); err != nil {
+						return err
 					}
 				}
 				bar.update(sampler.Progress{Done: len(probes), Total: total})
@@ -184,11 +183,14 @@ func runContamination(c *cli.Context) error {
 		})
 	}
 	bar.finish()
-	if err != nil {
-		if probeOut != nil {
-			probeOut.Close()
-			dropEmpty(c.String("out"))
+	if probeOut != nil {
+		if err != nil {
+			probeOut.Abandon()
+		} else {
+			err = probeOut.Close()
 		}
+	}
+	if err != nil {
 		if pe, ok := errors.AsType[*sampler.PromptError](err); ok {
 			in := inputs[pe.Prompt]
 			err = fmt.Errorf("problem %d (id %q) cut at %g: %s", in.problem, problems[in.problem].ID, in.ratio, pe.Reason)
@@ -207,48 +209,6 @@ func runContamination(c *cli.Context) error {
 }
 
 func probeKey(id string, ratio float64) string { return fmt.Sprint(id, "\x00", ratio) }
-
-// openProbes opens the probes file: truncated, or with resume its complete lines read back and
-// kept (a torn last line, from a kill mid-write, is cut off) and the file opened to append.
-func openProbes(path string, resume bool) ([]passk.Probe, *os.File, error) {
-	if !resume {
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("contamination: %w", err)
-		}
-		return nil, f, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("contamination: %w", err)
-	}
-	keep := bytes.LastIndexByte(data, '\n') + 1
-	var probes []passk.Probe
-	for i, line := range bytes.Split(data[:keep], []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var p passk.Probe
-		if err := json.Unmarshal(line, &p); err != nil || p.ID == "" {
-			return nil, nil, fmt.Errorf("contamination: cannot resume from %s:%d: want a probe line {id, ratio, ...} (%v)", path, i+1, err)
-		}
-		probes = append(probes, p)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err == nil {
-		err = f.Truncate(int64(keep))
-		if err == nil {
-			_, err = f.Seek(int64(keep), io.SeekStart)
-		}
-		if err != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("contamination: %w", err)
-	}
-	return probes, f, nil
-}
 
 // cutProblems tokenizes every problem's text (no special tokens) and cuts it after each ratio
 // of its tokens, keeping at least one token on each side. The prompt gets whatever special

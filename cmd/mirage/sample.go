@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
+	"maps"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,11 +81,8 @@ func sampleAction(c *cli.Context) error {
 // sampleFile does what mirage sample's flags ask, writing (or with --resume, continuing) the
 // samples file path; mirage align samples through it too. It returns Run's last progress.
 func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
-	opts, err := runOptionsFromFlags(c)
+	opts, mopts, err := runOptionsFromFlags(c)
 	if err != nil {
-		return sampler.Progress{}, err
-	}
-	if err := keepExisting(c, path, "samples"); err != nil {
 		return sampler.Progress{}, err
 	}
 	ri, err := runInfo(c, map[string]string{
@@ -99,7 +93,8 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	if err != nil {
 		return sampler.Progress{}, err
 	}
-	if err := sameSettings(c, path, ri); err != nil {
+	mode := outputMode(c)
+	if err := checkResults(c, path, "samples", mode, ri); err != nil {
 		return sampler.Progress{}, err
 	}
 	problems, err := datasets.ReadProblems(c.String("data"))
@@ -109,56 +104,49 @@ func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
 	if n := c.Int("limit"); n > 0 && n < len(problems) {
 		problems = problems[:n]
 	}
-	m, err := sampler.Open(c.Context, c.String("model"), sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")})
+	m, err := sampler.Open(c.Context, c.String("model"), mopts)
 	if err != nil {
 		return sampler.Progress{}, err
 	}
 	defer m.Close()
-	var out *datasets.SampleWriter
-	if c.Bool("resume") {
-		out, err = datasets.ResumeSamples(path)
-		if err == nil {
-			err = sameN(c.Command.Name, path, out.CompletionCounts(), opts.N)
-			if err != nil {
-				out.Close()
-			}
-		}
-	} else {
-		out, err = datasets.CreateSamples(path)
-	}
-	if err == nil {
-		if err = datasets.WriteRunInfo(path, ri); err != nil {
-			out.Close()
-			dropEmpty(path)
-		}
-	}
+	out, err := datasets.OpenSamples(path, mode, ri, opts.N)
 	if err != nil {
 		return sampler.Progress{}, err
 	}
 	bar := newSampleBar(c.Bool("quiet"))
 	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
 	bar.finish()
-	if err := errors.Join(runErr, out.Close()); err != nil {
-		dropEmpty(path)
+	if runErr != nil {
+		out.Abandon()
 		if c.Context.Err() != nil {
-			return bar.last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", c.Command.Name, path, err)
+			return bar.last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", c.Command.Name, path, runErr)
 		}
+		return bar.last, runErr
+	}
+	if err := out.Close(); err != nil {
 		return bar.last, err
 	}
 	return bar.last, nil
 }
 
-// keepExisting refuses an output file that already holds results (what) unless --resume or
-// --overwrite says what to do with it: a rerun that forgot --resume must not wipe hours of work,
-// and it is checked before anything is loaded.
-func keepExisting(c *cli.Context, path, what string) error {
-	if c.Bool("resume") || c.Bool("overwrite") {
-		return nil
+// outputMode is what --resume and --overwrite say to do with an output that holds results.
+func outputMode(c *cli.Context) datasets.Mode {
+	switch {
+	case c.Bool("resume"):
+		return datasets.Resume
+	case c.Bool("overwrite"):
+		return datasets.Overwrite
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		return fmt.Errorf("%s: %s already holds %s (%d bytes); continue it with --resume, or start afresh with --overwrite", c.Command.Name, path, what, fi.Size())
+	return datasets.Keep
+}
+
+// checkResults runs datasets.CheckResults before anything is loaded and prints its warning.
+func checkResults(c *cli.Context, path, what string, mode datasets.Mode, ri datasets.RunInfo) error {
+	warning, err := datasets.CheckResults(path, what, mode, ri)
+	if warning != "" {
+		fmt.Fprintf(c.App.ErrWriter, "%s: warning: %s\n", c.Command.Name, warning)
 	}
-	return nil
+	return err
 }
 
 // runInfo is the sidecar of a results file written by c's command: the model (folder and a
@@ -166,60 +154,15 @@ func keepExisting(c *cli.Context, path, what string) error {
 // the output does not depend on (batch size, threads, device: speed only) and the mirage build,
 // which are recorded but may change.
 func runInfo(c *cli.Context, settings map[string]string) (datasets.RunInfo, error) {
-	ri := datasets.RunInfo{Command: c.Command.Name, Settings: settings, Info: map[string]string{
+	fp, err := sampler.ModelFingerprint(c.String("model"))
+	if err != nil {
+		return datasets.RunInfo{}, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
+	}
+	maps.Copy(settings, fp)
+	return datasets.RunInfo{Command: c.Command.Name, Settings: settings, Info: map[string]string{
 		"batch-size": strconv.Itoa(c.Int("batch-size")), "threads": strconv.Itoa(c.Int("threads")), "device": c.String("device"),
 		"mirage": mirageBuild(),
-	}}
-	dir, err := filepath.Abs(c.String("model"))
-	if err != nil {
-		return ri, fmt.Errorf("%s: %w", c.Command.Name, err)
-	}
-	settings["model"] = dir
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return ri, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
-	}
-	// The files that decide the model's output: graph, weights, tokenizer, configs. Size and
-	// time of change, not a hash: model.onnx.data can be gigabytes.
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() || !(strings.Contains(name, ".onnx") || strings.HasSuffix(name, ".data") ||
-			slices.Contains([]string{"tokenizer.json", "tokenizer_config.json", "config.json", "genai_config.json", "generation_config.json"}, name)) {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return ri, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
-		}
-		settings["model file "+name] = fmt.Sprintf("%d bytes, changed %s", fi.Size(), fi.ModTime().UTC().Format(time.RFC3339Nano))
-	}
-	return ri, nil
-}
-
-// sameSettings, on --resume of a file that holds results, refuses to continue it when the
-// settings its sidecar recorded differ from this run's (ri): the file would mix two
-// distributions. A file without a sidecar (written by an older mirage) resumes with a warning.
-func sameSettings(c *cli.Context, path string, ri datasets.RunInfo) error {
-	if !c.Bool("resume") {
-		return nil
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-		return nil // nothing to continue: a fresh start
-	}
-	side := datasets.RunInfoPath(path)
-	old, err := datasets.ReadRunInfo(path)
-	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(c.App.ErrWriter, "%s: warning: %s has no %s (written before mirage recorded run settings): cannot check that this run's flags and model are those of the run that wrote it\n", c.Command.Name, path, side)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%s: cannot resume %s: %w (delete it to resume without the check)", c.Command.Name, path, err)
-	}
-	if d := old.Diff(ri); len(d) > 0 {
-		return fmt.Errorf("%s: cannot resume %s: these settings differ from the run that wrote it (%s), and one file would mix two distributions:\n  %s\nresume with that run's flags and model, or start afresh with --overwrite (--batch-size, --threads and --device may differ: they change the speed, not the output; if only the model folder moved, delete %s)",
-			c.Command.Name, path, side, strings.Join(d, "\n  "), side)
-	}
-	return nil
+	}}, nil
 }
 
 // mirageBuild names the mirage build (module version and VCS revision) for the sidecar.
@@ -249,50 +192,11 @@ func jsonText(v any) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// dropEmpty removes the results file at path and its sidecar if the file is empty: a run that
-// failed before writing a result leaves nothing behind that looks like one.
-func dropEmpty(path string) {
-	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
-		os.Remove(path)
-		os.Remove(datasets.RunInfoPath(path))
-	}
-}
-
-// sameN refuses to resume a samples file whose problems have another number of completions
-// than --n asks for: the file would mix sample sizes, and pass@k's default k would silently shrink.
-func sameN(cmd, path string, counts map[int]int, n int) error {
-	for have, problems := range counts {
-		if have != n {
-			return fmt.Errorf("%s: cannot resume %s: %d of its problems have %d completions, but --n is %d; resume with the first run's flags", cmd, path, problems, have, n)
-		}
-	}
-	return nil
-}
-
-// runOptionsFromFlags reads the sampling flags of mirage sample and rejects values outside
-// their ranges (as vLLM's SamplingParams does) instead of quietly sampling something else:
-// sampler.RunOptions reads 0 as "default", so --n 0 or --batch-size -1 would otherwise run.
-func runOptionsFromFlags(c *cli.Context) (sampler.RunOptions, error) {
-	for _, r := range []struct {
-		flag string
-		ok   bool
-		want string
-	}{
-		{"n", c.Int("n") >= 1, "at least 1"},
-		{"temperature", c.Float64("temperature") >= 0 && !math.IsInf(c.Float64("temperature"), 1), "0 (greedy) or more"},
-		{"top-p", c.Float64("top-p") > 0 && c.Float64("top-p") <= 1, "0 < top-p ≤ 1 (1: off)"},
-		{"top-k", c.Int("top-k") >= 0, "0 (off) or a positive k"},
-		{"min-p", c.Float64("min-p") >= 0 && c.Float64("min-p") <= 1, "0 ≤ min-p ≤ 1 (0: off)"},
-		{"max-new-tokens", c.Int("max-new-tokens") >= 0, "0 (until the context is full) or more"},
-		{"batch-size", c.Int("batch-size") >= 1, "at least 1"},
-		{"threads", c.Int("threads") >= 0, "0 (one per core) or more"},
-		{"limit", c.Int("limit") >= 0, "0 (all) or more"},
-	} {
-		if !r.ok {
-			return sampler.RunOptions{}, fmt.Errorf("%s: --%s %v; want %s", c.Command.Name, r.flag, c.Value(r.flag), r.want)
-		}
-	}
-	return sampler.RunOptions{
+// runOptionsFromFlags reads the sampling and model flags of mirage sample and rejects values
+// outside their ranges (RunOptions.Validate, ModelOptions.Validate) instead of quietly sampling
+// something else: sampler.RunOptions reads 0 as "default", so --n 0 would otherwise run.
+func runOptionsFromFlags(c *cli.Context) (sampler.RunOptions, sampler.ModelOptions, error) {
+	opts := sampler.RunOptions{
 		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
 		N:            c.Int("n"),
 		MaxNewTokens: c.Int("max-new-tokens"),
@@ -301,7 +205,18 @@ func runOptionsFromFlags(c *cli.Context) (sampler.RunOptions, error) {
 		StopStrings:  unescapeAll(c.StringSlice("stop")),
 		Template:     c.String("template"),
 		System:       c.String("system"),
-	}, nil
+	}
+	mopts := sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")}
+	if err := opts.Validate(); err != nil {
+		return opts, mopts, err
+	}
+	if err := mopts.Validate(); err != nil {
+		return opts, mopts, err
+	}
+	if n := c.Int("limit"); n < 0 {
+		return opts, mopts, fmt.Errorf("%s: --limit %d; want 0 (all) or more", c.Command.Name, n)
+	}
+	return opts, mopts, nil
 }
 
 // unescapeAll turns the escapes a shell leaves alone (\n, \t, \\, \", \uXXXX) into their

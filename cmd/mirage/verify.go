@@ -84,31 +84,17 @@ func verifyFlags() []cli.Flag {
 	}
 }
 
-// verifyOptionsFromFlags reads the grading flags (also used by commands that score).
+// verifyOptionsFromFlags reads the grading flags (also used by commands that score) and
+// checks them (verify.Options.Validate).
 func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
-	g, err := verify.ParseGrader(c.String("grader"))
-	if err != nil {
-		return verify.Options{}, err
-	}
-	f, err := vmath.ParseFormat(c.String("format"))
-	if err != nil {
-		return verify.Options{}, err
-	}
-	// A negative penalty would be ignored by verify.Reward, and a negative worker count read as
-	// "one per core": say so instead of grading with something the user did not ask for.
-	if p := c.Float64("format-penalty"); !(p >= 0) {
-		return verify.Options{}, fmt.Errorf("verify: --format-penalty %v; want 0 (none) or more (the reward of a badly formatted completion is minus it)", p)
-	}
-	if w := c.Int("workers"); w < 0 {
-		return verify.Options{}, fmt.Errorf("verify: --workers %d; want 0 (one per core) or more", w)
-	}
-	return verify.Options{
-		Grader:        g,
-		Format:        f,
+	opts := verify.Options{
+		Grader:        verify.Grader(c.String("grader")),
+		Format:        vmath.Format(c.String("format")),
 		LastNumber:    c.Bool("last-number"),
 		FormatPenalty: c.Float64("format-penalty"),
 		Workers:       c.Int("workers"),
-	}, nil
+	}
+	return opts, opts.Validate()
 }
 
 // verifyFile grades the samples file in and writes the scored copy to out, calling
@@ -152,7 +138,7 @@ func verifyFile(ctx context.Context, in, out string, opts verify.Options, onProg
 			return verify.Item{}, io.EOF
 		}
 		it := verify.Item{
-			Task: verify.Task{ID: s.ID, DataSource: s.DataSource, Ability: s.Ability, GroundTruth: s.GroundTruth, Extra: s.Extra},
+			Task: verify.TaskOf(s.Problem),
 			Ref:  s,
 		}
 		for _, c := range s.Completions {
