@@ -2,11 +2,12 @@ package logic
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 )
 
-func init() { register("arrow_maze", verifyArrowMaze) }
+func init() { registerOpts("arrow_maze", verifyArrowMaze) }
 
 // arrowDirs maps each arrow to its (row, column) step.
 var arrowDirs = map[string][2]int{
@@ -18,11 +19,13 @@ type arrowMazeMeta struct {
 	Maze [][]json.RawMessage `json:"maze"`
 }
 
-// verifyArrowMaze checks the grid in the last ```python block against the rules: numbers and
+// verifyArrowMaze checks the grid (see arrowMazeAnswer) against the rules: numbers and
 // pre-filled arrows are kept, every blank ("X") holds one of the eight arrows, each number
 // equals the total length of the arrow rays leaving it (a ray in direction d is the run of
 // cells next to the number holding d's arrow), and every arrow lies on some number's ray.
-func verifyArrowMaze(g GameData, region string) Result {
+// Cells must be strings, as upstream's str methods require. Upstream also lets a blank
+// hold a number (it checks only that blanks are not left "X"); o.Upstream does too.
+func verifyArrowMaze(g GameData, region string, o Options) Result {
 	var m arrowMazeMeta
 	if err := decodeMeta(g, &m); err != nil {
 		return badInstance("%v", err)
@@ -42,11 +45,7 @@ func verifyArrowMaze(g GameData, region string) Result {
 			puzzle[i][j] = rawCellText(c)
 		}
 	}
-	v, block, err := parsePythonAnswer(region)
-	if err != nil {
-		return incorrect(block, "%v", err)
-	}
-	rows, err := pyGrid(v)
+	rows, block, err := arrowMazeAnswer(region)
 	if err != nil {
 		return incorrect(block, "%v", err)
 	}
@@ -60,15 +59,16 @@ func verifyArrowMaze(g GameData, region string) Result {
 		}
 		grid[i] = make([]string, w)
 		for j, c := range r {
-			s, ok := c.text()
-			if !ok {
-				return incorrect(block, "cell (%d,%d) is not a string or number", i+1, j+1)
+			if c.kind != pyStr {
+				return incorrect(block, "cell (%d,%d) is not a string", i+1, j+1)
 			}
-			s = strings.TrimSpace(s)
+			s := c.s
 			want := puzzle[i][j]
+			_, isArrow := arrowDirs[s]
 			switch {
+			case want == "X" && o.Upstream && isDigits(s):
 			case want == "X":
-				if _, isArrow := arrowDirs[s]; !isArrow {
+				if !isArrow {
 					return incorrect(block, "cell (%d,%d) is %q, want an arrow", i+1, j+1, s)
 				}
 			case s != want:
@@ -83,9 +83,12 @@ func verifyArrowMaze(g GameData, region string) Result {
 	}
 	for i := range h {
 		for j := range w {
+			if !isDigits(grid[i][j]) {
+				continue
+			}
 			n, err := strconv.Atoi(grid[i][j])
 			if err != nil {
-				continue
+				return incorrect(block, "number at (%d,%d) is too large", i+1, j+1)
 			}
 			total := 0
 			for arrow, d := range arrowDirs {
@@ -116,4 +119,55 @@ func rawCellText(raw json.RawMessage) string {
 		return strings.TrimSpace(s)
 	}
 	return strings.TrimSpace(string(raw))
+}
+
+// arrowMazeAnswer reads the grid where upstream looks for it: the last ```python block, else
+// the last untagged ``` block, holding a list of lists, else the last bare [[…]] list of the
+// text (a block that is not a list of lists falls through to the next form).
+func arrowMazeAnswer(region string) ([][]pyValue, string, error) {
+	var tried string
+	for _, c := range [][]string{pythonFences(region, true), untaggedFences(region), bareGrids(region, false)} {
+		block, ok := last(c)
+		if !ok {
+			continue
+		}
+		tried = block
+		v, err := parsePyLiteral(block)
+		if err != nil || v.kind != pyList {
+			continue
+		}
+		rows, err := pyGrid(v)
+		if err == nil && allLists(v) {
+			return rows, block, nil
+		}
+	}
+	if tried == "" {
+		return nil, "", errors.New("no code block and no [[...]] list in the answer")
+	}
+	return nil, tried, errors.New("answer is not a list of lists")
+}
+
+// allLists reports whether every item of v is a list (not a tuple), as upstream's
+// isinstance(row, list) requires.
+func allLists(v pyValue) bool {
+	for _, r := range v.items {
+		if r.kind != pyList {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits (Python's str.isdigit on
+// the grids' cells).
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

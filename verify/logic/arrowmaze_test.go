@@ -70,7 +70,21 @@ func TestArrowMazeSamples(t *testing.T) {
 			if !arrowReference(m.Maze, m.Solution) {
 				t.Fatal("reference rejects the stored solution")
 			}
-			// Numbers written as ints, as models often do.
+			sol := gridJSON(t, m.Solution)
+			return []string{
+				pyBlock(g.Answer), pyBlock(sol),
+				"```\n" + sol + "\n```", // an untagged block
+				"Here it is: " + sol,    // a bare list when there is no block
+			}
+		},
+		bad: func(t *testing.T, g GameData) map[string]string {
+			m := meta[arrowTestMeta](t, g)
+			bad := map[string]string{
+				"puzzle unfilled": pyBlock(gridJSON(t, m.Maze)),
+				"missing row":     pyBlock(gridJSON(t, m.Solution[1:])),
+				"extra row":       pyBlock(gridJSON(t, append(cloneStrGrid(m.Solution), m.Solution[0]))),
+			}
+			// Numbers written as ints: upstream's str checks fail on them.
 			mixed := make([][]any, len(m.Solution))
 			for i, r := range m.Solution {
 				for _, c := range r {
@@ -81,16 +95,7 @@ func TestArrowMazeSamples(t *testing.T) {
 					}
 				}
 			}
-			return []string{pyBlock(g.Answer), pyBlock(gridJSON(t, m.Solution)), pyBlock(gridJSON(t, mixed))}
-		},
-		bad: func(t *testing.T, g GameData) map[string]string {
-			m := meta[arrowTestMeta](t, g)
-			bad := map[string]string{
-				"puzzle unfilled": pyBlock(gridJSON(t, m.Maze)),
-				"missing row":     pyBlock(gridJSON(t, m.Solution[1:])),
-				"extra row":       pyBlock(gridJSON(t, append(cloneStrGrid(m.Solution), m.Solution[0]))),
-				"no code block":   "Here it is: " + gridJSON(t, m.Solution),
-			}
+			bad["numbers as ints"] = pyBlock(gridJSON(t, mixed))
 			for i, r := range m.Solution {
 				for j, c := range r {
 					if _, err := strconv.Atoi(c); err == nil {

@@ -23,7 +23,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("web_of_lies", sample("web_of_lies"), "The answer is **"+sample("web_of_lies").Answer+"**.")
 	sky := sample("skyscraper_puzzle")
 	add("skyscraper_puzzle", sky, pyBlock(gridJSON(tb, meta[skyTestMeta](tb, sky).Solved)))
-	add("star_placement_puzzle", sample("star_placement_puzzle"), sample("star_placement_puzzle").Answer)
+	star := sample("star_placement_puzzle")
+	add("star_placement_puzzle", star, pyBlock(starDict(meta[starTestMeta](tb, star), starSolutions(meta[starTestMeta](tb, star))[0])))
 	add("boolean_expressions", sample("boolean_expressions"), `\boxed{`+sample("boolean_expressions").Answer+`}`)
 	fut, _ := futoshikiInstance(tb, 1, 4)
 	add("futoshiki", fut, pyBlock(fut.Answer))
@@ -82,11 +83,26 @@ var hostile = map[string]string{
 	"digits":   "```python\n" + strings.Repeat("9", 1<<20) + "\n```",
 }
 
+// readsFirstOrWhole are the tasks whose upstream rule reads the first answer or the whole
+// response, so reasoning in front of the answer must sit inside <think>…</think>.
+var readsFirstOrWhole = map[string]bool{
+	"dyck_language": true, "dyck_language_errors": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
+}
+
+// withFiller puts the 1 MB filler before resp: in the graded text, or inside a <think> block
+// for readsFirstOrWhole tasks.
+func withFiller(task, resp string) string {
+	if readsFirstOrWhole[task] {
+		return "<think>" + filler + "</think>\n" + resp
+	}
+	return filler + resp
+}
+
 func TestLargeResponses(t *testing.T) {
 	for task, c := range goldCases(t) {
 		g, resp := c[0].(GameData), c[1].(string)
 		t.Run(task, func(t *testing.T) {
-			expect(t, task, g, filler+resp, true)
+			expect(t, task, g, withFiller(task, resp), true)
 			for name, h := range hostile {
 				t.Run(name, func(t *testing.T) { expect(t, task, g, h, false) })
 			}
@@ -99,7 +115,7 @@ func TestLargeResponses(t *testing.T) {
 func BenchmarkVerify1MB(b *testing.B) {
 	for _, task := range Tasks() {
 		c := goldCases(b)[task]
-		g, resp := c[0].(GameData), filler+c[1].(string)
+		g, resp := c[0].(GameData), withFiller(task, c[1].(string))
 		v, _ := Lookup(task)
 		if res := v.Verify(g, resp); !res.Correct {
 			b.Fatalf("%s: setup response not correct: %s", task, res.Reason)

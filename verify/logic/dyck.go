@@ -1,14 +1,13 @@
 package logic
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
 
 func init() {
 	register("dyck_language", verifyDyckLanguage)
-	register("dyck_language_errors", verifyDyckLanguageErrors)
+	registerOpts("dyck_language_errors", verifyDyckLanguageErrors)
 }
 
 const openers, closers = "([{<", ")]}>"
@@ -17,10 +16,12 @@ type dyckMeta struct {
 	FullSequence string `json:"full_sequence"`
 }
 
-// verifyDyckLanguage compares the completed bracket sequence the model outputs (its last
-// non-empty line, code fences and decoration removed, spaces ignored) with the gold
-// completion. The gold is the unique shortest closing of the given prefix, so exact
-// comparison is the rule check.
+// verifyDyckLanguage compares the whole answer region — the response is the sequence, as
+// upstream's verifier reads it — with the gold completion after upstream's clean-up: all
+// white space and the escapes \n, \t, \r written out as text are removed, \\ becomes \, and one
+// pair of enclosing quotes is dropped. Reasoning or a label before the sequence fails. The
+// gold is the unique shortest closing of the given prefix, so exact comparison is the rule
+// check.
 func verifyDyckLanguage(g GameData, region string) Result {
 	var m dyckMeta
 	_ = decodeMeta(g, &m)
@@ -31,99 +32,90 @@ func verifyDyckLanguage(g GameData, region string) Result {
 	if want == "" {
 		return badInstance("no full_sequence in metadata and no gold answer")
 	}
-	got, ok := bracketAnswer(region)
-	if !ok {
-		return incorrect(got, "last line is not a bracket sequence")
+	if len(region) > maxAnswerBytes {
+		return incorrect(region[:64], "answer too long")
+	}
+	got := strings.Join(strings.Fields(region), "")
+	got = strings.NewReplacer(`\n`, "", `\t`, "", `\r`, "").Replace(got)
+	got = strings.ReplaceAll(got, `\\`, `\`)
+	if len(got) >= 2 && (got[0] == '"' && got[len(got)-1] == '"' || got[0] == '\'' && got[len(got)-1] == '\'') {
+		got = got[1 : len(got)-1]
 	}
 	if got != want {
-		return incorrect(got, "sequence differs from the completed sequence %s", want)
+		return incorrect(got, "answer is not the completed sequence %s", want)
 	}
 	return Result{Correct: true, Extracted: got}
 }
 
-// bracketAnswer reads a bracket sequence from the end of a response: the last ``` block if
-// the response ends with one, else the last non-empty line, after any "answer:"-style label.
-func bracketAnswer(region string) (string, bool) {
-	text := strings.TrimSpace(region)
-	if strings.HasSuffix(text, "```") {
-		if body, ok := lastFenced(text, "", "text", "plaintext", "python"); ok {
-			text = body
-		}
-	}
-	line := lastNonEmptyLine(text)
-	if i := strings.LastIndexAny(line, ":："); i >= 0 {
-		line = line[i+1:]
-	}
-	line = stripDecoration(line)
-	if b, ok := lastBoxed(line); ok {
-		line = b
-	}
-	var b strings.Builder
-	for _, r := range line {
-		switch {
-		case r == ' ' || r == '\t':
-		case strings.ContainsRune(openers+closers, r):
-			b.WriteRune(r)
-		default:
-			return line, false
-		}
-	}
-	return b.String(), b.Len() > 0
-}
-
 type dyckErrorsMeta struct {
-	FirstErrorPos *int `json:"first_error_pos"`
-	IsValid       bool `json:"is_valid"`
+	FirstErrorPos *int  `json:"first_error_pos"`
+	IsValid       *bool `json:"is_valid"`
 }
 
-var answerInt = regexp.MustCompile(`-?\d{1,9}`)
-
-// verifyDyckLanguageErrors compares the position the model names (in the last \boxed{}, after
-// the last "answer is"/"答案", or as the whole last line) with the gold first-error position
-// (-1 for a valid sequence).
-func verifyDyckLanguageErrors(g GameData, region string) Result {
+// verifyDyckLanguageErrors compares the position the response names with the gold first-error
+// position (-1 for a valid sequence; metadata is_valid / first_error_pos, else the answer).
+// As upstream: a response that says the sequence is valid ("valid", "correct", "合法", any case)
+// means -1; otherwise the whole response must be the number. Upstream matches those words as
+// substrings, so "invalid", "incorrect" and "不合法" also mean -1 there; we do not count them
+// (o.Upstream does).
+func verifyDyckLanguageErrors(g GameData, region string, o Options) Result {
 	var m dyckErrorsMeta
-	want, err := strconv.Atoi(strings.TrimSpace(g.Answer))
-	if err != nil {
-		if decodeMeta(g, &m) != nil || (m.FirstErrorPos == nil && !m.IsValid) {
-			return badInstance("no gold position in answer or metadata")
-		}
+	want := 0
+	switch err := decodeMeta(g, &m); {
+	case err == nil && m.IsValid != nil && *m.IsValid:
 		want = -1
-		if !m.IsValid {
-			want = *m.FirstErrorPos
+	case err == nil && m.IsValid != nil && m.FirstErrorPos != nil:
+		want = *m.FirstErrorPos
+	default:
+		n, err := strconv.Atoi(strings.TrimSpace(g.Answer))
+		if err != nil {
+			return badInstance("no gold position in metadata or answer")
 		}
+		want = n
 	}
-	got, text, ok := intAnswer(region)
+	text := strings.TrimSpace(region)
+	got, ok := 0, false
+	if saysValid(text, o.Upstream) {
+		got, ok = -1, true
+	} else if len(text) <= 64 {
+		got, ok = pythonInt(text)
+	}
 	if !ok {
-		return incorrect(text, "no position found in the answer")
+		return incorrect(clip(text, 64), "the answer is neither a number nor says the sequence is valid")
 	}
 	if got != want {
-		return incorrect(text, "position %d, want %d", got, want)
+		return incorrect(clip(text, 64), "position %d, want %d", got, want)
 	}
-	return Result{Correct: true, Extracted: text}
+	return Result{Correct: true, Extracted: clip(text, 64)}
 }
 
-// intAnswer reads a single integer answer: the latest of the last \boxed{}, the text after the
-// last "answer is"/"答案" label, and the last line that holds only the number (with
-// decoration). Text around the number is not allowed, so "position 15 of 20" is not read as 20.
-func intAnswer(region string) (int, string, bool) {
-	var first string
-	for i, cand := range finalAnswerCandidates(region) {
-		cand = stripDecoration(strings.TrimLeft(stripDecoration(cand), ":：是为 "))
-		if i == 0 {
-			first = cand
-		}
-		if len(cand) > 64 {
-			continue
-		}
-		if loc := answerInt.FindStringIndex(cand); loc != nil && loc[0] == 0 && loc[1] == len(cand) {
-			if n, err := strconv.Atoi(cand); err == nil {
-				return n, cand, true
-			}
-		}
+// saysValid reports whether text calls the sequence valid: it holds "valid", "correct" (any
+// case) or "合法". Unless substrings, the negations "invalid", "incorrect" and "不合法" are
+// removed first, so "invalid at 5" is not read as valid.
+func saysValid(text string, substrings bool) bool {
+	t := strings.ToLower(text)
+	if !substrings {
+		t = strings.NewReplacer("invalid", "", "incorrect", "", "不合法", "").Replace(t)
 	}
-	if len(first) > 64 {
-		first = first[:64]
+	return strings.Contains(t, "valid") || strings.Contains(t, "correct") || strings.Contains(t, "合法")
+}
+
+// pythonInt parses s as Python's int() does for the answers models write: optional sign, ASCII
+// digits, single underscores between digits.
+func pythonInt(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	body := strings.TrimLeft(s, "+-")
+	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
+		return 0, false
 	}
-	return 0, first, false
+	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
+	return n, err == nil
+}
+
+// clip cuts s to at most n bytes for a Result's Extracted text.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -63,11 +63,11 @@ func TestDyckLanguageSamples(t *testing.T) {
 			spaced := strings.Join(strings.Split(g.Answer, ""), " ")
 			return []string{
 				g.Answer,
-				"The brackets close as follows.\n\n" + g.Answer + "\n",
-				"Answer: `" + g.Answer + "`",
-				"```\n" + g.Answer + "\n```",
 				spaced,
+				"\n" + g.Answer + "\n",
+				`"` + g.Answer + `"`,
 				"<think>" + m.QuestionSequence + "</think>\n" + g.Answer,
+				"<think>so</think>\n<answer>\n" + g.Answer + "\n</answer>",
 			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
@@ -81,6 +81,10 @@ func TestDyckLanguageSamples(t *testing.T) {
 				"changed bracket":     a[:len(a)-1] + map[byte]string{')': "]", ']': ")", '}': ">", '>': "}"}[a[len(a)-1]],
 				"prose on last line":  "the sequence is complete " + a,
 				"answer then remarks": a + "\nThis closes every bracket.",
+				// Upstream grades the whole response: reasoning or a label before it fails.
+				"reasoning first": "The brackets close as follows.\n\n" + a + "\n",
+				"label":           "Answer: `" + a + "`",
+				"code block":      "```\n" + a + "\n```",
 			}
 		},
 	}.run(t)
@@ -96,11 +100,9 @@ func TestDyckLanguageErrorsSamples(t *testing.T) {
 			}
 			return []string{
 				g.Answer,
-				"Scanning left to right...\n" + g.Answer,
-				"So the answer is " + g.Answer + ".",
-				"答案是：" + g.Answer,
-				`\boxed{` + g.Answer + `}`,
-				"**" + g.Answer + "**",
+				" " + g.Answer + "\n",
+				"<think>Scanning left to right...</think>\n" + g.Answer,
+				"<answer>" + g.Answer + "</answer>",
 			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
@@ -112,12 +114,32 @@ func TestDyckLanguageErrorsSamples(t *testing.T) {
 				"number in prose": "The first error is at position " + g.Answer + " of 20.",
 				"two numbers":     g.Answer + " " + g.Answer,
 				"later box":       `\boxed{` + g.Answer + `} \boxed{` + strconv.Itoa(n+1) + `}`,
+				// Upstream: the whole response must be the number.
+				"reasoning first": "Scanning left to right...\n" + g.Answer,
+				"answer is":       "So the answer is " + g.Answer + ".",
+				"答案是":             "答案是：" + g.Answer,
+				"boxed":           `\boxed{` + g.Answer + `}`,
+				"bold":            "**" + g.Answer + "**",
+				"says valid":      "The sequence is valid.",
+				"says correct":    "All brackets are correct.",
+				"says 合法":         "合法",
 			}
 		},
 	}.run(t)
 	valid := GameData{Answer: "-1"}
 	expect(t, "dyck_language_errors", valid, "-1", true)
 	expect(t, "dyck_language_errors", valid, "1", false)
+	for _, r := range []string{"The sequence is valid.", "VALID", "all brackets are correct", "该序列合法"} {
+		expect(t, "dyck_language_errors", valid, r, true)
+	}
+	// Upstream's substring test reads these as "valid"; we do not (Options.Upstream does).
+	up, _ := LookupWith("dyck_language_errors", Options{Upstream: true})
+	for _, r := range []string{"invalid", "The sequence is INVALID", "incorrect", "不合法"} {
+		expect(t, "dyck_language_errors", valid, r, false)
+		if !up.Verify(valid, r).Correct {
+			t.Errorf("upstream mode: %q is not read as -1", r)
+		}
+	}
 	fromMeta := GameData{Metadata: []byte(`{"first_error_pos": 7, "is_valid": false}`)}
 	expect(t, "dyck_language_errors", fromMeta, "7", true)
 }

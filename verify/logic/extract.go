@@ -9,10 +9,20 @@ import (
 // cost of grading is linear in the response and independent of what the answer contains.
 const maxAnswerBytes = 64 << 10
 
-// answerRegion returns the text after the last "</think>", or the whole response.
+// answerRegion is the text a verifier grades: what follows the last "</think>" (or the whole
+// response) and, when that holds an <answer>…</answer>, the content of the first one, as
+// upstream SynLogic's harness hands its verifiers (base/verifier.py
+// _extract_solution_with_thought; the tags may span lines). Without the tags the whole text
+// after the reasoning is graded, so prompts that do not ask for them work too.
 func answerRegion(resp string) string {
 	if i := strings.LastIndex(resp, "</think>"); i >= 0 {
-		return resp[i+len("</think>"):]
+		resp = resp[i+len("</think>"):]
+	}
+	if i := strings.Index(resp, "<answer>"); i >= 0 {
+		rest := resp[i+len("<answer>"):]
+		if j := strings.Index(rest, "</answer>"); j >= 0 {
+			return strings.TrimSpace(rest[:j])
+		}
 	}
 	return resp
 }
@@ -270,4 +280,147 @@ func lastListLiteral(text string) (string, int, bool) {
 		}
 	}
 	return "", -1, false
+}
+
+// pythonFences returns the trimmed bodies of the ```python blocks of text, in order, as
+// upstream SynLogic's verifiers find them with re.findall: a block runs from "```python" to
+// the next "```" (so "```python3" is a python block whose body starts with "3"). With lines,
+// the tag must be followed by a line break and the closing fence must start a line, as in
+// upstream's ```python\s*\n(.*?)\n\s*``` patterns: a one-line ```python (...)``` is skipped.
+func pythonFences(text string, lines bool) []string {
+	const open = "```python"
+	var out []string
+	for pos := 0; ; {
+		i := strings.Index(text[pos:], open)
+		if i < 0 {
+			return out
+		}
+		start := pos + i + len(open)
+		if !lines {
+			j := strings.Index(text[start:], "```")
+			if j < 0 {
+				return out
+			}
+			out = append(out, strings.TrimSpace(text[start:start+j]))
+			pos = start + j + 3
+			continue
+		}
+		body := start + len(text[start:]) - len(strings.TrimLeft(text[start:], " \t\r\n\f\v"))
+		if !strings.Contains(text[start:body], "\n") {
+			pos = pos + i + 1
+			continue
+		}
+		end := closingFenceLine(text, body)
+		if end < 0 {
+			return out
+		}
+		out = append(out, strings.TrimSpace(text[body:end]))
+		pos = end + 3
+	}
+}
+
+// closingFenceLine returns the position of the first "```" at or after from that only white
+// space separates from a preceding line break (the "\n\s*```" of upstream's patterns), or -1.
+func closingFenceLine(text string, from int) int {
+	for p := from; ; {
+		j := strings.Index(text[p:], "```")
+		if j < 0 {
+			return -1
+		}
+		at := p + j
+		before := strings.TrimRight(text[from:at], " \t\r\f\v")
+		if strings.HasSuffix(before, "\n") || at == from {
+			return at
+		}
+		p = at + 1
+	}
+}
+
+// untaggedFences returns the trimmed bodies of the ``` blocks whose opening fence is followed
+// only by white space up to a line break (no language tag), in order.
+func untaggedFences(text string) []string {
+	var out []string
+	for pos := 0; ; {
+		i := strings.Index(text[pos:], "```")
+		if i < 0 {
+			return out
+		}
+		start := pos + i + 3
+		j := strings.Index(text[start:], "```")
+		if j < 0 {
+			return out
+		}
+		head := text[start:]
+		if nl := strings.IndexByte(head, '\n'); nl >= 0 && strings.TrimSpace(head[:nl]) == "" && nl < j {
+			out = append(out, strings.TrimSpace(text[start:start+j]))
+		}
+		pos = start + j + 3
+	}
+}
+
+// bareGrids returns the "[[ … ]]" spans of text in order, as upstream's re.findall of
+// \[\s*\[.*?\]\s*\] finds them: each runs from a "[" followed (after white space) by "[" to
+// the first "]" followed (after white space) by "]". With digit, the inner "[" must be
+// followed by a digit (numbrix's \[\s*\[\s*\d+.*?\]\s*\]).
+func bareGrids(text string, digit bool) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		if text[i] != '[' {
+			continue
+		}
+		k := skipSpace(text, i+1)
+		if k >= len(text) || text[k] != '[' {
+			continue
+		}
+		if digit {
+			if d := skipSpace(text, k+1); d >= len(text) || text[d] < '0' || text[d] > '9' {
+				continue
+			}
+		}
+		end := doubleCloser(text, k+1, ']')
+		if end < 0 {
+			return out
+		}
+		out = append(out, text[i:end+1])
+		i = end
+	}
+	return out
+}
+
+// doubleCloser returns the index of the second closer of the first "c c" pair (white space
+// allowed between them) at or after from, or -1: the end of upstream's lazy \]\s*\] and
+// \)\s*\) matches.
+func doubleCloser(text string, from int, c byte) int {
+	for p := from; p < len(text); p++ {
+		if text[p] == c {
+			if q := skipSpace(text, p+1); q < len(text) && text[q] == c {
+				return q
+			}
+		}
+	}
+	return -1
+}
+
+// skipSpace returns the first index at or after i that is not ASCII white space.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v') {
+		i++
+	}
+	return i
+}
+
+// last returns the last element of ss, or "" and false.
+func last(ss []string) (string, bool) {
+	if len(ss) == 0 {
+		return "", false
+	}
+	return ss[len(ss)-1], true
+}
+
+// first returns the first element of ss, or "" and false.
+func first(ss []string) (string, bool) {
+	if len(ss) == 0 {
+		return "", false
+	}
+	return ss[0], true
 }

@@ -177,8 +177,12 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 		_, _ = afterLastMarker(s, "answer is", "答案是")
-		_, _, _ = intAnswer(s)
-		_, _ = bracketAnswer(s)
+		_ = pythonFences(s, true)
+		_ = pythonFences(s, false)
+		_ = untaggedFences(s)
+		_ = bareGrids(s, false)
+		_ = bareTuples(s)
+		_ = splitPairs(s)
 		_, _ = equationAnswer(s)
 	})
 }

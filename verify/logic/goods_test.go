@@ -29,36 +29,29 @@ func TestGoodsExchangeSamples(t *testing.T) {
 			if m.OwnsAfter != g.Answer {
 				t.Fatalf("owns_after differs from the answer")
 			}
-			v, err := parsePyLiteral(g.Answer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			final, err := ownership(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			byName := map[string]string{}
-			for _, n := range m.Names {
-				byName[n] = final[normName(n)]
-			}
+			byName := finalOwnership(t, g, m.Names)
 			reversed := make([]string, len(m.Names))
 			for i, n := range m.Names {
 				reversed[len(m.Names)-1-i] = n
 			}
-			entries := make([]string, len(m.Names))
+			unquoted := make([]string, len(m.Names))
 			for i, n := range m.Names {
-				entries[i] = fmt.Sprintf("%q: %q", n, byName[n])
+				unquoted[i] = fmt.Sprintf("(%s, %s)", n, byName[n])
 			}
-			dict := "{" + strings.Join(entries, ",\n") + "}"
-			return []string{pyBlock(g.Answer), pyBlock(pairsLiteral(reversed, byName)), pyBlock(strings.ToUpper(g.Answer)), pyBlock(dict)}
+			return []string{
+				pyBlock(g.Answer), pyBlock(pairsLiteral(reversed, byName)), pyBlock(strings.ToUpper(g.Answer)),
+				// Upstream's hand splitter: names without quotes (CJK ones too).
+				pyBlock("(" + strings.Join(unquoted, ", ") + ")"),
+				// A dict keeps the last item of a person listed twice.
+				pyBlock(pairsLiteral(append([]string{m.Names[0]}, m.Names...), byName)),
+			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
 			m := meta[goodsTestMeta](t, g)
-			v, _ := parsePyLiteral(g.Answer)
-			final, _ := ownership(v)
-			byName := map[string]string{}
-			for _, n := range m.Names {
-				byName[n] = final[normName(n)]
+			byName := finalOwnership(t, g, m.Names)
+			entries := make([]string, len(m.Names))
+			for i, n := range m.Names {
+				entries[i] = fmt.Sprintf("%q: %q", n, byName[n])
 			}
 			swapped := map[string]string{}
 			for k, v := range byName {
@@ -70,10 +63,31 @@ func TestGoodsExchangeSamples(t *testing.T) {
 				"two items swapped": pyBlock(pairsLiteral(m.Names, swapped)),
 				"initial ownership": pyBlock(pairsLiteral(m.Names, m.OwnsBefore)),
 				"missing person":    pyBlock(pairsLiteral(m.Names[1:], byName)),
-				"person twice":      pyBlock(pairsLiteral(append([]string{m.Names[0]}, m.Names...), byName)),
+				"list of pairs":     pyBlock("[" + strings.TrimSuffix(strings.TrimPrefix(g.Answer, "("), ")") + "]"),
+				"dict":              pyBlock("{" + strings.Join(entries, ",\n") + "}"),
+				"one-line block":    "```python " + g.Answer + "```",
 				"no code block":     "Final: " + g.Answer,
 				"not pairs":         pyBlock(fmt.Sprintf("%q", m.Names)),
 			}
 		},
 	}.run(t)
+}
+
+// finalOwnership reads the gold final ownership of a sample by person, through the splitter
+// independent of the verifier: the generator writes ('name','item') pairs with no quotes
+// inside names.
+func finalOwnership(t *testing.T, g GameData, names []string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, p := range strings.Split(strings.Trim(g.Answer, "()"), "),(") {
+		f := strings.Split(p, "','")
+		if len(f) != 2 {
+			t.Fatalf("gold pair %q", p)
+		}
+		out[strings.Trim(f[0], "'")] = strings.Trim(f[1], "'")
+	}
+	if len(out) != len(names) {
+		t.Fatalf("gold has %d people, names %d", len(out), len(names))
+	}
+	return out
 }

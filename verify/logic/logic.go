@@ -148,27 +148,43 @@ type Verifier interface {
 	Verify(g GameData, response string) Result
 }
 
+// Options select how verifiers grade. The zero value is mirage's default: upstream
+// SynLogic's formats and rules, with the upstream bugs listed in docs/synlogic.md fixed.
+type Options struct {
+	// Upstream grades exactly as upstream SynLogic's verifiers do where mirage deliberately
+	// differs (docs/synlogic.md lists each case): bugs included, for reproducing numbers
+	// computed with the upstream code.
+	Upstream bool
+}
+
 // task is a registered verifier: its canonical name and grading function.
 type task struct {
 	name   string
-	verify func(g GameData, answerRegion string) Result
+	verify func(g GameData, answerRegion string, o Options) Result
+	opts   Options
 }
 
-// Verify implements [Verifier]: it grades the text after the last "</think>" (or the whole
-// response) and turns any unexpected panic into an incorrect result.
+// Verify implements [Verifier]: it grades the answer region of the response (see
+// answerRegion) and turns any unexpected panic into an incorrect result.
 func (t task) Verify(g GameData, response string) (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = Result{Reason: fmt.Sprintf("internal error in %s verifier: %v", t.name, r)}
 		}
 	}()
-	return t.verify(g, answerRegion(response))
+	return t.verify(g, answerRegion(response), t.opts)
 }
 
-// registry maps canonical task names to verifiers; filled by each task's file via register.
+// registry maps canonical task names to verifiers; filled by each task's file via register
+// (tasks that grade the same way in both modes) or registerOpts (tasks with documented
+// differences from upstream).
 var registry = map[string]task{}
 
 func register(name string, f func(GameData, string) Result) {
+	registerOpts(name, func(g GameData, region string, _ Options) Result { return f(g, region) })
+}
+
+func registerOpts(name string, f func(GameData, string, Options) Result) {
 	if _, dup := registry[name]; dup {
 		panic("logic: task registered twice: " + name)
 	}
@@ -201,14 +217,22 @@ var aliases = map[string]string{
 	"sudoku_puzzle":       "sudoku",
 }
 
-// Lookup returns the verifier for a task name as it appears in data_source. It accepts split
-// prefixes ("val/arrow_maze"), case and separator variants ("ArrowMaze", "arrow-maze") and a
-// few known aliases ("skyscraper", "star_placement", "game24"). ok is false for unknown tasks.
+// Lookup returns the verifier for a task name as it appears in data_source, with the default
+// Options. It accepts split prefixes ("val/arrow_maze"), case and separator variants
+// ("ArrowMaze", "arrow-maze") and a few known aliases ("skyscraper", "star_placement",
+// "game24"). ok is false for unknown tasks.
 func Lookup(name string) (v Verifier, ok bool) {
+	return LookupWith(name, Options{})
+}
+
+// LookupWith is Lookup with grading options (Options.Upstream: upstream SynLogic's verdicts
+// where mirage deliberately differs).
+func LookupWith(name string, o Options) (v Verifier, ok bool) {
 	t, ok := registry[canonical(name)]
 	if !ok {
 		return nil, false
 	}
+	t.opts = o
 	return t, true
 }
 

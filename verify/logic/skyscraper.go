@@ -1,5 +1,7 @@
 package logic
 
+import "strings"
+
 func init() { register("skyscraper_puzzle", verifySkyscraper) }
 
 // skyscraperMeta is skyscraper_puzzle's metadata: grid size and the clues on each side (0 or
@@ -12,7 +14,7 @@ type skyscraperMeta struct {
 	Right  []int `json:"right"`
 }
 
-// verifySkyscraper checks the n×n grid in the last ```python block against the rules: each row
+// verifySkyscraper checks the n×n list of lists in the first ```python block against the rules: each row
 // and column holds 1..n once, and from every clued side exactly the clued number of buildings
 // is visible (a building is visible when taller than all before it).
 func verifySkyscraper(g GameData, region string) Result {
@@ -29,7 +31,8 @@ func verifySkyscraper(g GameData, region string) Result {
 			return badInstance("clue list has %d entries, want %d", len(side), n)
 		}
 	}
-	grid, block, bad := latinPythonGrid(region, n, nil)
+	block, found := skyscraperAnswer(region)
+	grid, bad := latinGrid(block, found, n, nil, true)
 	if bad != nil {
 		return *bad
 	}
@@ -75,4 +78,20 @@ func visible(line []int) int {
 		}
 	}
 	return count
+}
+
+// skyscraperAnswer is the first ```python block (tag and closing fence on their own lines),
+// as upstream reads it, with "#" comments removed (upstream's second try).
+func skyscraperAnswer(region string) (string, bool) {
+	b, ok := first(pythonFences(region, true))
+	if !ok || !strings.Contains(b, "#") {
+		return b, ok
+	}
+	lines := strings.Split(b, "\n")
+	for i, l := range lines {
+		if c := strings.IndexByte(l, '#'); c >= 0 {
+			lines[i] = l[:c]
+		}
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n")), true
 }

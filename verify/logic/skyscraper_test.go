@@ -102,7 +102,7 @@ func TestSkyscraperSamples(t *testing.T) {
 			}
 			out := []string{pyBlock(gridJSON(t, m.Solved))}
 			for _, s := range sols {
-				out = append(out, pyBlock(gridJSON(t, s)), pyBlock(tupleGrid(s)))
+				out = append(out, pyBlock(gridJSON(t, s)), pyBlock(gridJSON(t, s)+"  # rows"))
 			}
 			return out
 		},
@@ -120,6 +120,8 @@ func TestSkyscraperSamples(t *testing.T) {
 				"extra column":     pyBlock(gridJSON(t, append(cloneGrid(sol[:m.N-1]), append(sol[m.N-1], 1)))),
 				"no code block":    "Grid: " + gridJSON(t, sol),
 				"text in block":    pyBlock("grid = " + gridJSON(t, sol)),
+				"tuples":           pyBlock(tupleGrid(sol)),
+				"later block":      pyBlock(gridJSON(t, changed)) + pyBlock(gridJSON(t, sol)), // upstream reads the first
 			}
 			// A Latin square breaking a clue: the rows of the solution in another order.
 			for shift := 1; shift < m.N; shift++ {

@@ -2,7 +2,6 @@ package logic
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -17,10 +16,11 @@ type starMeta struct {
 }
 
 // verifyStarPlacement checks the stars in the answer against the rules: every row, column and
-// region holds exactly k stars, no two stars touch (diagonals included), and each star is
-// listed under the letter of the region it lies in. The answer is the dict the prompt asks
-// for ({'A': [(1, 1)], ...} in the last ```python block, 1-based row and column) or, when
-// the older [[A(1,1)\n\nB(5,4)]] form of the stored gold answer, whichever comes last.
+// region holds exactly k stars and no two stars touch (diagonals included). The answer is the
+// dict the prompt asks for, {'A': [(1, 1)], ...} with 1-based row and column, read as upstream
+// reads it: the first ```python block, the first {...} in it. As upstream, the coordinates of
+// all keys are pooled — the region labels are not checked and a star listed twice counts
+// once — and the stored [[A(1,1)\n\nB(5,4)]] gold form is not an answer.
 func verifyStarPlacement(g GameData, region string) Result {
 	var m starMeta
 	if err := decodeMeta(g, &m); err != nil {
@@ -43,31 +43,26 @@ func verifyStarPlacement(g GameData, region string) Result {
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}
+	if len(stars) == 0 {
+		return incorrect(text, "no stars in the answer")
+	}
 	rows, cols := make([]int, n), make([]int, n)
 	occupied := make([][]bool, n)
 	for i := range occupied {
 		occupied[i] = make([]bool, n)
 	}
-	listed := map[string]bool{}
 	for _, s := range stars {
-		if _, ok := regions[s.region]; !ok {
-			return incorrect(text, "no region %q", s.region)
-		}
-		listed[s.region] = true
 		if s.r < 1 || s.r > n || s.c < 1 || s.c > n {
 			return incorrect(text, "star (%d,%d) is outside the %d×%d grid", s.r, s.c, n, n)
 		}
 		r, c := s.r-1, s.c-1
-		if m.RegionGrid[r][c] != s.region {
-			return incorrect(text, "star (%d,%d) is in region %s, listed under %s", s.r, s.c, m.RegionGrid[r][c], s.region)
-		}
 		if occupied[r][c] {
-			return incorrect(text, "star (%d,%d) is listed twice", s.r, s.c)
+			continue
 		}
 		occupied[r][c] = true
 		rows[r]++
 		cols[c]++
-		regions[s.region]++
+		regions[m.RegionGrid[r][c]]++
 	}
 	for i := range n {
 		if rows[i] != k {
@@ -96,86 +91,45 @@ func verifyStarPlacement(g GameData, region string) Result {
 }
 
 type star struct {
-	region string
-	r, c   int
+	r, c int
 }
 
-// starAnswer reads the stars from the later of the last ```python dict and the last [[...]].
+// starAnswer reads the stars of the first {...} (without nested braces) in the first
+// ```python block: a dict of region → list of (row, col) pairs of ints.
 func starAnswer(region string) ([]star, string, error) {
-	body, brackets, found := blockOrBrackets(region)
-	if !found {
-		return nil, "", fmt.Errorf("no ```python dict and no [[...]] answer")
+	block, ok := first(pythonFences(region, true))
+	if !ok {
+		return nil, "", fmt.Errorf("no ```python block in the answer")
 	}
-	if block := body; !brackets {
-		v, err := parsePyLiteral(block)
-		if err != nil {
-			return nil, block, fmt.Errorf("python block is not a literal: %w", err)
-		}
-		if v.kind != pyDict {
-			return nil, block, fmt.Errorf("python block is not a dict of region: [(row, col)]")
-		}
-		var out []star
-		for i, key := range v.keys {
-			name, ok := key.text()
-			if !ok || key.kind != pyStr {
-				return nil, block, fmt.Errorf("dict key %d is not a region letter", i+1)
-			}
-			coords := v.items[i]
-			if !coords.isSeq() {
-				return nil, block, fmt.Errorf("region %s: want a list of (row, col)", name)
-			}
-			for _, p := range coords.items {
-				if !p.isSeq() || len(p.items) != 2 {
-					return nil, block, fmt.Errorf("region %s: want (row, col) pairs", name)
-				}
-				r, ok1 := p.items[0].intValue()
-				c, ok2 := p.items[1].intValue()
-				if !ok1 || !ok2 {
-					return nil, block, fmt.Errorf("region %s: coordinates must be integers", name)
-				}
-				out = append(out, star{strings.TrimSpace(name), r, c})
-			}
-		}
-		return out, block, nil
+	open := strings.IndexByte(block, '{')
+	end := -1
+	if open >= 0 {
+		end = strings.IndexAny(block[open+1:], "{}")
 	}
-	return legacyStars(body)
-}
-
-// legacyStars parses "A(1,1)\n\nB(5,4)(2,3)": a region letter followed by its coordinates.
-func legacyStars(body string) ([]star, string, error) {
-	if len(body) > maxAnswerBytes {
-		return nil, body[:64], fmt.Errorf("answer too long")
+	if end < 0 || block[open+1+end] != '}' {
+		return nil, block, fmt.Errorf("no {...} dict in the python block")
+	}
+	text := block[open : open+end+2]
+	v, err := parsePyLiteral(text)
+	if err != nil || v.kind != pyDict {
+		return nil, text, fmt.Errorf("the dict is not a literal of region: [(row, col)]")
 	}
 	var out []star
-	name := ""
-	s := body
-	for len(s) > 0 {
-		c := s[0]
-		switch {
-		case c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',' || c == ';':
-			s = s[1:]
-		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-			name = string(c)
-			s = s[1:]
-		case c == '(':
-			end := strings.IndexByte(s, ')')
-			if end < 0 || name == "" {
-				return nil, body, fmt.Errorf("malformed coordinate %q", s[:min(len(s), 16)])
+	for i := range v.keys {
+		coords := v.items[i]
+		if !coords.isSeq() {
+			return nil, text, fmt.Errorf("dict value %d is not a list of (row, col)", i+1)
+		}
+		for _, p := range coords.items {
+			if !p.isSeq() || len(p.items) != 2 || p.items[0].kind != pyInt || p.items[1].kind != pyInt {
+				return nil, text, fmt.Errorf("want (row, col) pairs of integers")
 			}
-			parts := strings.Split(s[1:end], ",")
-			if len(parts) != 2 {
-				return nil, body, fmt.Errorf("malformed coordinate %q", s[:end+1])
+			r, c := p.items[0].i, p.items[1].i
+			if r < -1<<31 || r > 1<<31 || c < -1<<31 || c > 1<<31 {
+				return nil, text, fmt.Errorf("coordinate out of range")
 			}
-			r, err1 := strconv.Atoi(strings.TrimSpace(parts[0]))
-			col, err2 := strconv.Atoi(strings.TrimSpace(parts[1]))
-			if err1 != nil || err2 != nil {
-				return nil, body, fmt.Errorf("malformed coordinate %q", s[:end+1])
-			}
-			out = append(out, star{name, r, col})
-			s = s[end+1:]
-		default:
-			return nil, body, fmt.Errorf("unexpected %q in the answer", s[:1])
+			out = append(out, star{int(r), int(c)})
 		}
 	}
-	return out, body, nil
+	return out, text, nil
 }

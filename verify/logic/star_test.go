@@ -84,12 +84,12 @@ func TestStarPlacementSamples(t *testing.T) {
 			var out []string
 			for _, s := range sols {
 				found = found || starLegacy(m, s) == g.Answer
-				out = append(out, pyBlock(starDict(m, s)), starLegacy(m, s))
+				out = append(out, pyBlock(starDict(m, s)), pyBlock("stars = "+starDict(m, s)))
 			}
 			if !found {
 				t.Fatalf("gold %q is not among the solver's %d solutions", g.Answer, len(sols))
 			}
-			return append(out, g.Answer)
+			return out
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
 			m := meta[starTestMeta](t, g)
@@ -98,15 +98,18 @@ func TestStarPlacementSamples(t *testing.T) {
 			moved[0] = (moved[0] + 1) % m.N // column counts break whatever the regions
 			dict := starDict(m, sol)
 			firstKey := strings.Index(dict, "'")
-			wrongRegion := dict[:firstKey+1] + "Z" + dict[firstKey+2:]
+			_ = firstKey
 			return map[string]string{
-				"moved star":      pyBlock(starDict(m, moved)),
-				"missing region":  pyBlock(dict[:strings.LastIndex(dict, ",")] + "\n}"),
-				"extra star":      pyBlock(strings.Replace(dict, ")]", "), (1, 1)]", 1)),
-				"unknown region":  pyBlock(wrongRegion),
-				"zero based":      pyBlock(starDictZeroBased(m, sol)),
-				"list not dict":   pyBlock("[" + strings.Trim(dict, "{}") + "]"),
-				"no python block": strings.Trim(dict, "{}"),
+				"moved star":         pyBlock(starDict(m, moved)),
+				"missing region":     pyBlock(dict[:strings.LastIndex(dict, ",")] + "\n}"),
+				"extra star":         pyBlock(strings.Replace(dict, ")]", fmt.Sprintf("), (1, %d)]", (sol[0]+1)%m.N+1), 1)),
+				"stored gold form":   g.Answer,
+				"gold form in block": pyBlock(g.Answer),
+				"later block only":   pyBlock(starDict(m, moved)) + pyBlock(dict), // upstream reads the first
+				"string coordinates": pyBlock(strings.ReplaceAll(dict, "(1, ", "('1', ")),
+				"zero based":         pyBlock(starDictZeroBased(m, sol)),
+				"list not dict":      pyBlock("[" + strings.Trim(dict, "{}") + "]"),
+				"no python block":    strings.Trim(dict, "{}"),
 			}
 		},
 	}.run(t)
@@ -128,6 +131,8 @@ func TestStarPlacementRegionLabel(t *testing.T) {
 	d := starDict(m, sol)
 	a, b := m.RegionGrid[0][sol[0]], m.RegionGrid[1][sol[1]]
 	swapped := strings.NewReplacer("'"+a+"'", "'"+b+"'", "'"+b+"'", "'"+a+"'").Replace(d)
+	// Upstream pools the coordinates of all keys: labels are not checked.
 	expect(t, "star_placement_puzzle", g, pyBlock(d), true)
-	expect(t, "star_placement_puzzle", g, pyBlock(swapped), false)
+	expect(t, "star_placement_puzzle", g, pyBlock(swapped), true)
+	expect(t, "star_placement_puzzle", g, pyBlock(strings.Replace(d, "'"+a+"'", "'Z'", 1)), true)
 }

@@ -14,7 +14,7 @@ type sudokuMeta struct {
 	Original [][]json.RawMessage `json:"original_sudoku"`
 }
 
-// verifySudoku checks the grid in the last ```python block (tuples or lists of ints) against the
+// verifySudoku checks the grid (see sudokuAnswer; tuples or lists of ints) against the
 // rules — every row, column and box holds 1..n once — and the puzzle's givens, so any valid
 // completion is accepted even if the puzzle has several.
 func verifySudoku(g GameData, region string) Result {
@@ -37,7 +37,8 @@ func verifySudoku(g GameData, region string) Result {
 			givens[i][j] = givenDigit(c)
 		}
 	}
-	grid, block, bad := latinPythonGrid(region, n, givens)
+	block, found := sudokuAnswer(region)
+	grid, bad := latinGrid(block, found, n, givens, false)
 	if bad != nil {
 		return *bad
 	}
@@ -84,27 +85,45 @@ func givenDigit(raw json.RawMessage) int {
 	return d
 }
 
-// latinPythonGrid reads the n×n grid of ints in the last ```python block — the answer form
-// sudoku and skyscraper_puzzle share — and checks what both rules share: every cell is 1..n,
-// agrees with givens (nil, or 0 for a blank), and no row or column repeats a value. bad is the
-// Result to return when any of that fails; block is the answer text for Extracted.
-func latinPythonGrid(region string, n int, givens [][]int) (grid [][]int, block string, bad *Result) {
-	fail := func(format string, args ...any) ([][]int, string, *Result) {
+// latinGrid reads block, an n×n grid of ints (Python ints: "5" is not 5, as upstream's
+// isinstance checks), the answer form sudoku and skyscraper_puzzle share, and checks what
+// both rules share: every cell is 1..n, agrees with givens (nil, or 0 for a blank), and no
+// row or column repeats a value. With lists, the grid and its rows must be lists (skyscraper's
+// isinstance(row, list)); otherwise tuples do too. bad is the Result to return when any of
+// that fails, with block as the answer text.
+func latinGrid(block string, found bool, n int, givens [][]int, lists bool) (grid [][]int, bad *Result) {
+	fail := func(format string, args ...any) ([][]int, *Result) {
 		r := incorrect(block, format, args...)
-		return nil, block, &r
+		return nil, &r
 	}
-	v, block, err := parsePythonAnswer(region)
+	if !found {
+		return fail("no grid in the answer")
+	}
+	v, err := parsePyLiteral(block)
+	if err != nil {
+		return fail("answer is not a literal: %v", err)
+	}
+	rows, err := pyGrid(v)
 	if err != nil {
 		return fail("%v", err)
 	}
-	if grid, err = intGrid(v, n, n); err != nil {
-		return fail("%v", err)
+	if lists && (v.kind != pyList || !allLists(v)) {
+		return fail("answer is not a list of lists")
 	}
-	for i := range n {
-		for j := range n {
-			if d := grid[i][j]; d < 1 || d > n {
-				return fail("cell (%d,%d) is %d, want 1..%d", i+1, j+1, d, n)
+	if len(rows) != n {
+		return fail("grid has %d rows, want %d", len(rows), n)
+	}
+	grid = make([][]int, n)
+	for i, r := range rows {
+		if len(r) != n {
+			return fail("row %d has %d cells, want %d", i+1, len(r), n)
+		}
+		grid[i] = make([]int, n)
+		for j, c := range r {
+			if c.kind != pyInt || c.i < 1 || c.i > int64(n) {
+				return fail("cell (%d,%d) is not an integer 1..%d", i+1, j+1, n)
 			}
+			grid[i][j] = int(c.i)
 			if givens != nil && givens[i][j] != 0 && grid[i][j] != givens[i][j] {
 				return fail("cell (%d,%d) is %d but the puzzle gives %d", i+1, j+1, grid[i][j], givens[i][j])
 			}
@@ -113,7 +132,7 @@ func latinPythonGrid(region string, n int, givens [][]int) (grid [][]int, block 
 	if msg := latinViolation(grid); msg != "" {
 		return fail("%s", msg)
 	}
-	return grid, block, nil
+	return grid, nil
 }
 
 // latinViolation describes the first row or column of grid (values 1..n) that repeats a
@@ -138,4 +157,47 @@ func latinViolation(grid [][]int) string {
 		}
 	}
 	return ""
+}
+
+// sudokuAnswer finds the grid where upstream looks: the last ```python block, else the last
+// bare tuple of tuples "((5, 3, …), …)" in the text.
+func sudokuAnswer(region string) (string, bool) {
+	if b, ok := last(pythonFences(region, false)); ok {
+		return b, true
+	}
+	return last(bareTuples(region))
+}
+
+// bareTuples returns the "((d, … ))" spans of text in order, as upstream's re.findall of
+// \(\s*\(\s*\d+\s*,.*?\)\s*\) finds them: from a "(" followed (after white space) by "(",
+// digits and a comma, to the first ")" followed (after white space) by ")".
+func bareTuples(text string) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		if text[i] != '(' {
+			continue
+		}
+		k := skipSpace(text, i+1)
+		if k >= len(text) || text[k] != '(' {
+			continue
+		}
+		d := skipSpace(text, k+1)
+		e := d
+		for e < len(text) && text[e] >= '0' && text[e] <= '9' {
+			e++
+		}
+		if e == d {
+			continue
+		}
+		if c := skipSpace(text, e); c >= len(text) || text[c] != ',' {
+			continue
+		}
+		end := doubleCloser(text, e, ')')
+		if end < 0 {
+			return out
+		}
+		out = append(out, text[i:end+1])
+		i = end
+	}
+	return out
 }

@@ -38,7 +38,10 @@ func TestSudokuSamples(t *testing.T) {
 		good: func(t *testing.T, g GameData) []string {
 			m := meta[sudokuTestMeta](t, g)
 			lists := strings.NewReplacer("(", "[", ")", "]").Replace(g.Answer)
-			return []string{pyBlock(g.Answer), pyBlock(tupleGrid(m.Complete)), pyBlock(lists)}
+			return []string{
+				pyBlock(g.Answer), pyBlock(tupleGrid(m.Complete)), pyBlock(lists),
+				"The solution is " + g.Answer, // a bare tuple of tuples without a block
+			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
 			m := meta[sudokuTestMeta](t, g)
@@ -72,7 +75,8 @@ func TestSudokuSamples(t *testing.T) {
 				"missing row":      pyBlock(tupleGrid(m.Complete[:8])),
 				"extra row":        pyBlock(tupleGrid(append(cloneGrid(m.Complete), m.Complete[0]))),
 				"short row":        pyBlock(strings.Replace(tupleGrid(m.Complete), ", "+fmt.Sprint(m.Complete[0][8])+")", ")", 1)),
-				"no code block":    "The solution is " + g.Answer,
+				"bare lists":       "The solution is " + strings.NewReplacer("(", "[", ")", "]").Replace(g.Answer),
+				"quoted digits":    pyBlock(strings.Replace(g.Answer, fmt.Sprint(m.Complete[0][0]), fmt.Sprintf("'%d'", m.Complete[0][0]), 1)),
 				"not a literal":    pyBlock("solution = " + g.Answer),
 				"later wrong grid": pyBlock(g.Answer) + "\nCorrection:\n" + pyBlock(tupleGrid(changed)),
 			}
