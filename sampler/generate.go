@@ -44,7 +44,9 @@ type GenerateOptions struct {
 	// OnPrompt, if set, receives each prompt's completions as soon as it and every prompt
 	// before it are done, in prompt order. An error stops Generate and is returned.
 	OnPrompt func(prompt int, outs []Output) error
-	// OnStep, if set, is called after every decode step with the number of tokens it produced.
+	// OnStep, if set, is called after every prefill and decode step with the number of tokens it
+	// drew (a prompt's prefill draws the first token of each of its N completions), so the counts
+	// add up to the completions' token counts.
 	OnStep func(tokens int)
 	// PrefillChunk is the longest piece of a prompt fed in one run (default: enough to keep the
 	// logits of a chunk under 64 MB, at most 512 tokens).
@@ -407,6 +409,9 @@ func (e *engine) prefill(i int) error {
 		}
 		pc.pending++
 		e.queue = append(e.queue, waiting{r: r, pc: pc})
+	}
+	if e.o.OnStep != nil {
+		e.o.OnStep(e.o.N)
 	}
 	return nil
 }

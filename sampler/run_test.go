@@ -137,6 +137,40 @@ func TestRunResume(t *testing.T) {
 	}
 }
 
+// The progress a run reports counts every token the completions hold: the first one, drawn
+// from the prefill's logits, included.
+func TestRunProgressTokens(t *testing.T) {
+	m := optimumModel(t)
+	opts := pieceOptions()
+	opts.Choice = sampler.Choice{Temperature: 1}
+	opts.N, opts.Seed, opts.MaxNewTokens, opts.BatchSize = 3, 2, 6, 4
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	w, err := datasets.CreateSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last sampler.Progress
+	if err := sampler.Run(context.Background(), m, testProblems(5), opts, w, func(p sampler.Progress) { last = p }); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	samples, err := datasets.ReadSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	for _, s := range samples {
+		for _, c := range s.Completions {
+			want += int64(c.NumTokens)
+		}
+	}
+	if last.Tokens != want || last.Done != 5 {
+		t.Errorf("last progress: %d tokens, %d problems done; the file holds %d tokens in 5 problems", last.Tokens, last.Done, want)
+	}
+}
+
 // Stop strings cut the text before the match, also across token boundaries; stop tokens end
 // the completion on the token.
 func TestStops(t *testing.T) {
