@@ -28,8 +28,39 @@ func ScanSamples(path string, fn func(Sample) error) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
 		}
+		if err := foldExtraInfo(&s.Problem, b); err != nil {
+			return &DataError{File: path, Line: line, Group: -1, Field: "extra_info", Err: err}
+		}
 		return fn(s)
 	})
+}
+
+// foldExtraInfo adds the fields of a top-level extra_info object (as verl's rollout dumps
+// write a row: SynLogic's game_data_str is there) to p.Extra, as ReadProblems maps a row's
+// extra_info; keys already in p.Extra win.
+func foldExtraInfo(p *Problem, line []byte) error {
+	if !bytes.Contains(line, []byte(`"extra_info"`)) {
+		return nil
+	}
+	var row struct {
+		ExtraInfo json.RawMessage `json:"extra_info"`
+	}
+	if err := json.Unmarshal(line, &row); err != nil || len(row.ExtraInfo) == 0 || string(row.ExtraInfo) == "null" {
+		return nil
+	}
+	var info map[string]any
+	if err := json.Unmarshal(row.ExtraInfo, &info); err != nil {
+		return fmt.Errorf("want an object, got %.40s", row.ExtraInfo)
+	}
+	if p.Extra == nil {
+		p.Extra = map[string]any{}
+	}
+	for k, v := range info {
+		if _, ok := p.Extra[k]; !ok {
+			p.Extra[k] = v
+		}
+	}
+	return nil
 }
 
 // ReadSamples reads a whole samples.jsonl file.

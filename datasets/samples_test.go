@@ -95,3 +95,44 @@ func TestScanSamplesTornLastLine(t *testing.T) {
 		})
 	}
 }
+
+// A samples line in verl's dump layout keeps SynLogic's instance under a top-level extra_info;
+// its fields reach Extra (our own extra wins on a clash), and a non-object is an error naming
+// the field.
+func TestScanSamplesTopLevelExtraInfo(t *testing.T) {
+	const gd = `{\"question\": \"q\", \"answer\": \"()\", \"metadata\": {}}`
+	for _, tc := range []struct {
+		name, line string
+		want       map[string]any // Extra keys and values checked
+		err        string
+	}{
+		{"verl dump", `{"id": "a", "prompt": "p", "data_source": "dyck_language", "extra_info": {"game_data_str": "` + gd + `", "index": 3}, "completions": []}`,
+			map[string]any{"game_data_str": strings.ReplaceAll(gd, `\"`, `"`), "index": 3.0}, ""},
+		{"extra wins", `{"id": "a", "prompt": "p", "extra": {"index": 1}, "extra_info": {"index": 2, "split": "test"}, "completions": []}`,
+			map[string]any{"index": 1.0, "split": "test"}, ""},
+		{"null", `{"id": "a", "prompt": "p", "extra_info": null, "completions": []}`, map[string]any{}, ""},
+		{"not an object", `{"id": "a", "prompt": "p", "extra_info": [1], "completions": []}`, nil, `field "extra_info": want an object`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "samples.jsonl")
+			if err := os.WriteFile(path, []byte(tc.line+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadSamples(path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "samples.jsonl:1") {
+					t.Fatalf("err = %v, want one at samples.jsonl:1 containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.want {
+				if got[0].Extra[k] != v {
+					t.Errorf("Extra[%q] = %#v, want %#v", k, got[0].Extra[k], v)
+				}
+			}
+		})
+	}
+}

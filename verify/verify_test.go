@@ -2,15 +2,19 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
 )
@@ -356,6 +360,38 @@ func TestOptionsValidate(t *testing.T) {
 	} {
 		if err := tc.opts.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: Validate = %v; want %q", tc.opts, err, tc.want)
+		}
+	}
+}
+
+// A samples line in verl's dump layout (game_data_str under a top-level extra_info) is graded
+// by its SynLogic verifier through ScanSamples and TaskOf; Options.SynLogic reaches the
+// verifier (upstream reads "invalid" as "valid", i.e. -1).
+func TestSynLogicSamplesLine(t *testing.T) {
+	gd, _ := json.Marshal(`{"question": "q", "answer": "-1", "metadata": {"is_valid": true, "first_error_pos": null}}`)
+	line := `{"id": "d1", "prompt": "p", "data_source": "dyck_language_errors", "extra_info": {"game_data_str": ` + string(gd) + `}, "completions": []}`
+	path := filepath.Join(t.TempDir(), "samples.jsonl")
+	if err := os.WriteFile(path, []byte(line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := datasets.ReadSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts     Options
+		response string
+		want     bool
+	}{
+		{Options{}, "<think>scan</think><answer>-1</answer>", true},
+		{Options{}, "The sequence is valid.", true},
+		{Options{}, "invalid", false},
+		{Options{SynLogic: logic.Options{Upstream: true}}, "invalid", true},
+		{Options{}, "3", false},
+	} {
+		o := Prepare(TaskOf(ss[0].Problem), tc.opts).Grade(tc.response)
+		if o.Grader != GraderSynLogic || o.Correct != tc.want {
+			t.Errorf("%+v %q: %+v, want synlogic correct=%v", tc.opts.SynLogic, tc.response, o, tc.want)
 		}
 	}
 }

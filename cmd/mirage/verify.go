@@ -16,6 +16,7 @@ import (
 
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify"
+	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
 )
 
@@ -43,7 +44,8 @@ Examples:
    mirage verify --in samples.jsonl --out scored.jsonl
    mirage verify --in samples.jsonl --out scored.jsonl --grader math --format boxed --json
    mirage verify --in samples.jsonl --out strict.jsonl --grader math-strict --format-penalty 1
-   mirage verify --in synlogic_samples.jsonl --out scored.jsonl --grader synlogic`,
+   mirage verify --in synlogic_samples.jsonl --out scored.jsonl --grader synlogic
+   mirage verify --in synlogic_samples.jsonl --out upstream.jsonl --synlogic-upstream`,
 		Flags: verifyFlags(),
 		Action: func(c *cli.Context) error {
 			opts, err := verifyOptionsFromFlags(c)
@@ -78,6 +80,7 @@ func verifyFlags() []cli.Flag {
 		&cli.StringFlag{Name: "format", Usage: "where math answers are looked for: any, think-answer or boxed", Value: "any"},
 		&cli.BoolFlag{Name: "last-number", Usage: "math: fall back to the last number of a completion without a marked answer"},
 		&cli.Float64Flag{Name: "format-penalty", Usage: "reward of completions not in the think/answer format is minus this (0: no penalty)"},
+		&cli.BoolFlag{Name: "synlogic-upstream", Usage: "SynLogic: grade as upstream SynLogic's verifiers do where mirage deliberately differs (docs/synlogic.md), bugs included"},
 		&cli.IntFlag{Name: "workers", Usage: "grading goroutines (0: one per core)"},
 		&cli.BoolFlag{Name: "json", Usage: "print the counts as JSON on stdout"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
@@ -93,6 +96,7 @@ func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
 		LastNumber:    c.Bool("last-number"),
 		FormatPenalty: c.Float64("format-penalty"),
 		Workers:       c.Int("workers"),
+		SynLogic:      logic.Options{Upstream: c.Bool("synlogic-upstream")},
 	}
 	return opts, opts.Validate()
 }
