@@ -39,6 +39,7 @@ func newApp() *cli.App {
 			inspectCommand(),
 			verifyCommand(),
 			trainCommand(),
+			serveRewardCommand(),
 		},
 		EnableBashCompletion: true,
 	}
