@@ -25,10 +25,13 @@ func serveRewardCommand() *cli.Command {
                      (deploy/verl_reward.py calls it as verl's custom_reward_function)
    GET  /healthz     "ok"
 
-Rewards: ` + strings.Join(serve.Rewards(), ", ") + `. "ground_truth" is the paper's format-gated
-accuracy (1 only for a right answer in the <think>…</think> <answer>…</answer> format); a grader
-name gives 1 for a right answer under that grader whatever the format (minus --format-penalty
-out of format). Verifications run on all cores (--workers), each within --budget; a malformed
+Rewards: ` + strings.Join(serve.Rewards(), ", ") + `.
+The first five are mirage train rl's (--reward): "ground_truth" is the paper's format-gated
+accuracy (1 only for a right answer in the <think>…</think> <answer>…</answer> format),
+"incorrect" rewards wrong answers in the format, "format" the format alone, "random" is
+Bernoulli(--random-p) × format, "majority" rewards the most frequent answer among the responses
+of one prompt. A grader name gives 1 for a right answer under that grader whatever the format
+(minus --format-penalty out of format). Verifications run on all cores (--workers), each within --budget; a malformed
 request gets a 400 with the reason. SIGTERM or Ctrl-C stops accepting requests and lets those
 under way finish (at most --grace). docs/scale-out.md documents the endpoints.
 
@@ -44,6 +47,8 @@ Examples:
 			&cli.Int64Flag{Name: "max-body-bytes", Usage: "largest request body", Value: 64 << 20},
 			&cli.IntFlag{Name: "max-items", Usage: "most responses in one request", Value: 1 << 16},
 			&cli.StringSliceFlag{Name: "trim-suffix", Usage: "text cut from the end of every response before grading, e.g. an end-of-sequence token (repeatable)"},
+			&cli.Float64Flag{Name: "random-p", Usage: "probability of reward 1 of the random reward", Value: 0.5},
+			&cli.BoolFlag{Name: "format-strict", Usage: "RL rewards check the format with the released code's regex (a newline inside <think> or <answer> fails)"},
 			&cli.DurationFlag{Name: "grace", Usage: "how long a shutdown waits for requests under way", Value: 30 * time.Second},
 		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet")),
 		Action: func(c *cli.Context) error {
@@ -60,6 +65,8 @@ Examples:
 				Workers:      vopts.Workers,
 				Token:        c.String("token"),
 				TrimSuffixes: c.StringSlice("trim-suffix"),
+				RandomP:      c.Float64("random-p"),
+				FormatStrict: c.Bool("format-strict"),
 			})
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,10 @@ type job struct {
 	task     verify.Task
 	response string
 	reward   reward
+	// group is the key of the response's group (the responses of one prompt) for the RL
+	// rewards; with alone set the job is a group of its own.
+	group string
+	alone bool
 }
 
 // grade is the result of one job.
@@ -91,7 +96,7 @@ func (h *Handler) gradeAll(ctx context.Context, jobs []job) ([]grade, error) {
 			timer.Reset(next)
 		}
 	}
-	return b.out, nil
+	return b.out, h.rewardAll(jobs, b.out)
 }
 
 // slice is how long a runner keeps its semaphore slot across jobs before it lets the
@@ -136,12 +141,58 @@ func gradeJob(j job) (g grade) {
 	return scored(j, verify.Prepare(j.task, j.reward.opts).Grade(j.response))
 }
 
-// scored turns an outcome into the job's grade. Outcomes made here (budget, panic) are
-// wrong answers that still get the format check and the wrong answer's reward.
+// scored turns an outcome into the job's grade, without its score yet (see rewardAll).
+// Outcomes made here (budget, panic) are wrong answers that still get the format check and
+// the wrong answer's reward.
 func scored(j job, o verify.Outcome) grade {
 	if o.Grader == "" {
 		o.FormatOK = vmath.ThinkAnswerFormat(j.response)
 		o.Reward = verify.Reward(false, o.FormatOK, j.reward.opts.FormatPenalty)
 	}
-	return grade{Outcome: o, Score: j.reward.score(o)}
+	return grade{Outcome: o}
+}
+
+// rewardAll sets each grade's Score. A grader's reward is the outcome's own; an RL reward is
+// verify.GroupRewards over the jobs of one group that ask for it, in request order. Random
+// rewards draw from a source seeded afresh for each request.
+func (h *Handler) rewardAll(jobs []job, grades []grade) error {
+	type key struct {
+		kind  verify.RewardKind
+		group string
+		item  int // the job's index when it is alone, else -1
+	}
+	groups := map[key][]int{}
+	var order []key
+	for i, j := range jobs {
+		if j.reward.kind == "" {
+			grades[i].Score = grades[i].Reward
+			continue
+		}
+		k := key{j.reward.kind, j.group, -1}
+		if j.alone {
+			k.item = i
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	ropts := verify.RewardOptions{P: h.opts.RandomP, FormatStrict: h.opts.FormatStrict}
+	for _, k := range order {
+		idx := groups[k]
+		group := make([]verify.Graded, len(idx))
+		for n, i := range idx {
+			group[n] = verify.Graded{Text: jobs[i].response, Outcome: grades[i].Outcome}
+		}
+		ropts.Kind = k.kind
+		r, err := verify.GroupRewards(group, ropts, rng)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		for n, i := range idx {
+			grades[i].Score = r[n]
+		}
+	}
+	return nil
 }

@@ -32,6 +32,9 @@ type ScoreItem struct {
 	ExtraInfo map[string]any `json:"extra_info,omitempty"`
 	// Reward overrides the request's reward for this item.
 	Reward string `json:"reward,omitempty"`
+	// Group names the item's group, the responses of one prompt, for the rewards computed
+	// per group (majority); an item without a group is a group of its own.
+	Group string `json:"group,omitempty"`
 }
 
 // ScoreResult is the grade of one ScoreItem.
@@ -81,7 +84,8 @@ func (h *Handler) score(r *http.Request) (any, error) {
 			return nil, badRequest("items[%d]: %v", i, err)
 		}
 		jobs[i] = job{task: verify.Task{ID: "", DataSource: it.DataSource, Ability: it.Ability,
-			GroundTruth: string(it.GroundTruth), Extra: it.ExtraInfo}, response: h.trim(it.Response), reward: rw}
+			GroundTruth: string(it.GroundTruth), Extra: it.ExtraInfo}, response: h.trim(it.Response), reward: rw,
+			group: it.Group, alone: it.Group == ""}
 	}
 	grades, err := h.gradeAll(r.Context(), jobs)
 	if err != nil {
@@ -100,7 +104,8 @@ func (h *Handler) score(r *http.Request) (any, error) {
 type RewardRequest struct {
 	// Query holds prompt + response texts, as OpenRLHF decodes them.
 	Query []string `json:"query"`
-	// Prompts holds each query's prompt; the response is what follows it in the query.
+	// Prompts holds each query's prompt; the response is what follows it in the query. The
+	// responses of one prompt (and label) are a group for the majority reward.
 	Prompts []string `json:"prompts"`
 	// Labels holds each query's label (OpenRLHF's --label_key field): a ground-truth string
 	// or number, or a Label object.
@@ -166,7 +171,8 @@ func (h *Handler) getReward(r *http.Request) (any, error) {
 			return nil, badRequest("labels[%d]: %v", i, err)
 		}
 		jobs[i] = job{task: verify.Task{DataSource: l.DataSource, Ability: l.Ability,
-			GroundTruth: string(l.GroundTruth), Extra: l.ExtraInfo}, response: h.trim(response), reward: rw}
+			GroundTruth: string(l.GroundTruth), Extra: l.ExtraInfo}, response: h.trim(response), reward: rw,
+			group: req.Prompts[i] + "\x00" + string(req.Labels[i])}
 	}
 	grades, err := h.gradeAll(r.Context(), jobs)
 	if err != nil {

@@ -15,11 +15,14 @@
 //     items, each answered with its score and the grade behind it (see ScoreRequest).
 //   - GET /healthz: 200 "ok" while the server runs; never needs the token.
 //
-// Rewards (Rewards lists them): a grader name (auto, math, math-strict, synlogic) gives 1 for
-// a correct response and 0 for a wrong one under that grader (−FormatPenalty for a response
-// out of the think/answer format when the penalty is set); "ground_truth" is the paper's
-// format-gated accuracy (acc_with_think_format): 1 only for a correct answer in the
-// "<think> … </think> <answer> … </answer>" format, else 0, under Options.Verify's grader.
+// Rewards (Rewards lists them): the RL rewards of verify.GroupRewards that need no token
+// log-probs — ground_truth (the paper's format-gated accuracy, acc_with_think_format: 1 only
+// for a right answer in the "<think> … </think> <answer> … </answer>" format), incorrect,
+// format, random (Bernoulli(Options.RandomP) × format) and majority (1 for the most frequent
+// answer of the response's group: the responses of one prompt) — run under Options.Verify's
+// grader, as mirage train rl computes them; and the grader names (auto, math, math-strict,
+// synlogic), which give 1 for a right answer under that grader whatever the format
+// (−FormatPenalty for a response out of the think/answer format when the penalty is set).
 //
 // Error policy: a malformed request (bad JSON, unknown fields in /v1/score, lists of
 // different lengths, a query that does not start with its prompt, an unknown reward) gets a
@@ -74,36 +77,44 @@ type Options struct {
 	// order), e.g. an end-of-sequence token text such as "<|im_end|>" that OpenRLHF leaves in
 	// the decoded query.
 	TrimSuffixes []string
+	// RandomP is the probability of reward 1 of the random reward; 0 means 0.5.
+	RandomP float64
+	// FormatStrict checks the format of the RL rewards with the released code's regex ('.'
+	// does not match a newline), as mirage train rl --format-strict.
+	FormatStrict bool
 }
 
 const (
 	defaultBudget   = 5 * time.Second
 	defaultMaxBody  = 64 << 20
 	defaultMaxItems = 1 << 16
-	// RewardGroundTruth is the format-gated accuracy reward.
-	RewardGroundTruth = "ground_truth"
+	// RewardGroundTruth is the format-gated accuracy reward, the default.
+	RewardGroundTruth = string(verify.RewardGroundTruth)
 )
 
-// Rewards lists the reward names the service knows.
+// graders are the grader names that are rewards too.
+var graders = []verify.Grader{verify.GraderAuto, verify.GraderMath, verify.GraderMathStrict, verify.GraderSynLogic}
+
+// Rewards lists the reward names the service knows: verify's RL rewards but entropy (it needs
+// the sampler's token log-probs, which only the RL engine has), then the graders.
 func Rewards() []string {
-	return []string{RewardGroundTruth, string(verify.GraderAuto), string(verify.GraderMath),
-		string(verify.GraderMathStrict), string(verify.GraderSynLogic)}
-}
-
-// reward is a resolved reward name: the grader it runs and how an outcome becomes a score.
-type reward struct {
-	opts  verify.Options
-	gated bool // the format-gated accuracy: 1 only when correct and in the think/answer format
-}
-
-func (r reward) score(o verify.Outcome) float64 {
-	if r.gated {
-		if o.Correct && o.FormatOK {
-			return 1
+	var names []string
+	for _, k := range verify.RewardKinds {
+		if k != verify.RewardEntropy {
+			names = append(names, string(k))
 		}
-		return 0
 	}
-	return o.Reward
+	for _, g := range graders {
+		names = append(names, string(g))
+	}
+	return names
+}
+
+// reward is a resolved reward name: the grading options and, for the RL rewards, the kind
+// (scored per group by verify.GroupRewards; "" means the grader's own reward).
+type reward struct {
+	opts verify.Options
+	kind verify.RewardKind
 }
 
 // Handler is the reward service; build it with New.
@@ -119,6 +130,9 @@ type Handler struct {
 func New(opts Options) (*Handler, error) {
 	if opts.Budget < 0 || opts.MaxBodyBytes < 0 || opts.MaxItems < 0 || opts.Workers < 0 {
 		return nil, errors.New("serve: negative budget, body limit, item limit or worker count")
+	}
+	if !(opts.RandomP >= 0 && opts.RandomP <= 1) {
+		return nil, fmt.Errorf("serve: random reward probability %v; want 0 (0.5) to 1", opts.RandomP)
 	}
 	if opts.Budget == 0 {
 		opts.Budget = defaultBudget
@@ -139,11 +153,14 @@ func New(opts Options) (*Handler, error) {
 		opts.Reward = RewardGroundTruth
 	}
 	h := &Handler{opts: opts, rewards: map[string]reward{}, sem: make(chan struct{}, opts.Workers)}
-	h.rewards[RewardGroundTruth] = reward{opts: opts.Verify, gated: true}
-	for _, g := range []verify.Grader{verify.GraderAuto, verify.GraderMath, verify.GraderMathStrict, verify.GraderSynLogic} {
+	for _, name := range Rewards() {
 		o := opts.Verify
-		o.Grader = g
-		h.rewards[string(g)] = reward{opts: o}
+		if k, err := verify.ParseRewardKind(name); err == nil {
+			h.rewards[name] = reward{opts: o, kind: k}
+			continue
+		}
+		o.Grader = verify.Grader(name)
+		h.rewards[name] = reward{opts: o}
 	}
 	d, ok := h.rewards[opts.Reward]
 	if !ok {

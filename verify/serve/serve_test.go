@@ -55,16 +55,22 @@ func mathItems(t testing.TB, restate int) []ScoreItem {
 	return items
 }
 
-// direct is the reference: the reward as verify grades the item when called directly.
+// direct is the reference: the reward of the item graded directly by verify, alone in its
+// group.
 func direct(it ScoreItem, name string, opts verify.Options) float64 {
-	if name != RewardGroundTruth {
+	kind, err := verify.ParseRewardKind(name)
+	if err != nil {
 		opts.Grader = verify.Grader(name)
 	}
 	o := verify.Prepare(verify.Task{DataSource: it.DataSource, GroundTruth: string(it.GroundTruth), Extra: it.ExtraInfo}, opts).Grade(it.Response)
-	if name == RewardGroundTruth {
-		return b2f(o.Correct && o.FormatOK)
+	if err != nil {
+		return o.Reward
 	}
-	return o.Reward
+	r, err := verify.GroupRewards([]verify.Graded{{Text: it.Response, Outcome: o}}, verify.RewardOptions{Kind: kind}, nil)
+	if err != nil {
+		panic(err)
+	}
+	return r[0]
 }
 
 func post(t testing.TB, client *http.Client, url string, body any) (int, []byte) {
@@ -119,6 +125,13 @@ func TestKnownRewards(t *testing.T) {
 		{"math: number ground truth", ScoreItem{Response: "<think>x</think><answer>42</answer>", GroundTruth: "42", Reward: "math"}, 1},
 		{"math-strict: 0.5 is not 1/2", ScoreItem{Response: "<think>x</think><answer>0.5</answer>", GroundTruth: "1/2", Reward: "math-strict"}, 0},
 		{"synlogic game24 right", ScoreItem{DataSource: "game_of_24", Response: "<think>x</think><answer>\n```python\n(9-7+2)*6\n```\n</answer>", ExtraInfo: extra, Reward: "auto"}, 1},
+		{"incorrect: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "incorrect"}, 1},
+		{"incorrect: right", ScoreItem{Response: "<think>x</think><answer>4</answer>", GroundTruth: "4", Reward: "incorrect"}, 0},
+		{"format: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "format"}, 1},
+		{"majority of one", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "majority"}, 1},
+		{"majority 7 of 7, 7, 8: first", ScoreItem{Response: "<think>x</think><answer>7</answer>", GroundTruth: "100", Reward: "majority", Group: "q"}, 1},
+		{"majority 7 of 7, 7, 8: second", ScoreItem{Response: `\boxed{7.0}`, GroundTruth: "100", Reward: "majority", Group: "q"}, 1},
+		{"majority 7 of 7, 7, 8: the 8", ScoreItem{Response: "<think>x</think><answer>8</answer>", GroundTruth: "100", Reward: "majority", Group: "q"}, 0},
 		{"synlogic game24 wrong", ScoreItem{DataSource: "game_of_24", Response: "<think>x</think><answer>\n```python\n9*7+6+2\n```\n</answer>", ExtraInfo: extra, Reward: "synlogic"}, 0},
 	}
 	var req ScoreRequest
@@ -169,7 +182,7 @@ func TestConcurrentLoad(t *testing.T) {
 	items := mathItems(t, 0)
 	opts := verify.Options{}
 	srv := newServer(t, Options{MaxItems: 512, MaxBodyBytes: 1 << 20})
-	rewards := []string{RewardGroundTruth, "math", "math-strict", "auto"}
+	rewards := []string{RewardGroundTruth, "incorrect", "format", "math", "math-strict", "auto"}
 	want := map[string][]float64{}
 	for _, name := range rewards {
 		for _, it := range items {
@@ -496,3 +509,19 @@ func mustUnmarshal(t testing.TB, b []byte, v any) {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// TestRandomReward: with probability 1 the random reward is the format check alone.
+func TestRandomReward(t *testing.T) {
+	srv := newServer(t, Options{RandomP: 1, Reward: "random"})
+	code, body := post(t, srv.Client(), srv.URL+"/v1/score", `{"items": [
+		{"response": "<think>x</think><answer>3</answer>", "ground_truth": "4"},
+		{"response": "\\boxed{4}", "ground_truth": "4"}]}`)
+	var got ScoreResponse
+	mustUnmarshal(t, body, &got)
+	if code != 200 || len(got.Results) != 2 || got.Results[0].Score != 1 || got.Results[1].Score != 0 {
+		t.Errorf("%d %s, want scores 1 (formatted) and 0", code, body)
+	}
+	if _, err := New(Options{RandomP: 1.5}); err == nil {
+		t.Error("RandomP 1.5 accepted")
+	}
+}
