@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -33,6 +34,8 @@ type GenerateOptions struct {
 	// StopTokens end a completion (finish_reason "stop") besides the model's EOS ids; the stop
 	// token is counted but not part of the text.
 	StopTokens []int
+	// TokenLogprobs fills Output.TokenLogprobs.
+	TokenLogprobs bool
 	// IgnoreEOS keeps generating through EOS and stop tokens (benchmarks force lengths so).
 	IgnoreEOS bool
 	// StopStrings end a completion when its text contains one; the text is cut before it.
@@ -67,6 +70,11 @@ type Output struct {
 	Text         string  // decoded text (empty without NewStream), cut before any stop string
 	FinishReason string  // datasets.FinishStop (EOS, stop token or stop string) or datasets.FinishLength
 	Logprob      float64 // sum of the tokens' log-probabilities under the model
+	// TokenLogprobs (with GenerateOptions.TokenLogprobs) holds each token's log-probability
+	// under the sampling policy before truncation: log-softmax(logits/Temperature), the raw
+	// logits when greedy. Top-k, top-p and min-p are not renormalised in, as an RL trainer
+	// recomputes it (so a truncated sampler is slightly off-policy; see docs/rl.md).
+	TokenLogprobs []float32
 }
 
 // PromptError is a prompt Generate cannot run: empty, longer than the context, or holding ids
@@ -401,7 +409,7 @@ func (e *engine) prefill(i int) error {
 		if err != nil {
 			return fmt.Errorf("prompt %d: %w", i, err)
 		}
-		if e.accept(r, tok, lp) {
+		if e.accept(r, tok, lp, e.policyLogprob(last, tok, lp)) {
 			if err := e.finish(r); err != nil {
 				return err
 			}
@@ -437,10 +445,36 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// accept appends a drawn token to r and reports whether r is finished.
-func (e *engine) accept(r *row, tok int, lp float64) bool {
+// policyLogprob is log-softmax(logits/T)[tok] (Output.TokenLogprobs) given tok's log-prob lp
+// under the raw logits; 0 unless GenerateOptions.TokenLogprobs asks for it.
+func (e *engine) policyLogprob(logits []float32, tok int, lp float64) float64 {
+	t := e.o.Temperature
+	if !e.o.TokenLogprobs {
+		return 0
+	}
+	if t <= 0 || t == 1 {
+		return lp
+	}
+	maxv := float32(math.Inf(-1))
+	for _, v := range logits {
+		maxv = max(maxv, v)
+	}
+	inv := float32(1 / t)
+	var sum float64
+	for _, v := range logits {
+		sum += float64(expf((v - maxv) * inv))
+	}
+	return float64((logits[tok]-maxv)*inv) - math.Log(sum)
+}
+
+// accept appends a drawn token (log-prob lp under the model, policyLP under the sampling
+// policy) to r and reports whether r is finished.
+func (e *engine) accept(r *row, tok int, lp, policyLP float64) bool {
 	r.out.Tokens = append(r.out.Tokens, tok)
 	r.out.Logprob += lp
+	if e.o.TokenLogprobs {
+		r.out.TokenLogprobs = append(r.out.TokenLogprobs, float32(policyLP))
+	}
 	r.last = tok
 	if e.stop[tok] {
 		r.out.FinishReason = datasets.FinishStop
@@ -528,9 +562,9 @@ func (e *engine) step() error {
 	e.S++
 	e.kv.swap()
 	type pick struct {
-		tok int
-		lp  float64
-		err error
+		tok          int
+		lp, policyLP float64
+		err          error
 	}
 	picks := make([]pick, B)
 	var wg sync.WaitGroup
@@ -547,6 +581,9 @@ func (e *engine) step() error {
 				}
 				row := e.rt.logitsRow(logits, b, sc)
 				picks[b].tok, picks[b].lp, picks[b].err = e.o.choose(row, r.rng.Float64(), sc)
+				if picks[b].err == nil {
+					picks[b].policyLP = e.policyLogprob(row, picks[b].tok, picks[b].lp)
+				}
 			}
 		}(w)
 	}
@@ -563,7 +600,7 @@ func (e *engine) step() error {
 		if right {
 			r.length++
 		}
-		if e.accept(r, picks[b].tok, picks[b].lp) {
+		if e.accept(r, picks[b].tok, picks[b].lp, picks[b].policyLP) {
 			e.rows[b] = nil
 			if err := e.finish(r); err != nil {
 				return err

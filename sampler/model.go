@@ -127,6 +127,8 @@ type Model struct {
 	kvElem                     int32
 	logitsElem                 int32
 
+	opts ModelOptions // as opened; Reload starts the new session with them
+
 	mu     sync.Mutex
 	runner *runner    // reused by Generate calls; freed by Close
 	kv     *kvBuffers // the batch cache, reused likewise
@@ -191,10 +193,36 @@ func Open(ctx context.Context, dir string, opts ModelOptions) (*Model, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := m.startSession(opts); err != nil {
+	m.opts = opts
+	s, err := m.newSession()
+	if err != nil {
 		return nil, err
 	}
+	m.session = s
 	return m, nil
+}
+
+// Reload starts a new ONNX Runtime session on the folder's current files and replaces the old
+// one, keeping the KV-cache buffers and run state: the RL trainer calls it after re-exporting the
+// weights into the folder (same graph, new data file), so no second cache is reserved. The old
+// session keeps serving until the new one is ready; on error it stays in place. ctx is checked
+// before the (slow) session creation.
+func (m *Model) Reload(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.session == nil {
+		return errors.New("sampler: Reload on a closed model")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s, err := m.newSession()
+	if err != nil {
+		return err
+	}
+	old := m.session
+	m.session = s
+	return ortError("close the old session", old.Destroy())
 }
 
 // describe recognises the folder's layout from its files and graph, without ONNX Runtime.
@@ -437,20 +465,22 @@ func elemSize(e int32) int {
 	return 1
 }
 
-func (m *Model) startSession(opts ModelOptions) error {
+// newSession starts an ONNX Runtime session on the model file with m.opts.
+func (m *Model) newSession() (*ort.DynamicAdvancedSession, error) {
+	opts := m.opts
 	so, err := ort.NewSessionOptions()
 	if err != nil {
-		return ortError("session options", err)
+		return nil, ortError("session options", err)
 	}
 	defer so.Destroy()
 	if opts.Threads > 0 {
 		if err := so.SetIntraOpNumThreads(opts.Threads); err != nil {
-			return ortError("set threads", err)
+			return nil, ortError("set threads", err)
 		}
 	}
 	if strings.EqualFold(opts.Device, "cuda") { // Open validated the device: cpu otherwise
 		if err := appendCUDA(so, opts.DeviceID); err != nil {
-			return fmt.Errorf("sampler: --device cuda: this ONNX Runtime cannot use CUDA (%v); set %s to a CUDA build of ONNX Runtime %s or later (with its provider libraries beside it) and check the GPU driver",
+			return nil, fmt.Errorf("sampler: --device cuda: this ONNX Runtime cannot use CUDA (%v); set %s to a CUDA build of ONNX Runtime %s or later (with its provider libraries beside it) and check the GPU driver",
 				ortError("CUDA execution provider", err), EnvLibrary, ORTVersion)
 		}
 	}
@@ -472,11 +502,10 @@ func (m *Model) startSession(opts ModelOptions) error {
 		// The folder was recognised; only ONNX Runtime refused it (e.g. truncated weights), so
 		// Found names the format rather than implying the folder holds nothing mirage knows.
 		rerr := ortError("create session", err)
-		return &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + rerr.Error(),
+		return nil, &FolderError{Dir: m.info.Dir, Reason: "ONNX Runtime cannot load " + m.info.File + ": " + rerr.Error(),
 			Found: []string{"a model folder of format " + string(m.info.Format)}, Err: rerr}
 	}
-	m.session = s
-	return nil
+	return s, nil
 }
 
 func appendCUDA(so *ort.SessionOptions, device int) error {

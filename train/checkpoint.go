@@ -36,6 +36,10 @@ type checkpointState struct {
 	ModelType string    `json:"model_type"`
 	// Data fingerprints the training examples, so a resume on different data is refused.
 	Data string `json:"data"`
+	// RL is an RL run's config (Config is then unused) and PromptsUsed its position in the
+	// prompt stream.
+	RL          *RLConfig `json:"rl,omitempty"`
+	PromptsUsed int       `json:"prompts_used,omitempty"`
 }
 
 const checkpointFormat = "mirage-sft-checkpoint/1"
@@ -143,6 +147,9 @@ func loadCheckpoint(out string, cfg arch.Config) (w model.Weights, opt *AdamW, s
 	}
 	opt = &AdamW{Beta1: st.Config.Beta1, Beta2: st.Config.Beta2, Eps: st.Config.Eps, WeightDecay: st.Config.WeightDecay,
 		Step: st.AdamStep, M: map[string][]float32{}, V: map[string][]float32{}}
+	if st.RL != nil {
+		opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay = st.RL.Beta1, st.RL.Beta2, st.RL.Eps, st.RL.WeightDecay
+	}
 	for name, t := range w {
 		m, v := moments["m."+name], moments["v."+name]
 		if m == nil || v == nil || len(m.Data) != len(t.Data) || len(v.Data) != len(t.Data) {

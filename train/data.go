@@ -261,12 +261,21 @@ type dataOrder struct {
 // microBatch returns micro-batch k (batchSize examples) of the stream.
 func (o *dataOrder) microBatch(examples []Example, batchSize, k int) []Example {
 	out := make([]Example, batchSize)
+	for i, idx := range o.indices(k*batchSize, batchSize) {
+		out[i] = examples[idx]
+	}
+	return out
+}
+
+// indices returns the example indices at positions from … from+n−1 of the stream.
+func (o *dataOrder) indices(from, n int) []int {
+	out := make([]int, n)
 	for i := range out {
-		idx := k*batchSize + i
-		if epoch := idx / o.n; o.perm == nil || epoch != o.epoch {
+		pos := from + i
+		if epoch := pos / o.n; o.perm == nil || epoch != o.epoch {
 			o.epoch, o.perm = epoch, rand.New(rand.NewPCG(o.seed, uint64(epoch))).Perm(o.n)
 		}
-		out[i] = examples[o.perm[idx%o.n]]
+		out[i] = o.perm[pos%o.n]
 	}
 	return out
 }

@@ -62,31 +62,35 @@ type SFTConfig struct {
 }
 
 func (c SFTConfig) withDefaults(cfg arch.Config, examples int) SFTConfig {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	deff := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&c.BatchSize, 8)
-	def(&c.GradAccum, 1)
-	def(&c.MaxSeqLen, 512)
+	defaultInt(&c.BatchSize, 8)
+	defaultInt(&c.GradAccum, 1)
+	defaultInt(&c.MaxSeqLen, 512)
 	c.MaxSeqLen = min(c.MaxSeqLen, cfg.MaxPositionEmbeddings)
-	def(&c.Steps, (examples+c.BatchSize*c.GradAccum-1)/(c.BatchSize*c.GradAccum))
-	def(&c.KeepCheckpoints, 2)
-	deff(&c.LR, 1e-4)
-	deff(&c.Beta1, 0.9)
-	deff(&c.Beta2, 0.999)
-	deff(&c.Eps, 1e-8)
-	deff(&c.ClipNorm, 1)
+	defaultInt(&c.Steps, (examples+c.BatchSize*c.GradAccum-1)/(c.BatchSize*c.GradAccum))
+	defaultInt(&c.KeepCheckpoints, 2)
+	defaultFloat(&c.LR, 1e-4)
+	defaultFloat(&c.Beta1, 0.9)
+	defaultFloat(&c.Beta2, 0.999)
+	defaultFloat(&c.Eps, 1e-8)
+	defaultFloat(&c.ClipNorm, 1)
 	if c.Schedule == "" {
 		c.Schedule = ScheduleCosine
 	}
 	return c
+}
+
+// defaultInt sets *v to d when it is not positive.
+func defaultInt(v *int, d int) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+// defaultFloat sets *v to d when it is zero.
+func defaultFloat(v *float64, d float64) {
+	if *v == 0 {
+		*v = d
+	}
 }
 
 func (c SFTConfig) validate() error {
@@ -252,7 +256,7 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 	} else if len(steps) > 0 {
 		return nil, fmt.Errorf("train: %s already holds checkpoints; pass --resume to continue or choose a new output folder", out)
 	}
-	metrics, err := openMetrics(filepath.Join(out, "metrics.jsonl"), state.Step)
+	metrics, err := openMetrics(filepath.Join(out, "metrics.jsonl"), 1, state.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -381,9 +385,9 @@ func scale(w model.Weights, f float32) {
 	}
 }
 
-// openMetrics opens metrics.jsonl for appending, first dropping lines after step keep (those
-// of steps a resumed run will redo).
-func openMetrics(path string, keep int) (*os.File, error) {
+// openMetrics opens a JSONL file of records with a "step" field for appending, first keeping
+// only the lines with from ≤ step ≤ keep (a resumed run redoes the steps after keep).
+func openMetrics(path string, from, keep int) (*os.File, error) {
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("train: %w", err)
@@ -397,7 +401,7 @@ func openMetrics(path string, keep int) (*os.File, error) {
 			b = nil
 		}
 		var m metricsLine
-		if json.Unmarshal(line, &m) == nil && m.Step <= keep && m.Step > 0 {
+		if json.Unmarshal(line, &m) == nil && m.Step <= keep && m.Step >= from {
 			kept = append(kept, line...)
 		}
 	}

@@ -425,11 +425,3 @@ func TestGradAccumEqualsLargeBatch(t *testing.T) {
 			big.Loss, big.GradNorm, big.Tokens, acc.Loss, acc.GradNorm, acc.Tokens)
 	}
 }
-
-func cloneWeights(w model.Weights) model.Weights {
-	out := model.Weights{}
-	for k, v := range w {
-		out[k] = &arch.Tensor{Shape: v.Shape, Data: slices.Clone(v.Data)}
-	}
-	return out
-}

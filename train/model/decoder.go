@@ -143,6 +143,16 @@ func TokenLogProbs(logits, targets *Node) *Node {
 	return Sub(Reshape(picked, b, t), logZ)                            // [B, T]
 }
 
+// TokenEntropy returns the entropy −Σ p·log p [B, T] of softmax(logits) [B, T, V], as
+// log Z − Σ exp(z)·z / Z with z the logits less their maximum and Z = Σ exp(z).
+func TokenEntropy(logits *Node) *Node {
+	maxLogit := StopGradient(ReduceAndKeep(logits, ReduceMax, -1)) // [B, T, 1]
+	shifted := Sub(logits, maxLogit)                               // [B, T, V]
+	e := Exp(shifted)                                              // [B, T, V]
+	z := ReduceSum(e, -1)                                          // [B, T]
+	return Sub(Log(z), Div(ReduceSum(Mul(e, shifted), -1), z))     // [B, T]
+}
+
 // MaskedNLL returns Σ −mask·logp (the summed negative log-likelihood of the masked tokens) from
 // per-token log-probs [B, T] and a float mask [B, T]. Callers divide by the token count, so that
 // gradient accumulation over micro-batches weighs every token equally.

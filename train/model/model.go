@@ -36,6 +36,12 @@ type Weights = map[string]*arch.Tensor
 type Batch struct {
 	IDs, Targets [][]int
 	Mask         [][]float32
+	// Temperature, when > 0 and not 1, divides the logits before the log-softmax (the sampling
+	// policy of an RL run); Logits ignores it.
+	Temperature float64
+	// EntropyWeight, if set ([B][T]), adds −Σ EntropyWeight·H to LossAndGrads' loss, H the
+	// per-token entropy of the (tempered) distribution: an entropy bonus.
+	EntropyWeight [][]float32
 }
 
 // Model runs the decoder of one config on one backend.
@@ -55,11 +61,22 @@ const (
 	kindLogits graphKind = iota
 	kindLogProbs
 	kindLossGrads
+	kindLogProbsEntropy
 )
 
 type graphKey struct {
-	kind graphKind
-	b, t int
+	kind    graphKind
+	b, t    int
+	temp    float64 // 0: none
+	entropy bool    // the loss has an entropy term
+}
+
+func keyOf(kind graphKind, b, t int, batch Batch) graphKey {
+	k := graphKey{kind: kind, b: b, t: t, entropy: batch.EntropyWeight != nil && kind == kindLossGrads}
+	if batch.Temperature > 0 && batch.Temperature != 1 {
+		k.temp = batch.Temperature
+	}
+	return k
 }
 
 // New returns a Model for cfg (defaults applied, validated) on backend.
@@ -101,7 +118,7 @@ func (m *Model) Logits(w Weights, ids [][]int) ([][][]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	outs, err := m.run(graphKey{kindLogits, b, t}, w, intTensor(ids, b, t))
+	outs, err := m.run(graphKey{kind: kindLogits, b: b, t: t}, w, intTensor(ids, b, t))
 	if err != nil {
 		return nil, err
 	}
@@ -124,17 +141,37 @@ func (m *Model) TokenLogProbs(w Weights, batch Batch) ([][]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	outs, err := m.run(graphKey{kindLogProbs, b, t}, w, intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t))
+	outs, err := m.run(keyOf(kindLogProbs, b, t, batch), w, intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t))
 	if err != nil {
 		return nil, err
 	}
-	flat := tensors.MustCopyFlatData[float32](outs[0])
-	finalize(outs)
-	lp := make([][]float32, b)
-	for i := range lp {
-		lp[i] = flat[i*t : (i+1)*t]
+	defer finalize(outs)
+	return rows(outs[0], b, t), nil
+}
+
+// TokenLogProbsEntropy returns TokenLogProbs and the entropy of each position's next-token
+// distribution [B][T], both under batch.Temperature; the Mask is ignored.
+func (m *Model) TokenLogProbsEntropy(w Weights, batch Batch) (logProbs, entropy [][]float32, err error) {
+	b, t, err := m.checkBatch(batch)
+	if err != nil {
+		return nil, nil, err
 	}
-	return lp, nil
+	outs, err := m.run(keyOf(kindLogProbsEntropy, b, t, batch), w, intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer finalize(outs)
+	return rows(outs[0], b, t), rows(outs[1], b, t), nil
+}
+
+// rows copies a [B, T] float32 tensor into B rows.
+func rows(x *tensors.Tensor, b, t int) [][]float32 {
+	flat := tensors.MustCopyFlatData[float32](x)
+	out := make([][]float32, b)
+	for i := range out {
+		out[i] = flat[i*t : (i+1)*t]
+	}
+	return out
 }
 
 // LossAndGrads returns the summed negative log-likelihood of the masked targets and its gradient
@@ -145,12 +182,17 @@ func (m *Model) LossAndGrads(w Weights, batch Batch) (float64, Weights, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	mask := make([]float32, 0, b*t)
-	for _, row := range batch.Mask {
-		mask = append(mask, row...)
+	key := keyOf(kindLossGrads, b, t, batch)
+	extra := []*tensors.Tensor{intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t), floatTensor(batch.Mask, b, t)}
+	if key.entropy {
+		if r, c, err := rect("entropy weight", batch.EntropyWeight); err != nil {
+			return 0, nil, err
+		} else if r != b || c != t {
+			return 0, nil, fmt.Errorf("model: entropy weight is %d×%d, ids %d×%d", r, c, b, t)
+		}
+		extra = append(extra, floatTensor(batch.EntropyWeight, b, t))
 	}
-	outs, err := m.run(graphKey{kindLossGrads, b, t}, w,
-		intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t), tensors.FromFlatDataAndDimensions(mask, b, t))
+	outs, err := m.run(key, w, extra...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -213,14 +255,26 @@ func (m *Model) graph(key graphKey) (*graph.Graph, error) {
 			g.Compile(logits)
 			return
 		}
+		if key.temp != 0 {
+			logits = graph.MulScalar(logits, 1/key.temp) // [B, T, V]
+		}
 		targets := graph.Parameter(g, "targets", tokens)
 		logProbs := TokenLogProbs(logits, targets) // [B, T]
-		if key.kind == kindLogProbs {
+		switch key.kind {
+		case kindLogProbs:
 			g.Compile(logProbs)
 			return
+		case kindLogProbsEntropy:
+			g.Compile(logProbs, TokenEntropy(logits))
+			return
 		}
-		mask := graph.Parameter(g, "mask", shapes.Make(dtypes.Float32, key.b, key.t))
+		perToken := shapes.Make(dtypes.Float32, key.b, key.t)
+		mask := graph.Parameter(g, "mask", perToken)
 		loss := MaskedNLL(logProbs, mask) // []
+		if key.entropy {
+			weight := graph.Parameter(g, "entropy_weight", perToken)
+			loss = graph.Sub(loss, graph.ReduceAllSum(graph.Mul(TokenEntropy(logits), weight))) // []
+		}
 		g.Compile(append([]*graph.Node{loss}, graph.Gradient(loss, weights...)...)...)
 	})
 	if err != nil {
@@ -232,7 +286,7 @@ func (m *Model) graph(key graphKey) (*graph.Graph, error) {
 }
 
 func (k graphKind) String() string {
-	return [...]string{"logits", "log-probs", "loss+gradient"}[k]
+	return [...]string{"logits", "log-probs", "loss+gradient", "log-probs+entropy"}[k]
 }
 
 func (m *Model) checkBatch(b Batch) (rows, cols int, err error) {
@@ -290,6 +344,14 @@ func intTensor(rows [][]int, b, t int) *tensors.Tensor {
 		for _, id := range r {
 			flat = append(flat, int32(id))
 		}
+	}
+	return tensors.FromFlatDataAndDimensions(flat, b, t)
+}
+
+func floatTensor(rows [][]float32, b, t int) *tensors.Tensor {
+	flat := make([]float32, 0, b*t)
+	for _, r := range rows {
+		flat = append(flat, r...)
 	}
 	return tensors.FromFlatDataAndDimensions(flat, b, t)
 }

@@ -1,0 +1,155 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler"
+	"github.com/mirage-rl/mirage/train/model"
+	"github.com/mirage-rl/mirage/train/onnx"
+	"github.com/mirage-rl/mirage/train/weights"
+	"github.com/mirage-rl/mirage/verify"
+)
+
+// RLOptions describe one `mirage train rl` run.
+type RLOptions struct {
+	// ModelDir is the starting policy: a model.onnx folder mirage wrote (an SFT run's output
+	// included) or an HF folder with config.json and model.safetensors.
+	ModelDir string
+	// TokenizerDir holds tokenizer.json (and the chat template); default ModelDir.
+	TokenizerDir string
+	// Data and EvalData are problem files (JSONL, JSON or verl parquet, as mirage sample reads);
+	// EvalData is optional.
+	Data, EvalData string
+	// Template renders prompts as mirage sample does: "chat" (default), "raw" or "none".
+	Template string
+	// Verify configures the grader (grader, answer format, math tolerances).
+	Verify verify.Options
+	// OutDir receives rl_config.json, steps.jsonl, eval.jsonl, checkpoints/, policy/ (the ONNX
+	// folder the sampler serves, always the current weights) and, at the end, the final model
+	// folder (model.onnx + data, model.safetensors, config.json, tokenizer files).
+	OutDir string
+	// Backend is the trainer's GoMLX backend: "go" (default) or "xla".
+	Backend string
+	// Sampler configures the ONNX Runtime session (device, threads).
+	Sampler sampler.ModelOptions
+	// Resume continues from the newest checkpoint in OutDir (starting afresh when there is none).
+	Resume bool
+	// Config holds the hyper-parameters.
+	Config RLConfig
+	// OnStep, if set, is called after every step; an error stops the run.
+	OnStep func(RLStep) error
+}
+
+// RLResult is what a finished run returns.
+type RLResult struct {
+	// Last is the last step's record; Steps the steps run by this call (0 when a resumed run
+	// was already complete).
+	Last  RLStep
+	Steps int
+	// Eval is the last evaluation (nil without evaluation data).
+	Eval *RLEval
+}
+
+// RunRL reads the model and the problems, trains by RL, and exports the result to opts.OutDir.
+func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
+	var res RLResult
+	if opts.ModelDir == "" || opts.Data == "" || opts.OutDir == "" {
+		return res, errors.New("train: need a model folder, data and an output folder")
+	}
+	cfg, w, err := weights.Load(opts.ModelDir)
+	if err != nil {
+		return res, err
+	}
+	cfg.TorchDtype = "float32"
+	tokDir := opts.TokenizerDir
+	if tokDir == "" {
+		tokDir = opts.ModelDir
+	}
+	template := opts.Template
+	if template == "" {
+		template = TemplateChat
+	}
+	dataOpts, err := dataOptions(tokDir, template, cfg)
+	if err != nil {
+		return res, err
+	}
+	if dataOpts.Tokenizer == nil {
+		return res, fmt.Errorf("train: %s has no tokenizer.json (RL grades text; give --tokenizer)", tokDir)
+	}
+	tasks, err := readTasks(opts.Data, dataOpts, opts.Verify)
+	if err != nil {
+		return res, err
+	}
+	var eval []RLTask
+	if opts.EvalData != "" {
+		if eval, err = readTasks(opts.EvalData, dataOpts, opts.Verify); err != nil {
+			return res, err
+		}
+	}
+	backend, err := NewBackend(opts.Backend)
+	if err != nil {
+		return res, err
+	}
+	defer backend.Finalize()
+	m, err := model.New(backend, cfg)
+	if err != nil {
+		return res, err
+	}
+	defer m.Close()
+
+	// The sampler serves policy/, re-exported (data file only) after every update.
+	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir})
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	if err := exp.Export(ctx, w); err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	pol, err := sampler.Open(ctx, filepath.Join(opts.OutDir, PolicyDir), opts.Sampler)
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	defer pol.Close()
+	tok := dataOpts.Tokenizer
+	env := RLEnv{Model: m, Policy: pol, Exporter: exp, NewStream: func() sampler.TextStream { return tok.NewStream() }}
+	if dataOpts.EOS >= 0 {
+		env.StopTokens = []int{dataOpts.EOS}
+	}
+	onStep := func(s RLStep) error {
+		res.Last, res.Steps = s, res.Steps+1
+		if s.Eval != nil {
+			res.Eval = s.Eval
+		}
+		if opts.OnStep != nil {
+			return opts.OnStep(s)
+		}
+		return nil
+	}
+	w, err = RL(ctx, env, w, nil, tasks, eval, opts.Config, opts.OutDir, opts.Resume, onStep)
+	if err != nil {
+		return res, err
+	}
+	return res, Export(opts.OutDir, cfg, w, tokDir)
+}
+
+// readTasks reads problems and encodes their prompts as mirage sample does.
+func readTasks(path string, dataOpts DataOptions, vopts verify.Options) ([]RLTask, error) {
+	problems, err := datasets.ReadProblems(path)
+	if err != nil {
+		return nil, err
+	}
+	tasks := make([]RLTask, len(problems))
+	for i, p := range problems {
+		ids, err := dataOpts.encodePrompt(p.Prompt)
+		if err != nil {
+			return nil, fmt.Errorf("train: %s: problem %d (id %q): %w", path, i, p.ID, err)
+		}
+		tasks[i] = RLTask{ID: p.ID, Prompt: ids, Problem: verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource,
+			Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)}
+	}
+	return tasks, nil
+}
