@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 )
@@ -257,4 +258,77 @@ func withTourSizes(app *cli.App, args []string) ([]string, error) {
 		out = append(out, "--quiet")
 	}
 	return out, nil
+}
+
+// TestDocsLinks checks the documentation's relative links: every link in README.md and docs/*.md
+// to a file of the repository points to one that exists, an anchor (#section) names a heading of
+// that page, and every docs/ page is listed in the index, docs/README.md.
+func TestDocsLinks(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := os.ReadFile(filepath.Join(repoRoot, "docs", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	for _, page := range append([]string{filepath.Join(repoRoot, "README.md")}, pages...) {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(page)
+		if filepath.Base(filepath.Dir(page)) == "docs" && name != "README.md" && !strings.Contains(string(index), "]("+name+")") {
+			t.Errorf("docs/%s is not listed in docs/README.md", name)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			file, anchor, _ := strings.Cut(target, "#")
+			path := page
+			if file != "" {
+				path = filepath.Join(filepath.Dir(page), file)
+			}
+			body, err := os.ReadFile(path)
+			if err != nil {
+				if _, serr := os.Stat(path); serr != nil {
+					t.Errorf("%s: link %s: %v", name, target, serr)
+				}
+				continue
+			}
+			if anchor != "" && !slices.Contains(headingAnchors(string(body)), anchor) {
+				t.Errorf("%s: link %s: no heading with anchor #%s in %s", name, target, anchor, filepath.Base(path))
+			}
+		}
+	}
+}
+
+// headingAnchors returns the anchors GitHub gives a Markdown page's headings: lower case,
+// punctuation dropped, spaces turned into hyphens (outside fenced code blocks).
+func headingAnchors(md string) []string {
+	var out []string
+	fenced := false
+	for l := range strings.SplitSeq(md, "\n") {
+		// A fence is a line of backticks and an info string; "```` ```python ````" is inline code.
+		if s := strings.TrimSpace(l); strings.HasPrefix(s, "```") && !strings.Contains(strings.TrimLeft(s, "`"), "`") {
+			fenced = !fenced
+		}
+		if fenced || !strings.HasPrefix(l, "#") {
+			continue
+		}
+		var b strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(strings.TrimLeft(l, "#"))) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
 }
