@@ -95,7 +95,7 @@ func BenchmarkConvertDeepScaleR40k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if len(back) != benchRows || back[benchRows-1].GroundTruth != fmt.Sprint(benchRows-1) || back[123].Extra["index"] != int64(123) {
+	if len(back) != benchRows || !back[benchRows-1].GroundTruth.Equal(Answer(fmt.Sprint(benchRows-1))) || back[123].Extra["index"] != int64(123) {
 		b.Fatalf("read back %d rows; last %+v", len(back), back[len(back)-1])
 	}
 	back = nil

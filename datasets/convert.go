@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -76,26 +77,31 @@ func ApplyTemplateAll(ps []Problem, template string) ([]Problem, error) {
 type DeepScaleROptions struct {
 	// Template is the prompt template (default TemplateThinkAnswer).
 	Template string
-	// DataSource is the data_source of every row (default "deepscaler").
+	// DataSource, when set, is the data_source of every row. Default: the item's own
+	// data_source field, else the file's name without its extension (DeepScaleR's
+	// deepscaler.json gives "deepscaler", its test file minerva.json "minerva").
 	DataSource string
-	// Split is extra_info.split (default "train").
+	// Split, when set, is extra_info.split of every row. Default: the item's own split
+	// field, else "test" for a file in a folder named test (DeepScaleR's data/test/*.json),
+	// else "train".
 	Split string
 }
 
 // ConvertDeepScaleR turns DeepScaleR JSON (problem, answer, solution; also the AIME, AMC,
-// MATH-500, Minerva and OlympiadBench test files, whose answer may be a string, a number or a
-// list) into verl rows: one user message with the templated problem, ability "math",
-// reward_model {style: rule, ground_truth}, extra_info {index, split}. index is the item's
-// position in the file.
+// MATH-500, Minerva and OlympiadBench test files) into verl rows: one user message with the
+// templated problem, ability "math", reward_model {style: rule, ground_truth},
+// extra_info {index, split, and every other field of the item}. The answer keeps its type: a
+// string, a number (AMC's doubles) or a list of alternative answers, any of which is correct
+// (Minerva's ["6630.65", "6630"]), as DeepScaleR's own preprocessing writes it. index is the
+// item's position in the file; the id is the item's unique_id (MATH-500) or id
+// (OlympiadBench), else "<data_source>/<index>".
 func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
-	if opts.DataSource == "" {
-		opts.DataSource = "deepscaler"
-	}
-	if opts.Split == "" {
-		opts.Split = "train"
-	}
 	if _, err := ApplyTemplate(opts.Template, ""); err != nil {
 		return nil, err
+	}
+	source, split := fileStem(path), "train"
+	if filepath.Base(filepath.Dir(path)) == "test" {
+		split = "test"
 	}
 	var out []Problem
 	err := scanRecords(path, func(rec record, pos position) error {
@@ -106,14 +112,14 @@ func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
 		if strings.TrimSpace(problem) == "" {
 			return pos.err(path, "problem", fmt.Errorf("empty: want the problem's text"))
 		}
-		gt, _, err := answerOf(rec["answer"], "plain")
-		if err != nil {
-			return pos.err(path, "answer", err)
-		}
 		if _, ok := rec["answer"]; !ok {
 			return pos.err(path, "answer", fmt.Errorf("missing: want the reference answer"))
 		}
-		if strings.TrimSpace(gt) == "" {
+		gt, err := NewGroundTruth(rec["answer"])
+		if err != nil {
+			return pos.err(path, "answer", err)
+		}
+		if gt.Blank() {
 			// A row without a gold answer would train and evaluate against nothing.
 			return pos.err(path, "answer", fmt.Errorf("empty (%s): want the reference answer", typeName(rec["answer"])))
 		}
@@ -121,14 +127,48 @@ func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
 		p := Problem{
 			Prompt:      Prompt{Messages: []Message{{Role: "user", Content: text}}},
 			GroundTruth: gt,
-			DataSource:  opts.DataSource,
 			Ability:     "math",
-			Extra:       map[string]any{"index": int64(pos.index), "split": opts.Split, RewardModelPrefix + "style": "rule"},
+			Extra:       map[string]any{"index": int64(pos.index), RewardModelPrefix + "style": "rule"},
 		}
-		p.ID = derivedID(p)
+		for k, v := range rec {
+			switch k {
+			case "problem", "answer":
+			case "data_source", "id":
+				// Checked below.
+			default:
+				if v != nil { // parquet cannot tell null from absent
+					p.Extra[k] = v
+				}
+			}
+		}
+		switch ds := rec["data_source"].(type) {
+		case nil:
+			p.DataSource = source
+		case string:
+			p.DataSource = ds
+		default:
+			return pos.err(path, "data_source", fmt.Errorf("want a string, got %s", typeName(ds)))
+		}
+		if opts.DataSource != "" || p.DataSource == "" {
+			p.DataSource = cmp.Or(opts.DataSource, source)
+		}
+		if _, ok := p.Extra["split"].(string); !ok {
+			p.Extra["split"] = split
+		}
+		if opts.Split != "" {
+			p.Extra["split"] = opts.Split
+		}
+		if v, ok := rec["id"]; ok && v != nil {
+			if p.ID, err = idString(v); err != nil {
+				return pos.err(path, "id", err)
+			}
+		} else {
+			p.ID = derivedID(p)
+		}
 		out = append(out, p)
 		return nil
 	})
+	uniqueIDs(out)
 	return out, err
 }
 
@@ -216,9 +256,9 @@ func WriteFile(path string, ps []Problem, opts WriteOptions) error {
 	case ".jsonl", ".json":
 		var b bytes.Buffer
 		array := strings.EqualFold(filepath.Ext(path), ".json")
-		var item func(Problem) any = func(p Problem) any { return p }
+		var item func(Problem) any = func(p Problem) any { return withTypedNumbers(p) }
 		if opts.VerlJSON {
-			item = func(p Problem) any { return recordOf(p) }
+			item = func(p Problem) any { return jsonTyped(recordOf(p)) }
 		}
 		if array {
 			b.WriteString("[\n")

@@ -40,9 +40,23 @@ func TestConvertDeepScaleR(t *testing.T) {
 				if tc.template == "" && !strings.Contains(msg[0].Content, "<think> </think>") {
 					t.Fatalf("row %d: the paper's prompt asks for <think> </think>: %q", i, msg[0].Content)
 				}
+				// Every field of the item but problem and answer is kept (MATH-500's unique_id
+				// and difficulty, AIME's solution and year...).
 				want := map[string]any{"index": int64(i), "split": "train", "reward_model.style": "rule"}
-				if p.GroundTruth != raw[i]["answer"] || p.DataSource != "deepscaler" || p.Ability != "math" || !reflect.DeepEqual(p.Extra, want) || p.ID != fmt.Sprintf("deepscaler/%d", i) {
-					t.Fatalf("row %d: %+v", i, p)
+				for k, v := range raw[i] {
+					if k != "problem" && k != "answer" {
+						want[k] = v
+					}
+				}
+				gotJSON, _ := json.Marshal(p.Extra)
+				wantJSON, _ := json.Marshal(want)
+				stem := strings.TrimSuffix(filepath.Base(tc.file), ".json")
+				id := fmt.Sprintf("%s/%d", stem, i)
+				if u, ok := raw[i]["unique_id"].(string); ok {
+					id = u
+				}
+				if !p.GroundTruth.Equal(Answer(raw[i]["answer"].(string))) || p.DataSource != stem || p.Ability != "math" || string(gotJSON) != string(wantJSON) || p.ID != id {
+					t.Fatalf("row %d: %+v\nextra %s\nwant  %s", i, p, gotJSON, wantJSON)
 				}
 			}
 		})
@@ -54,12 +68,13 @@ func TestConvertDeepScaleR(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
+		var got []any
 		for _, p := range ps {
-			got = append(got, p.GroundTruth)
+			got = append(got, p.GroundTruth.Value())
 		}
-		if want := []string{"42", "0.5", "$x=1$, $y=2$", "7"}; !reflect.DeepEqual(got, want) {
-			t.Errorf("ground truths %q, want %q", got, want)
+		// Types as the file has them: numbers stay numbers, lists stay lists of alternatives.
+		if want := []any{int64(42), 0.5, []any{"$x=1$", "$y=2$"}, []any{"7"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("ground truths %#v, want %#v", got, want)
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
@@ -113,6 +128,12 @@ func TestDeepScaleRSchemaIsPyarrows(t *testing.T) {
 	ps, err := ConvertDeepScaleR("testdata/deepscaler/math500_sample.json", DeepScaleROptions{Split: "test"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := range ps {
+		// The shared file's extra_info has index and split only (and so no id to keep).
+		delete(ps[i].Extra, "difficulty")
+		delete(ps[i].Extra, "unique_id")
+		ps[i].ID = ""
 	}
 	out := filepath.Join(t.TempDir(), "math500.parquet")
 	if err := WriteProblems(out, ps, WriteOptions{}); err != nil {
@@ -172,7 +193,7 @@ func TestConvertSynLogicGenerated(t *testing.T) {
 			if p.Extra["game_data_str"] != lines[i] {
 				t.Fatalf("%s row %d: game_data_str is not the generator line", task, i)
 			}
-			if p.Prompt.String() != obj["question"] || len(p.Prompt.Messages) != 1 || p.GroundTruth != obj["answer"] || p.Ability != "logic" || p.ID != fmt.Sprintf("%s/%d", task, i) {
+			if p.Prompt.String() != obj["question"] || len(p.Prompt.Messages) != 1 || !p.GroundTruth.Equal(Answer(obj["answer"].(string))) || p.Ability != "logic" || p.ID != fmt.Sprintf("%s/%d", task, i) {
 				t.Fatalf("%s row %d: %+v", task, i, p)
 			}
 			if p.Extra["split"] == "test" {

@@ -123,7 +123,7 @@ func TestReadSharedPyarrowFile(t *testing.T) {
 			t.Fatalf("row %d: %+v", i, p)
 		}
 	}
-	if ps[1].GroundTruth != "025" || !strings.HasPrefix(ps[1].Prompt.String(), "There exist real numbers $x$ and $y$") {
+	if !ps[1].GroundTruth.Equal(Answer("025")) || !strings.HasPrefix(ps[1].Prompt.String(), "There exist real numbers $x$ and $y$") {
 		t.Errorf("row 1: %+v", ps[1])
 	}
 
@@ -143,7 +143,7 @@ func generatedProblems(n int) []Problem {
 		p := Problem{
 			ID:          fmt.Sprintf("gen-%d", i),
 			Prompt:      Prompt{Messages: []Message{{Role: "system", Content: "sys ✓"}, {Role: "user", Content: fmt.Sprintf("What is %d+%d?\n", i, i)}}},
-			GroundTruth: fmt.Sprint(2 * i),
+			GroundTruth: Answer(fmt.Sprint(2 * i)),
 			DataSource:  []string{"deepscaler", "arrow_maze", "gsm8k"}[i%3],
 			Ability:     "math",
 			Extra: map[string]any{

@@ -47,7 +47,9 @@ const DefaultRowGroupRows = 8192
 // ReadProblems) gets extra_info.id. Each field's type is inferred over all rows: integers
 // are int64, other numbers double (int64 and double mixed give double), lists are lists and
 // objects are structs with the union of their fields; a field whose values disagree in type
-// is an error naming the row and field. The file is written to a temporary name and renamed,
+// is an error naming the row and field. Ground truths are the exception: when rows disagree
+// (strings, numbers, lists of alternatives) they are all written as lists of text if any is a
+// list, else as text, which keeps every answer a grader accepts. The file is written to a temporary name and renamed,
 // so a failed write leaves no partial file.
 func WriteProblems(path string, ps []Problem, opts WriteOptions) error {
 	recs := make([]record, len(ps))
@@ -58,7 +60,47 @@ func WriteProblems(path string, ps []Problem, opts WriteOptions) error {
 		}
 		recs[i] = recordOf(p)
 	}
+	if gts := commonGroundTruths(ps); gts != nil {
+		for i, r := range recs {
+			r["reward_model"].(map[string]any)["ground_truth"] = gts[i]
+		}
+	}
 	return writeRecords(path, recs, opts)
+}
+
+// commonGroundTruths returns the ground truths of ps in one parquet type when their own types
+// differ (a file gathering MATH-500's strings, AMC's doubles and Minerva's lists), nil when
+// they already agree: with any list among them every one becomes a list of its alternatives'
+// text, otherwise every one becomes its text. Nulls stay null. Either way the answers a
+// grader accepts are unchanged.
+func commonGroundTruths(ps []Problem) []any {
+	t, lists := &colType{}, false
+	agree := true
+	for _, p := range ps {
+		lists = lists || p.GroundTruth.IsList()
+		if agree && t.unify(p.GroundTruth.Value(), "", false) != nil {
+			agree = false
+		}
+	}
+	if agree {
+		return nil
+	}
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		switch {
+		case p.GroundTruth.IsZero():
+		case lists:
+			alts := p.GroundTruth.Alternatives()
+			l := make([]any, len(alts))
+			for j, a := range alts {
+				l[j] = a
+			}
+			out[i] = l
+		default:
+			out[i] = p.GroundTruth.Text()
+		}
+	}
+	return out
 }
 
 func cloneExtra(m map[string]any) map[string]any {

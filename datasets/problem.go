@@ -17,13 +17,15 @@
 //	data_source                → DataSource
 //	prompt                     → Prompt (a text prompt is written as one user message)
 //	ability                    → Ability
-//	reward_model.ground_truth  → GroundTruth
+//	reward_model.ground_truth  → GroundTruth (a list: alternative answers, any of them right)
 //	reward_model.X             → Extra["reward_model.X"]
 //	extra_info.X               → Extra["X"] (extra_info.id → ID)
 //	any other column X         → Extra["column.X"]
 //
-// so a row survives the trip to a Problem and back. Parquet has no "absent": a null struct
-// field reads as absent, and a column mixing integers and other numbers reads as doubles.
+// so a row survives the trip to a Problem and back, every value keeping its type (a list
+// ground truth stays a list, a double a double, in parquet and in JSON, where doubles are
+// written with a decimal point). Parquet has no "absent": a null struct field reads as
+// absent, and a column mixing integers and other numbers reads as doubles.
 // Problem ids are stable (see ReadProblems). The converters (ConvertDeepScaleR,
 // ConvertSynLogic, ApplyTemplateAll, Select, Repeat, RankByVariance, FileStats) build the
 // paper's training and test files; `mirage convert` wires them to flags.
@@ -103,8 +105,9 @@ type Problem struct {
 	ID string `json:"id"`
 	// Prompt is the text or chat messages given to the model.
 	Prompt Prompt `json:"prompt"`
-	// GroundTruth is the reference answer as text (verl reward_model.ground_truth).
-	GroundTruth string `json:"ground_truth"`
+	// GroundTruth is the reference answer (verl reward_model.ground_truth): one value or a
+	// list of alternatives, with the type the file gave it.
+	GroundTruth GroundTruth `json:"ground_truth"`
 	// DataSource names the data set or task (verl data_source; a SynLogic task name).
 	DataSource string `json:"data_source,omitempty"`
 	// Ability is verl's ability column ("math", "logic", ...).

@@ -48,7 +48,7 @@ func TestReadProblemsDeepScaleR(t *testing.T) {
 				if p.Prompt.IsChat() || p.Prompt.Text != r["problem"] {
 					t.Fatalf("row %d prompt = %+v, want text %q", i, p.Prompt, r["problem"])
 				}
-				if p.GroundTruth != r["answer"] {
+				if !p.GroundTruth.Equal(Answer(r["answer"].(string))) {
 					t.Fatalf("row %d ground truth = %q, want %q", i, p.GroundTruth, r["answer"])
 				}
 				for _, k := range tc.extra {
@@ -84,30 +84,30 @@ func TestReadProblemsFormats(t *testing.T) {
 			name:    "gsm8k jsonl",
 			content: "{\"question\": \"Natalia sold 48 clips...\", \"answer\": \"She sold 48/2 = 24.\\n#### 1,072\"}\n\n{\"question\": \"q2\", \"answer\": \"#### -3\"}\n",
 			want: []Problem{
-				{ID: "in-0", Prompt: Prompt{Text: "Natalia sold 48 clips..."}, GroundTruth: "1072", Extra: map[string]any{"answer": "She sold 48/2 = 24.\n#### 1,072"}},
-				{ID: "in-1", Prompt: Prompt{Text: "q2"}, GroundTruth: "-3", Extra: map[string]any{"answer": "#### -3"}},
+				{ID: "in-0", Prompt: Prompt{Text: "Natalia sold 48 clips..."}, GroundTruth: Answer("1072"), Extra: map[string]any{"answer": "She sold 48/2 = 24.\n#### 1,072"}},
+				{ID: "in-1", Prompt: Prompt{Text: "q2"}, GroundTruth: Answer("-3"), Extra: map[string]any{"answer": "#### -3"}},
 			},
 		},
 		{
 			name:    "verl rows as json",
 			content: `[{"data_source":"aime","prompt":[{"role":"user","content":"Find x."}],"ability":"math","reward_model":{"style":"rule","ground_truth":"7"},"extra_info":{"index":4,"split":"test"}}]`,
-			want: []Problem{{ID: "aime/4", Prompt: Prompt{Messages: []Message{{Role: "user", Content: "Find x."}}}, GroundTruth: "7", DataSource: "aime", Ability: "math",
+			want: []Problem{{ID: "aime/4", Prompt: Prompt{Messages: []Message{{Role: "user", Content: "Find x."}}}, GroundTruth: Answer("7"), DataSource: "aime", Ability: "math",
 				Extra: map[string]any{"reward_model.style": "rule", "index": int64(4), "split": "test"}}},
 		},
 		{
 			name:    "mapped fields",
 			mapping: Mapping{ID: "uid", Prompt: "q", Answer: "sol", AnswerFormat: "gsm8k", DataSource: "mine", Ability: "math"},
 			content: `{"uid":"u1","q":"2+2?","sol":"2+2=4 #### 4","problem":"ignored","data_source":"theirs"}`,
-			want: []Problem{{ID: "u1", Prompt: Prompt{Text: "2+2?"}, GroundTruth: "4", DataSource: "mine", Ability: "math",
+			want: []Problem{{ID: "u1", Prompt: Prompt{Text: "2+2?"}, GroundTruth: Answer("4"), DataSource: "mine", Ability: "math",
 				Extra: map[string]any{"sol": "2+2=4 #### 4", "problem": "ignored"}}},
 		},
 		{
 			name:    "own records, answers as numbers and lists, repeated ids",
 			content: `{"id":"a","prompt":"p","ground_truth":"1"}` + "\n" + `{"id":"a","problem":"p2","answer":2.5}` + "\n" + `{"id":7,"problem":"p3","answer":["1","x=2"],"extra":{"k":[1,"s",null]}}`,
 			want: []Problem{
-				{ID: "a", Prompt: Prompt{Text: "p"}, GroundTruth: "1"},
-				{ID: "a#2", Prompt: Prompt{Text: "p2"}, GroundTruth: "2.5"},
-				{ID: "7", Prompt: Prompt{Text: "p3"}, GroundTruth: "1, x=2", Extra: map[string]any{"k": []any{int64(1), "s", nil}}},
+				{ID: "a", Prompt: Prompt{Text: "p"}, GroundTruth: Answer("1")},
+				{ID: "a#2", Prompt: Prompt{Text: "p2"}, GroundTruth: GroundTruth{v: 2.5}},
+				{ID: "7", Prompt: Prompt{Text: "p3"}, GroundTruth: Answers("1", "x=2"), Extra: map[string]any{"k": []any{int64(1), "s", nil}}},
 			},
 		},
 	} {

@@ -312,9 +312,6 @@ func promptOf(v any) (Prompt, error) {
 	return Prompt{}, fmt.Errorf("want a string or a list of {role, content}, got %s", typeName(v))
 }
 
-// answerOf turns an answer field into ground-truth text. Numbers print as JSON does; a list
-// (DeepScaleR's OlympiadBench-style multi-part answers) joins its parts with ", ". raw
-// reports a GSM8K answer, whose full text is worth keeping.
 // blankPrompt reports a prompt with no text at all (white space only, or no message with any).
 func blankPrompt(p Prompt) bool {
 	if !p.IsChat() {
@@ -328,37 +325,22 @@ func blankPrompt(p Prompt) bool {
 	return true
 }
 
-func answerOf(v any, format string) (gt string, raw bool, err error) {
-	switch x := v.(type) {
-	case nil:
-		return "", false, nil
-	case string:
-		if i := strings.LastIndex(x, "####"); i >= 0 && format != "plain" {
+// answerOf turns an answer field into a ground truth of the same type: text, a number, or a
+// list of alternatives (DeepScaleR's Minerva and OlympiadBench answers). format "" or
+// "gsm8k" takes the N of a GSM8K solution "… #### N" (commas dropped); raw then reports that
+// the field held such a solution, whose full text is worth keeping.
+func answerOf(v any, format string) (gt GroundTruth, raw bool, err error) {
+	if x, ok := v.(string); ok && format != "plain" {
+		if i := strings.LastIndex(x, "####"); i >= 0 {
 			n := strings.TrimSpace(x[i+len("####"):])
-			return strings.ReplaceAll(n, ",", ""), true, nil
+			return Answer(strings.ReplaceAll(n, ",", "")), true, nil
 		}
 		if format == "gsm8k" {
-			return "", false, fmt.Errorf(`want a GSM8K answer ending in "#### N"`)
+			return GroundTruth{}, false, fmt.Errorf(`want a GSM8K answer ending in "#### N"`)
 		}
-		return x, false, nil
-	case int64, float64, bool:
-		b, _ := json.Marshal(x)
-		return string(b), false, nil
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			s, _, err := answerOf(e, "plain")
-			if err != nil {
-				return "", false, fmt.Errorf("element %d: %w", i, err)
-			}
-			if _, ok := e.([]any); ok {
-				return "", false, fmt.Errorf("element %d: want a string or number, got a list", i)
-			}
-			parts[i] = s
-		}
-		return strings.Join(parts, ", "), false, nil
 	}
-	return "", false, fmt.Errorf("want a string, number or list of them, got %s", typeName(v))
+	gt, err = NewGroundTruth(v)
+	return gt, false, err
 }
 
 func typeName(v any) string {
@@ -391,7 +373,7 @@ func recordOf(p Problem) record {
 	for i, m := range msgs {
 		prompt[i] = map[string]any{"role": m.Role, "content": m.Content}
 	}
-	rm := map[string]any{"ground_truth": p.GroundTruth, "style": "rule"}
+	rm := map[string]any{"ground_truth": p.GroundTruth.Value(), "style": "rule"}
 	extra := map[string]any{}
 	rec := record{
 		"data_source":  p.DataSource,

@@ -24,8 +24,8 @@ func ScanSamples(path string, fn func(Sample) error) error {
 	}
 	defer f.Close()
 	return scanJSONL(path, f, func(line int, b []byte) error {
-		var s Sample
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := decodeSample(b)
+		if err != nil {
 			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
 		}
 		if err := foldExtraInfo(&s.Problem, b); err != nil {
@@ -48,8 +48,9 @@ func foldExtraInfo(p *Problem, line []byte) error {
 	if err := json.Unmarshal(line, &row); err != nil || len(row.ExtraInfo) == 0 || string(row.ExtraInfo) == "null" {
 		return nil
 	}
-	var info map[string]any
-	if err := json.Unmarshal(row.ExtraInfo, &info); err != nil {
+	v, err := decodeValue(json.NewDecoder(bytes.NewReader(row.ExtraInfo)), true) // numbers keep their type
+	info, ok := v.(map[string]any)
+	if err != nil || !ok {
 		return fmt.Errorf("want an object, got %.40s", row.ExtraInfo)
 	}
 	if p.Extra == nil {
@@ -61,6 +62,24 @@ func foldExtraInfo(p *Problem, line []byte) error {
 		}
 	}
 	return nil
+}
+
+// decodeSample decodes one samples line. Numbers in extra keep their type: integers read as
+// int64 and other numbers as float64, as ReadProblems reads them, so a line written again
+// says 3 where it said 3 and 2.0 where it said 2.0.
+func decodeSample(b []byte) (Sample, error) {
+	var s Sample
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&s); err != nil {
+		return s, err
+	}
+	if s.Extra != nil {
+		if _, err := normalize(s.Extra); err != nil {
+			return s, fmt.Errorf("extra: %w", err)
+		}
+	}
+	return s, nil
 }
 
 // ReadSamples reads a whole samples.jsonl file.
@@ -192,6 +211,7 @@ func (w *SampleWriter) Done(id string) bool { return w.done[id] }
 
 // Write appends one sample as a single line, written with one system call.
 func (w *SampleWriter) Write(s Sample) error {
+	s.Problem = withTypedNumbers(s.Problem)
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("datasets: encode sample %q: %w", s.ID, err)

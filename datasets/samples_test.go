@@ -60,7 +60,7 @@ func TestSamplesResumeCutsTornLine(t *testing.T) {
 // A parquet file given where samples.jsonl belongs is named as such, not as a JSON syntax error.
 func TestScanSamplesParquet(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "train.parquet")
-	if err := WriteProblems(path, []Problem{{ID: "a", Prompt: Prompt{Text: "1+1"}, GroundTruth: "2"}}, WriteOptions{}); err != nil {
+	if err := WriteProblems(path, []Problem{{ID: "a", Prompt: Prompt{Text: "1+1"}, GroundTruth: Answer("2")}}, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ReadSamples(path)

@@ -230,9 +230,19 @@ func synlogicGenerated(path string, opts SynLogicOptions) (train, test []Problem
 		if !ok {
 			return &DataError{File: path, Line: line, Group: -1, Field: "question", Err: fmt.Errorf("want a string, got %s", typeName(rec["question"]))}
 		}
-		a, _, err := answerOf(rec["answer"], "plain")
-		if err != nil {
-			return &DataError{File: path, Line: line, Group: -1, Field: "answer", Err: err}
+		// A SynLogic answer is one structured value (the verifier reads game_data_str), never
+		// a list of alternatives: anything but text is kept as its JSON.
+		var a GroundTruth
+		switch x := rec["answer"].(type) {
+		case nil:
+		case string:
+			a = Answer(x)
+		default:
+			b, err := json.Marshal(jsonTyped(x))
+			if err != nil {
+				return &DataError{File: path, Line: line, Group: -1, Field: "answer", Err: err}
+			}
+			a = Answer(string(b))
 		}
 		p := Problem{
 			Prompt:      Prompt{Messages: []Message{{Role: "user", Content: q}}},

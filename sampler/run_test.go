@@ -47,7 +47,7 @@ func pieceOptions() sampler.RunOptions {
 func testProblems(n int) []datasets.Problem {
 	var ps []datasets.Problem
 	for i := range n {
-		ps = append(ps, datasets.Problem{ID: fmt.Sprintf("p%d", i), Prompt: datasets.Prompt{Text: strings.Repeat("ab", i%4) + fmt.Sprint("question ", i)}, GroundTruth: fmt.Sprint(i)})
+		ps = append(ps, datasets.Problem{ID: fmt.Sprintf("p%d", i), Prompt: datasets.Prompt{Text: strings.Repeat("ab", i%4) + fmt.Sprint("question ", i)}, GroundTruth: datasets.Answer(fmt.Sprint(i))})
 	}
 	return ps
 }

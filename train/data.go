@@ -53,8 +53,8 @@ type textPair struct {
 //	{"prompt": "text or chat messages", "response": "..."} text, tokenized
 //
 // Any other file is read as problems (datasets.ReadProblems: JSONL, JSON or verl parquet) and
-// each problem's ground_truth becomes the response. Errors are *datasets.DataError values naming
-// the file, line and field.
+// each problem's ground_truth (the first of a list of alternatives) becomes the response.
+// Errors are *datasets.DataError values naming the file, line and field.
 func ReadExamples(path string, opts DataOptions) ([]Example, error) {
 	kind, err := sniffKind(path)
 	if err != nil {
@@ -67,7 +67,8 @@ func ReadExamples(path string, opts DataOptions) ([]Example, error) {
 		}
 		out := make([]Example, 0, len(problems))
 		for i, p := range problems {
-			ex, err := opts.encode(p.Prompt, p.GroundTruth)
+			// A list of alternative answers trains on its first.
+			ex, err := opts.encode(p.Prompt, p.GroundTruth.Text())
 			if err != nil {
 				return nil, &datasets.DataError{File: path, Line: i + 1, Group: -1, Field: "prompt", Err: err}
 			}

@@ -3,13 +3,15 @@
 //
 // Graders (Grader):
 //   - math: extracts the final answer (verify/math.Extract, by Options.Format) and compares
-//     it with the ground truth for mathematical equivalence (verify/math.Compare).
+//     it with the ground truth for mathematical equivalence (verify/math.Compare). A task
+//     with Alternatives (a list ground truth) is right when any of its answers matches.
 //   - math-strict: the released paper code's rule (hkust-nlp/model-task-align-rl,
 //     src/syn_logic_reward.py, compute_math_score_wo_think_format — its math validation
 //     accuracy), kept so its numbers can be reproduced: the FIRST <answer>…</answer> whose
 //     content holds no newline (Python's re.findall without DOTALL) must equal the ground
-//     truth string byte for byte, nothing stripped. "\frac{1}{2}" vs "0.5", "x=5" vs "5",
-//     " 5" vs "5" or an answer spread over two lines all fail here and pass under math.
+//     truth string (or one of the Alternatives) byte for byte, nothing stripped.
+//     "\frac{1}{2}" vs "0.5", "x=5" vs "5", " 5" vs "5" or an answer spread over two lines all
+//     fail here and pass under math.
 //   - synlogic: the SynLogic task verifier named by data_source (verify/logic), given the
 //     instance in extra.game_data_str.
 //   - auto (default): synlogic when data_source names a known SynLogic task; a problem that
@@ -33,6 +35,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/mirage-rl/mirage/datasets"
@@ -110,19 +113,30 @@ func (o Options) Validate() error {
 
 // Task is the part of a problem graders need.
 type Task struct {
-	ID          string
-	DataSource  string
-	Ability     string
-	GroundTruth string
+	ID         string
+	DataSource string
+	Ability    string
+	// GroundTruth is the reference answer, and Alternatives further accepted ones: a list
+	// ground truth (DeepScaleR's Minerva ["6630.65", "6630"], a verl
+	// reward_model.ground_truth list) means any of these, as DeepScaleR's math reward grades
+	// it, so a math completion is correct when it matches GroundTruth or any alternative.
+	// The SynLogic grader reads the instance in Extra and ignores both.
+	GroundTruth  string
+	Alternatives []string
 	// Extra holds SynLogic's game_data_str (at the top level or under extra_info), as a
 	// JSON string or an already decoded object.
 	Extra map[string]any
 }
 
 // TaskOf is the grading part of a problem: the one conversion from the data layer's records,
-// used by mirage verify, contamination and the RL rewards alike.
+// used by mirage verify, contamination and the RL rewards alike. A list ground truth gives
+// its first answer as GroundTruth and the others as Alternatives.
 func TaskOf(p datasets.Problem) Task {
-	return Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}
+	t := Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, Extra: p.Extra}
+	if alts := p.GroundTruth.Alternatives(); len(alts) > 0 {
+		t.GroundTruth, t.Alternatives = alts[0], alts[1:]
+	}
+	return t
 }
 
 // Outcome is the grade of one completion.
@@ -165,8 +179,8 @@ func Reward(correct, formatOK bool, formatPenalty float64) float64 {
 type Problem struct {
 	opts     Options
 	grader   Grader
-	gold     *vmath.Answer // math
-	strict   string        // math-strict
+	gold     []*vmath.Answer // math: one per accepted answer
+	strict   []string        // math-strict: the accepted answers
 	verifier logic.Verifier
 	game     logic.GameData
 	task     string // SynLogic task (data_source) name
@@ -180,7 +194,13 @@ func Prepare(t Task, opts Options) *Problem {
 	if p.grader == "" || p.grader == GraderAuto {
 		p.grader = autoGrader(t)
 	}
-	if p.grader != GraderSynLogic && strings.TrimSpace(t.GroundTruth) == "" {
+	var golds []string
+	for _, g := range append([]string{t.GroundTruth}, t.Alternatives...) {
+		if strings.TrimSpace(g) != "" {
+			golds = append(golds, g)
+		}
+	}
+	if p.grader != GraderSynLogic && len(golds) == 0 {
 		// An empty gold would only ever grade as wrong; say so instead of reporting 0% as a result.
 		p.bad = "no ground_truth"
 		p.noGold = true
@@ -188,9 +208,11 @@ func Prepare(t Task, opts Options) *Problem {
 	}
 	switch p.grader {
 	case GraderMath:
-		p.gold = vmath.Parse(goldAnswer(t.GroundTruth), opts.Math)
+		for _, g := range golds {
+			p.gold = append(p.gold, vmath.Parse(goldAnswer(g), opts.Math))
+		}
 	case GraderMathStrict:
-		p.strict = t.GroundTruth
+		p.strict = golds
 	case GraderSynLogic:
 		v, ok := logic.LookupWith(t.DataSource, opts.SynLogic)
 		if !ok {
@@ -319,7 +341,7 @@ func (p *Problem) Grade(completion string) Outcome {
 		}
 		o.Rule = string(vmath.RuleAnswerTag)
 		o.Extracted, o.Answer = m[1], m[1]
-		o.Correct = m[1] == p.strict
+		o.Correct = slices.Contains(p.strict, m[1])
 	default:
 		ex, ok := vmath.Extract(completion, vmath.ExtractOptions{Format: p.opts.Format, LastNumber: p.opts.LastNumber})
 		if !ok {
@@ -329,8 +351,17 @@ func (p *Problem) Grade(completion string) Outcome {
 		o.Rule, o.Extracted = string(ex.Rule), ex.Answer
 		pred := vmath.Parse(ex.Answer, p.opts.Math)
 		o.Answer = pred.Normalized()
-		r := vmath.Compare(p.gold, pred, p.opts.Math)
-		o.Correct, o.Reason, o.OverBudget = r.Equal, r.Reason, r.OverBudget
+		for i, gold := range p.gold {
+			r := vmath.Compare(gold, pred, p.opts.Math)
+			if i == 0 || r.Equal || r.OverBudget && !o.OverBudget {
+				// Correct at the first alternative that matches; otherwise the first
+				// alternative's verdict, or the first over-budget one's.
+				o.Correct, o.Reason, o.OverBudget = r.Equal, r.Reason, r.OverBudget
+			}
+			if r.Equal {
+				break
+			}
+		}
 	}
 	o.Reward = Reward(o.Correct, o.FormatOK, p.opts.FormatPenalty)
 	return o

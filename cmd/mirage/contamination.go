@@ -260,7 +260,7 @@ func scoreProbe(tok *tokenizer.Tokenizer, p datasets.Problem, in probeInput, out
 	head := tok.Decode(out[:min(len(out), in.restLen)], true)
 	_, _, f1 := passk.RougeL(passk.Tokens(head), passk.Tokens(in.rest))
 	probe := passk.Probe{ID: p.ID, DataSource: p.DataSource, Ratio: in.ratio, RougeL: f1, Exact: passk.ExactMatch(head, in.rest)}
-	if p.GroundTruth != "" {
+	if !p.GroundTruth.Blank() {
 		if o := g.Grade(tok.Decode(out, true)); !o.NoAnswer {
 			probe.AnswerCorrect = &o.Correct
 		}

@@ -61,11 +61,11 @@ func TestContaminationScoring(t *testing.T) {
 		if got, want := noSpace(tok.Decode(ids[:cut], true)+in.rest), noSpace(p.Prompt.String()); got != want {
 			t.Fatalf("probe %d: prefix + rest = %q, want the problem %q", i, got, want)
 		}
-		answer, err := tok.Encode(` The answer is $\boxed{`+p.GroundTruth+`}$.`, false)
+		answer, err := tok.Encode(` The answer is $\boxed{`+p.GroundTruth.Text()+`}$.`, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := verify.Prepare(verify.Task{ID: p.ID, GroundTruth: p.GroundTruth}, verify.Options{})
+		g := verify.Prepare(verify.TaskOf(p), verify.Options{})
 		memorised = append(memorised, scoreProbe(tok, p, in, slices.Concat(ids[cut:], answer, []int{eos}), g))
 
 		other := problems[(in.problem+1)%len(problems)]

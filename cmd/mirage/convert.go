@@ -92,10 +92,14 @@ func convertDeepScaleRCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deepscaler",
 		Usage: "DeepScaleR JSON (problem/answer/solution, or the AIME/AMC/MATH-500/Minerva/OlympiadBench test files) to verl rows",
-		Description: `Each item becomes one verl row: data_source "deepscaler", a single user message holding the
-problem and the prompt template's instruction, ability "math", reward_model {style: rule,
-ground_truth: answer}, extra_info {index, split}. Answers may be strings, numbers or lists (list
-parts are joined with ", ").
+		Description: `Each item becomes one verl row: a single user message holding the problem and the prompt
+template's instruction, ability "math", reward_model {style: rule, ground_truth: answer},
+extra_info {index, split, and every other field of the item: unique_id, difficulty, solution...}.
+The answer keeps its type: a string, a number (AMC) or a list of alternative answers, any of which
+is correct (Minerva's ["6630.65", "6630"]). data_source is --data-source when given, else the
+item's own, else the file name (minerva.json gives minerva); split is --split when given, else the
+item's own, else test for a file in a folder named test (DeepScaleR's data/test/*.json), else
+train. See docs/data.md.
 
 Templates: think-answer (default; the paper's: reason inside <think> </think>, answer inside
 <answer> </answer>), boxed (answer in \boxed{}), or any text containing {problem}.
@@ -108,8 +112,8 @@ Examples:
 			&cli.StringFlag{Name: "in", Required: true, Usage: "DeepScaleR JSON array or JSONL"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "output file (.parquet, .jsonl or .json)"},
 			&cli.StringFlag{Name: "template", Value: datasets.TemplateThinkAnswer, Usage: "prompt template: think-answer, boxed or a text with {problem}"},
-			&cli.StringFlag{Name: "data-source", Value: "deepscaler", Usage: "data_source of every row"},
-			&cli.StringFlag{Name: "split", Value: "train", Usage: "extra_info.split of every row (--test-out rows get test)"},
+			&cli.StringFlag{Name: "data-source", Usage: "data_source of every row (default: the item's own, else the file name without extension)"},
+			&cli.StringFlag{Name: "split", Usage: "extra_info.split of every row (default: the item's own, else test for a file in a test/ folder, else train; --test-out rows get test)"},
 		}, selectFlags()...),
 		Action: func(c *cli.Context) error {
 			ps, err := datasets.ConvertDeepScaleR(c.String("in"), datasets.DeepScaleROptions{

@@ -32,8 +32,8 @@ func TestConvertCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr) != 3 || len(te) != 1 || te[0].GroundTruth != "5" || te[0].Extra["split"] != "test" || tr[2].GroundTruth != "4" ||
-			!strings.HasSuffix(tr[0].Prompt.String(), `\boxed{}.`) || tr[0].ID != "deepscaler/0" || te[0].ID != "deepscaler/4" {
+		if len(tr) != 3 || len(te) != 1 || !te[0].GroundTruth.Equal(datasets.Answer("5")) || te[0].Extra["split"] != "test" || !tr[2].GroundTruth.Equal(datasets.Answers("4")) ||
+			!strings.HasSuffix(tr[0].Prompt.String(), `\boxed{}.`) || tr[0].ID != "ds/0" || te[0].ID != "ds/4" {
 			t.Errorf("train %+v\ntest %+v", tr, te)
 		}
 	})
@@ -47,14 +47,14 @@ func TestConvertCommands(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &st); err != nil {
 			t.Fatal(err)
 		}
-		if st.Rows != 3 || st.BySource["deepscaler"] != 3 || len(st.Fields) != 7 {
+		if st.Rows != 3 || st.BySource["ds"] != 3 || len(st.Fields) != 8 {
 			t.Errorf("stats %+v", st)
 		}
 	})
 
 	t.Run("oneshot by variance", func(t *testing.T) {
 		hist := filepath.Join(dir, "hist.jsonl")
-		writeText(t, hist, `{"id":"deepscaler/2","accuracy":[0.5,0.5,0.5]}`+"\n"+`{"index":2,"accuracy":[0,1]}`+"\n"+
+		writeText(t, hist, `{"id":"ds/2","accuracy":[0.5,0.5,0.5]}`+"\n"+`{"index":2,"accuracy":[0,1]}`+"\n"+
 			`{"id":"other/7","accuracy":[0,1,1]}`+"\n")
 		one := filepath.Join(dir, "one.jsonl")
 		out, err := mirageOutput(t, "", "convert", "oneshot", "--in", train, "--select", "variance", "--history", hist, "--repeat", "16", "--out", one)
@@ -65,12 +65,12 @@ func TestConvertCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Row 2 of train is deepscaler/3 (the duplicate at 1 was dropped): variance 0.25 beats 0.
+		// Row 2 of train is ds/3 (the duplicate at 1 was dropped): variance 0.25 beats 0.
 		// other/7 is not a row of train: ignored, with a warning.
 		if !strings.Contains(out, "warning: 1 of the 3 ids in the history are not in") {
 			t.Errorf("no warning about the unknown id:\n%s", out)
 		}
-		if len(ps) != 16 || ps[0].ID != "deepscaler/3" || ps[15].ID != "deepscaler/3#16" || !strings.Contains(out, "variance 0.25000") {
+		if len(ps) != 16 || ps[0].ID != "ds/3" || ps[15].ID != "ds/3#16" || !strings.Contains(out, "variance 0.25000") {
 			t.Errorf("output %q, %d rows, first %q last %q", out, len(ps), ps[0].ID, ps[len(ps)-1].ID)
 		}
 	})
@@ -86,7 +86,7 @@ func TestConvertCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ps) != 2 || ps[0].GroundTruth != "7" || ps[1].GroundTruth != "1000" || ps[0].DataSource != "openai/gsm8k" || ps[1].ID != "gsm8k-1" {
+		if len(ps) != 2 || !ps[0].GroundTruth.Equal(datasets.Answer("7")) || !ps[1].GroundTruth.Equal(datasets.Answer("1000")) || ps[0].DataSource != "openai/gsm8k" || ps[1].ID != "gsm8k-1" {
 			t.Errorf("%+v", ps)
 		}
 	})

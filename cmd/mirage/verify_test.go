@@ -35,7 +35,7 @@ func TestVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "samples.jsonl"), filepath.Join(dir, "scored.jsonl")
 	mathLine, _ := json.Marshal(datasets.Sample{
-		Problem: datasets.Problem{ID: "m1", Prompt: datasets.Prompt{Text: "1/2?"}, GroundTruth: `\frac{1}{2}`, DataSource: "math500"},
+		Problem: datasets.Problem{ID: "m1", Prompt: datasets.Prompt{Text: "1/2?"}, GroundTruth: datasets.Answer(`\frac{1}{2}`), DataSource: "math500"},
 		Completions: []datasets.Completion{
 			{Text: "<think>x</think> <answer>0.5</answer>", FinishReason: "stop"},
 			{Text: `so \boxed{1/3}`, FinishReason: "stop"},
@@ -43,7 +43,7 @@ func TestVerifyCommand(t *testing.T) {
 		},
 	})
 	logicLine, _ := json.Marshal(datasets.Sample{
-		Problem: datasets.Problem{ID: "l1", GroundTruth: "", DataSource: "game_of_24", Extra: map[string]any{"game_data_str": game24Data}},
+		Problem: datasets.Problem{ID: "l1", DataSource: "game_of_24", Extra: map[string]any{"game_data_str": game24Data}},
 		Completions: []datasets.Completion{
 			{Text: "```python\n(9-7+2)*6\n```"},
 			{Text: "```python\n9*7+6+2\n```"},

@@ -119,7 +119,7 @@ func (it Item) Problem() datasets.Problem {
 	p := datasets.Problem{
 		ID:          it.ID,
 		Prompt:      datasets.Prompt{Messages: []datasets.Message{{Role: "user", Content: it.Question}}},
-		GroundTruth: it.Answer,
+		GroundTruth: datasets.Answer(it.Answer),
 		DataSource:  it.Task,
 		Ability:     "math",
 		Extra:       map[string]any{"difficulty": int64(it.Level)},

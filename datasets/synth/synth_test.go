@@ -77,7 +77,7 @@ func verifyProblems(t *testing.T, items []synth.Item, response func(synth.Item) 
 	}
 	out := make([]verify.Outcome, len(items))
 	for i, p := range ps {
-		g := verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource, Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra},
+		g := verify.Prepare(verify.TaskOf(p),
 			verify.Options{Format: vmath.FormatThinkAnswer})
 		want := verify.GraderMath
 		if synth.IsLogic(items[i].Task) {
