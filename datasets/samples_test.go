@@ -107,9 +107,9 @@ func TestScanSamplesTopLevelExtraInfo(t *testing.T) {
 		err        string
 	}{
 		{"verl dump", `{"id": "a", "prompt": "p", "data_source": "dyck_language", "extra_info": {"game_data_str": "` + gd + `", "index": 3}, "completions": []}`,
-			map[string]any{"game_data_str": strings.ReplaceAll(gd, `\"`, `"`), "index": 3.0}, ""},
+			map[string]any{"game_data_str": strings.ReplaceAll(gd, `\"`, `"`), "index": int64(3)}, ""},
 		{"extra wins", `{"id": "a", "prompt": "p", "extra": {"index": 1}, "extra_info": {"index": 2, "split": "test"}, "completions": []}`,
-			map[string]any{"index": 1.0, "split": "test"}, ""},
+			map[string]any{"index": int64(1), "split": "test"}, ""},
 		{"null", `{"id": "a", "prompt": "p", "extra_info": null, "completions": []}`, map[string]any{}, ""},
 		{"not an object", `{"id": "a", "prompt": "p", "extra_info": [1], "completions": []}`, nil, `field "extra_info": want an object`},
 	} {
