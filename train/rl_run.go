@@ -148,8 +148,7 @@ func readTasks(path string, dataOpts DataOptions, vopts verify.Options) ([]RLTas
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: problem %d (id %q): %w", path, i, p.ID, err)
 		}
-		tasks[i] = RLTask{ID: p.ID, Prompt: ids, Problem: verify.Prepare(verify.Task{ID: p.ID, DataSource: p.DataSource,
-			Ability: p.Ability, GroundTruth: p.GroundTruth, Extra: p.Extra}, vopts)}
+		tasks[i] = RLTask{ID: p.ID, Prompt: ids, Problem: verify.Prepare(verify.TaskOf(p), vopts)}
 	}
 	return tasks, nil
 }

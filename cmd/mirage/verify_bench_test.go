@@ -39,7 +39,7 @@ func BenchmarkVerifyFile256(b *testing.B) {
 	}
 	for i, p := range probs[:64] {
 		think := strings.Repeat(p.Problem+"\n", 8) + "Step by step."
-		s := datasets.Sample{Problem: datasets.Problem{ID: fmt.Sprint(i), GroundTruth: p.Answer}}
+		s := datasets.Sample{Problem: datasets.Problem{ID: fmt.Sprint(i), GroundTruth: datasets.Answer(p.Answer)}}
 		for _, r := range []string{
 			"<think>" + think + "</think>\n<answer>" + p.Answer + "</answer>",
 			"<think>" + think + "</think>\n<answer>" + fmt.Sprint(i+1000) + "</answer>",

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify"
 )
 
@@ -104,7 +105,7 @@ func BenchmarkDirect256(b *testing.B) {
 			}
 			it := batch[i]
 			i++
-			return verify.Item{Task: verify.Task{GroundTruth: string(it.GroundTruth)}, Completions: []string{it.Response}}, nil
+			return verify.Item{Task: verify.TaskOf(datasets.Problem{GroundTruth: it.GroundTruth}), Completions: []string{it.Response}}, nil
 		}
 		sum, err := verify.Score(context.Background(), verify.Options{}, next, func(verify.Scored) error { return nil })
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify"
 )
 
@@ -24,8 +25,10 @@ type ScoreItem struct {
 	DataSource string `json:"data_source,omitempty"`
 	// Response is the model's text, without the prompt.
 	Response string `json:"response"`
-	// GroundTruth is the reference answer (a string; a number is accepted).
-	GroundTruth Text `json:"ground_truth,omitempty"`
+	// GroundTruth is the reference answer: a string, a number, or a list of alternative
+	// answers any of which is correct (verl's reward_model.ground_truth as DeepScaleR's
+	// Minerva rows hold it: ["6630.65", "6630"]).
+	GroundTruth datasets.GroundTruth `json:"ground_truth"`
 	// Ability is verl's ability field; "logic" marks a SynLogic problem.
 	Ability string `json:"ability,omitempty"`
 	// ExtraInfo is verl's extra_info; SynLogic problems carry game_data_str here.
@@ -83,8 +86,7 @@ func (h *Handler) score(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, badRequest("items[%d]: %v", i, err)
 		}
-		jobs[i] = job{task: verify.Task{ID: "", DataSource: it.DataSource, Ability: it.Ability,
-			GroundTruth: string(it.GroundTruth), Extra: it.ExtraInfo}, response: h.trim(it.Response), reward: rw,
+		jobs[i] = job{task: taskOf(it.DataSource, it.Ability, it.GroundTruth, it.ExtraInfo), response: h.trim(it.Response), reward: rw,
 			group: it.Group, alone: it.Group == ""}
 	}
 	grades, err := h.gradeAll(r.Context(), jobs)
@@ -100,6 +102,12 @@ func (h *Handler) score(r *http.Request) (any, error) {
 	return resp, nil
 }
 
+// taskOf is what grading a request item needs, through the one Problem → Task conversion
+// (a list ground truth: any of its answers).
+func taskOf(dataSource, ability string, gt datasets.GroundTruth, extra map[string]any) verify.Task {
+	return verify.TaskOf(datasets.Problem{DataSource: dataSource, Ability: ability, GroundTruth: gt, Extra: extra})
+}
+
 // RewardRequest is the body OpenRLHF's remote reward client posts to /get_reward.
 type RewardRequest struct {
 	// Query holds prompt + response texts, as OpenRLHF decodes them.
@@ -107,19 +115,19 @@ type RewardRequest struct {
 	// Prompts holds each query's prompt; the response is what follows it in the query. The
 	// responses of one prompt (and label) are a group for the majority reward.
 	Prompts []string `json:"prompts"`
-	// Labels holds each query's label (OpenRLHF's --label_key field): a ground-truth string
-	// or number, or a Label object.
+	// Labels holds each query's label (OpenRLHF's --label_key field): a ground truth (a
+	// string, a number or a list of alternatives), or a Label object.
 	Labels []json.RawMessage `json:"labels"`
 }
 
 // Label is the object form of a /get_reward label, for data that needs more than a ground
 // truth (SynLogic tasks) or a reward of its own.
 type Label struct {
-	GroundTruth Text           `json:"ground_truth"`
-	DataSource  string         `json:"data_source,omitempty"`
-	Ability     string         `json:"ability,omitempty"`
-	ExtraInfo   map[string]any `json:"extra_info,omitempty"`
-	Reward      string         `json:"reward,omitempty"`
+	GroundTruth datasets.GroundTruth `json:"ground_truth"`
+	DataSource  string               `json:"data_source,omitempty"`
+	Ability     string               `json:"ability,omitempty"`
+	ExtraInfo   map[string]any       `json:"extra_info,omitempty"`
+	Reward      string               `json:"reward,omitempty"`
 }
 
 // RewardResponse is the answer of /get_reward, as OpenRLHF reads it.
@@ -170,8 +178,7 @@ func (h *Handler) getReward(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, badRequest("labels[%d]: %v", i, err)
 		}
-		jobs[i] = job{task: verify.Task{DataSource: l.DataSource, Ability: l.Ability,
-			GroundTruth: string(l.GroundTruth), Extra: l.ExtraInfo}, response: h.trim(response), reward: rw,
+		jobs[i] = job{task: taskOf(l.DataSource, l.Ability, l.GroundTruth, l.ExtraInfo), response: h.trim(response), reward: rw,
 			group: req.Prompts[i] + "\x00" + string(req.Labels[i])}
 	}
 	grades, err := h.gradeAll(r.Context(), jobs)

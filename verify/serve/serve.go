@@ -291,29 +291,6 @@ func (h *Handler) trim(s string) string {
 	}
 }
 
-// Text is a JSON string that also accepts a number (ground truths such as 42 written
-// unquoted).
-type Text string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (t *Text) UnmarshalJSON(b []byte) error {
-	var s string
-	if len(b) > 0 && b[0] == '"' && json.Unmarshal(b, &s) == nil {
-		*t = Text(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err == nil {
-		*t = Text(n.String())
-		return nil
-	}
-	if string(b) == "null" {
-		*t = ""
-		return nil
-	}
-	return fmt.Errorf("want a string or a number, got %s", abbreviate(b))
-}
-
 func abbreviate(b []byte) string {
 	if len(b) > 40 {
 		return string(b[:40]) + "…"

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify"
 )
 
@@ -49,7 +50,7 @@ func mathItems(t testing.TB, restate int) []ScoreItem {
 			think + ` So the answer is $\boxed{` + p.Answer + `}$.`,
 			think + " I am not sure.",
 		} {
-			items = append(items, ScoreItem{Response: r, GroundTruth: Text(p.Answer)})
+			items = append(items, ScoreItem{Response: r, GroundTruth: datasets.Answer(p.Answer)})
 		}
 	}
 	return items
@@ -62,7 +63,7 @@ func direct(it ScoreItem, name string, opts verify.Options) float64 {
 	if err != nil {
 		opts.Grader = verify.Grader(name)
 	}
-	o := verify.Prepare(verify.Task{DataSource: it.DataSource, GroundTruth: string(it.GroundTruth), Extra: it.ExtraInfo}, opts).Grade(it.Response)
+	o := verify.Prepare(verify.TaskOf(datasets.Problem{DataSource: it.DataSource, GroundTruth: it.GroundTruth, Extra: it.ExtraInfo}), opts).Grade(it.Response)
 	if err != nil {
 		return o.Reward
 	}
@@ -118,20 +119,20 @@ func TestKnownRewards(t *testing.T) {
 		item ScoreItem
 		want float64
 	}{
-		{"gated: right, formatted", ScoreItem{Response: "<think>half</think> <answer>0.5</answer>", GroundTruth: `\frac12`}, 1},
-		{"gated: right, boxed", ScoreItem{Response: `$\boxed{\frac{1}{2}}$`, GroundTruth: "0.5"}, 0},
-		{"gated: wrong", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4"}, 0},
-		{"math: right, boxed, penalty", ScoreItem{Response: `$\boxed{1/2}$`, GroundTruth: "0.5", Reward: "math"}, -0.5},
-		{"math: number ground truth", ScoreItem{Response: "<think>x</think><answer>42</answer>", GroundTruth: "42", Reward: "math"}, 1},
-		{"math-strict: 0.5 is not 1/2", ScoreItem{Response: "<think>x</think><answer>0.5</answer>", GroundTruth: "1/2", Reward: "math-strict"}, 0},
+		{"gated: right, formatted", ScoreItem{Response: "<think>half</think> <answer>0.5</answer>", GroundTruth: datasets.Answer(`\frac12`)}, 1},
+		{"gated: right, boxed", ScoreItem{Response: `$\boxed{\frac{1}{2}}$`, GroundTruth: datasets.Answer("0.5")}, 0},
+		{"gated: wrong", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: datasets.Answer("4")}, 0},
+		{"math: right, boxed, penalty", ScoreItem{Response: `$\boxed{1/2}$`, GroundTruth: datasets.Answer("0.5"), Reward: "math"}, -0.5},
+		{"math: number ground truth", ScoreItem{Response: "<think>x</think><answer>42</answer>", GroundTruth: datasets.Answer("42"), Reward: "math"}, 1},
+		{"math-strict: 0.5 is not 1/2", ScoreItem{Response: "<think>x</think><answer>0.5</answer>", GroundTruth: datasets.Answer("1/2"), Reward: "math-strict"}, 0},
 		{"synlogic game24 right", ScoreItem{DataSource: "game_of_24", Response: "<think>x</think><answer>\n```python\n(9-7+2)*6\n```\n</answer>", ExtraInfo: extra, Reward: "auto"}, 1},
-		{"incorrect: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "incorrect"}, 1},
-		{"incorrect: right", ScoreItem{Response: "<think>x</think><answer>4</answer>", GroundTruth: "4", Reward: "incorrect"}, 0},
-		{"format: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "format"}, 1},
-		{"majority of one", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: "4", Reward: "majority"}, 1},
-		{"majority 7 of 7, 7, 8: first", ScoreItem{Response: "<think>x</think><answer>7</answer>", GroundTruth: "100", Reward: "majority", Group: "q"}, 1},
-		{"majority 7 of 7, 7, 8: second", ScoreItem{Response: `\boxed{7.0}`, GroundTruth: "100", Reward: "majority", Group: "q"}, 1},
-		{"majority 7 of 7, 7, 8: the 8", ScoreItem{Response: "<think>x</think><answer>8</answer>", GroundTruth: "100", Reward: "majority", Group: "q"}, 0},
+		{"incorrect: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: datasets.Answer("4"), Reward: "incorrect"}, 1},
+		{"incorrect: right", ScoreItem{Response: "<think>x</think><answer>4</answer>", GroundTruth: datasets.Answer("4"), Reward: "incorrect"}, 0},
+		{"format: wrong, formatted", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: datasets.Answer("4"), Reward: "format"}, 1},
+		{"majority of one", ScoreItem{Response: "<think>x</think><answer>3</answer>", GroundTruth: datasets.Answer("4"), Reward: "majority"}, 1},
+		{"majority 7 of 7, 7, 8: first", ScoreItem{Response: "<think>x</think><answer>7</answer>", GroundTruth: datasets.Answer("100"), Reward: "majority", Group: "q"}, 1},
+		{"majority 7 of 7, 7, 8: second", ScoreItem{Response: `\boxed{7.0}`, GroundTruth: datasets.Answer("100"), Reward: "majority", Group: "q"}, 1},
+		{"majority 7 of 7, 7, 8: the 8", ScoreItem{Response: "<think>x</think><answer>8</answer>", GroundTruth: datasets.Answer("100"), Reward: "majority", Group: "q"}, 0},
 		{"synlogic game24 wrong", ScoreItem{DataSource: "game_of_24", Response: "<think>x</think><answer>\n```python\n9*7+6+2\n```\n</answer>", ExtraInfo: extra, Reward: "synlogic"}, 0},
 	}
 	var req ScoreRequest
@@ -253,7 +254,7 @@ func TestConcurrentLoad(t *testing.T) {
 						p := fmt.Sprintf("Problem %d of client %d:\n", idx[i], c)
 						rr.Query = append(rr.Query, p+items[idx[i]].Response)
 						rr.Prompts = append(rr.Prompts, p)
-						l, _ := json.Marshal(string(items[idx[i]].GroundTruth))
+						l, _ := json.Marshal(items[idx[i]].GroundTruth)
 						rr.Labels = append(rr.Labels, l)
 					}
 					code, body := post(t, srv.Client(), srv.URL+"/get_reward", rr)
@@ -296,7 +297,8 @@ func TestBadRequests(t *testing.T) {
 		{"unknown field", "/v1/score", `{"items": [{"completion": "x"}]}`, 400, `unknown field "completion"`},
 		{"no items", "/v1/score", `{}`, 400, `no "items"`},
 		{"unknown reward", "/v1/score", `{"items": [{"response": "x", "reward": "bleu"}]}`, 400, `items[0]: unknown reward "bleu"`},
-		{"ground truth list", "/v1/score", `{"items": [{"response": "x", "ground_truth": [1]}]}`, 400, "want a string or a number"},
+		{"ground truth object", "/v1/score", `{"items": [{"response": "x", "ground_truth": {"a": 1}}]}`, 400, "want a string, number or list"},
+		{"ground truth list of lists", "/v1/score", `{"items": [{"response": "x", "ground_truth": [[1]]}]}`, 400, "element 0: want a string or number"},
 		{"too many items", "/v1/score", `{"items": [{}, {}, {}, {}, {}]}`, 413, "at most 4"},
 		{"body too large", "/v1/score", `{"items": [{"response": "` + strings.Repeat("x", 5000) + `"}]}`, 413, "over 4096 bytes"},
 		{"openrlhf no query", "/get_reward", `{"prompts": []}`, 400, `no "query"`},
@@ -365,7 +367,7 @@ func TestBudget(t *testing.T) {
 	if slow < 5*opts.Budget {
 		t.Fatalf("setup: the pathological answer takes only %v to grade directly (%+v)", slow, o)
 	}
-	req := ScoreRequest{Reward: "math", Items: []ScoreItem{{Response: patho, GroundTruth: "x"}, {Response: `\boxed{3}`, GroundTruth: "3"}}}
+	req := ScoreRequest{Reward: "math", Items: []ScoreItem{{Response: patho, GroundTruth: datasets.Answer("x")}, {Response: `\boxed{3}`, GroundTruth: datasets.Answer("3")}}}
 	start := time.Now()
 	code, body := post(t, srv.Client(), srv.URL+"/v1/score", req)
 	took := time.Since(start)
@@ -444,7 +446,8 @@ func TestNewErrors(t *testing.T) {
 }
 
 // TestVerlClient runs deploy/verl_reward.py (the verl custom_reward_function) against the
-// service: per response and batched, with the token, and a 400 raised with its reason.
+// service: per response and batched, with the token, a list ground truth, and a 400 raised
+// with its reason.
 func TestVerlClient(t *testing.T) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
@@ -459,12 +462,13 @@ one = v.compute_score("openai/gsm8k", "<think>x</think><answer>0.5</answer>", "\
 many = v.compute_score_batch(["math", "game_of_24"],
     ["\\boxed{7}", "<think>x</think><answer>` + "```python\\n(9-7+2)*6\\n```" + `</answer>"],
     ["7", ""], [None, {"game_data_str": sys.argv[1]}])
+alt = v.compute_score("math", "<think>x</think><answer>6630</answer>", ["6630.65", "6630"])
 try:
-    v.compute_score("math", "x", [1, 2])
+    v.compute_score("math", "x", {"a": 1})
     bad = "no error"
 except RuntimeError as e:
     bad = str(e)
-print(json.dumps({"one": one, "many": many, "bad": bad}))
+print(json.dumps({"one": one, "many": many, "alt": alt, "bad": bad}))
 `
 	cmd := exec.Command(python, "-c", script, game24)
 	cmd.Env = append(os.Environ(), "MIRAGE_REWARD_URL="+srv.URL, "MIRAGE_REWARD_TOKEN=tok", "MIRAGE_REWARD_RETRIES=1")
@@ -475,6 +479,7 @@ print(json.dumps({"one": one, "many": many, "bad": bad}))
 	var got struct {
 		One  map[string]float64   `json:"one"`
 		Many []map[string]float64 `json:"many"`
+		Alt  map[string]float64   `json:"alt"`
 		Bad  string               `json:"bad"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
@@ -487,7 +492,11 @@ print(json.dumps({"one": one, "many": many, "bad": bad}))
 	if len(got.Many) != 2 || got.Many[0]["score"] != 0 || got.Many[0]["acc"] != 1 || got.Many[1]["score"] != 1 {
 		t.Errorf("compute_score_batch: %v, want scores [0 1] with acc [1 1]", got.Many)
 	}
-	if !strings.Contains(got.Bad, "HTTP 400") || !strings.Contains(got.Bad, "want a string or a number") {
+	// A list ground truth (verl's reward_model.ground_truth of a Minerva row): any answer.
+	if got.Alt["acc"] != 1 {
+		t.Errorf("compute_score with a list ground truth: %v, want acc 1 (6630 is one of the alternatives)", got.Alt)
+	}
+	if !strings.Contains(got.Bad, "HTTP 400") || !strings.Contains(got.Bad, "want a string, number or list") {
 		t.Errorf("a malformed item raised %q, want the 400 and its reason", got.Bad)
 	}
 }
