@@ -173,7 +173,9 @@ func (c RLConfig) policyLoss() PolicyLoss {
 	return PolicyLoss{ClipLow: max(c.ClipLow, 0), ClipHigh: max(c.ClipHigh, 0), ClipC: c.ClipC, KLCoef: c.KLCoef, KLType: c.KLType}
 }
 
-func (c RLConfig) validate() error {
+// Validate checks the config with its defaults applied; RL and RunRL call it first.
+func (c RLConfig) Validate() error {
+	c = c.withDefaults()
 	if _, err := verify.ParseRewardKind(string(c.Reward)); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -309,10 +311,10 @@ type rlState struct {
 // run (after the step's checkpoint, if any).
 func RL(ctx context.Context, env RLEnv, w, ref model.Weights, tasks, eval []RLTask, c RLConfig,
 	out string, resume bool, onStep func(RLStep) error) (model.Weights, error) {
-	c = c.withDefaults()
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c = c.withDefaults()
 	if len(tasks) == 0 {
 		return nil, errors.New("train: no training prompts")
 	}

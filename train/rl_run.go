@@ -60,6 +60,9 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 	if opts.ModelDir == "" || opts.Data == "" || opts.OutDir == "" {
 		return res, errors.New("train: need a model folder, data and an output folder")
 	}
+	if err := opts.Config.Validate(); err != nil {
+		return res, err
+	}
 	cfg, w, err := weights.Load(opts.ModelDir)
 	if err != nil {
 		return res, err

@@ -1,13 +1,19 @@
 package train
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/train/arch"
@@ -208,4 +214,116 @@ func TestSamplerLogprobsMatchTrainer(t *testing.T) {
 			t.Errorf("temperature %v: sampler and trainer log-probs differ by up to %.3g (> 1e-4)", temp, worst)
 		}
 	}
+}
+
+// rlResumeEnv makes the test binary run rlResumeRun as a child process that hangs (to be
+// killed) after step rlHangAt.
+const (
+	rlResumeEnv = "MIRAGE_RL_RESUME_CHILD"
+	rlHangAt    = 7
+)
+
+// rlResumeRun is the run of TestRLResumeAfterKill: random reward with dynamic sampling and
+// two updates per step, so the prompt stream position, the reward's random source and the
+// optimizer state all have to survive the kill; checkpoints every 3 steps.
+func rlResumeRun(t *testing.T, out string, resume bool, onStep func(RLStep) error) model.Weights {
+	m := newSynthModel(t)
+	w := synthWarmStart(t, m)
+	env := newSynthEnv(t, m, w, filepath.Join(out, PolicyDir))
+	c := synthRLConfig(verify.RewardRandom, 9)
+	c.BatchPrompts, c.MiniBatchPrompts, c.DynamicSampling, c.CheckpointEvery, c.EvalEvery, c.TISCap = 4, 2, true, 3, 4, 2
+	w, err := RL(context.Background(), env, w, nil, synthTasks(40), synthTasks(6), c, out, resume, onStep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestRLResumeChild is the child process of TestRLResumeAfterKill (it does nothing in a normal run).
+func TestRLResumeChild(t *testing.T) {
+	out := os.Getenv(rlResumeEnv)
+	if out == "" {
+		t.Skip("helper process of TestRLResumeAfterKill")
+	}
+	rlResumeRun(t, out, false, func(s RLStep) error {
+		if s.Step == rlHangAt {
+			os.WriteFile(filepath.Join(out, hangMarker), nil, 0o644)
+			select {} // wait to be killed
+		}
+		return nil
+	})
+	t.Fatal("child was not killed")
+}
+
+// TestRLResumeAfterKill kills (SIGKILL) an RL process after step 7 — its last checkpoint is step
+// 6 — resumes it, and requires the final weights and every logged figure but the timings
+// (steps.jsonl, eval.jsonl) to equal those of an uninterrupted run exactly.
+func TestRLResumeAfterKill(t *testing.T) {
+	killed := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRLResumeChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), rlResumeEnv+"="+killed)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(killed, hangMarker)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("child never reached the kill point")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if steps, _ := listCheckpoints(killed); !slices.Equal(steps, []int{3, 6}) {
+		t.Fatalf("killed run left checkpoints %v, want [3 6]", steps)
+	}
+	resumed := rlResumeRun(t, killed, true, nil)
+	straight := t.TempDir()
+	uninterrupted := rlResumeRun(t, straight, false, nil)
+	for name, want := range uninterrupted {
+		if !slices.Equal(resumed[name].Data, want.Data) {
+			t.Fatalf("weight %s differs between the resumed and the uninterrupted run", name)
+		}
+	}
+	for _, f := range []string{StepsFile, EvalFile} {
+		a, b := timeless(t, filepath.Join(killed, f)), timeless(t, filepath.Join(straight, f))
+		if !slices.Equal(a, b) {
+			t.Errorf("%s differs:\nresumed       %v\nuninterrupted %v", f, a, b)
+		}
+		if len(a) == 0 {
+			t.Errorf("%s is empty", f)
+		}
+	}
+}
+
+// timeless returns the JSON lines of path without their timing fields.
+func timeless(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for dec.More() {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"sample_s", "grade_s", "update_s", "export_s", "elapsed_s", "seconds"} {
+			delete(m, k)
+		}
+		if ev, ok := m["eval"].(map[string]any); ok {
+			delete(ev, "seconds")
+		}
+		s, _ := json.Marshal(m)
+		out = append(out, string(s))
+	}
+	return out
 }

@@ -18,6 +18,7 @@ func trainCommand() *cli.Command {
 		Usage: "train models with mirage's native GoMLX trainer",
 		Subcommands: []*cli.Command{
 			trainSFTCommand(),
+			trainRLCommand(),
 		},
 	}
 }

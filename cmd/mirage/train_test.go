@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,4 +54,95 @@ func TestTrainSFTCommand(t *testing.T) {
 	if lines != 2 {
 		t.Errorf("%d metrics lines, want 2", lines)
 	}
+}
+
+// TestTrainRLCommand runs `mirage train rl` with --preset paper and overrides on a tiny model
+// (made by mirage train sft) and checks what it leaves: the config file records the preset's
+// values and the flags that override them, steps.jsonl holds one record per step with the
+// issue's metrics, eval.jsonl an evaluation before the first step and after the last, and the
+// final model folder is complete. A bad reward name fails before anything runs.
+func TestTrainRLCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.json")
+	writeText(t, cfg, `{"model_type": "llama", "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+		"intermediate_size": 32, "vocab_size": 32000, "eos_token_id": 2, "bos_token_id": 1, "max_position_embeddings": 64}`)
+	pairs := filepath.Join(dir, "pairs.jsonl")
+	writeText(t, pairs, `{"prompt": "2+2=", "response": "<think>x</think><answer>4</answer>"}`+"\n")
+	sft := filepath.Join(dir, "sft")
+	if err := newApp().RunContext(context.Background(), []string{"mirage", "train", "sft", "--init-config", cfg,
+		"--tokenizer", "../../testdata/models/tiny-llama", "--data", pairs, "--out", sft, "--template", "raw", "--steps", "1", "--quiet"}); err != nil {
+		t.Fatal(err)
+	}
+	problems := filepath.Join(dir, "problems.jsonl")
+	writeText(t, problems, `{"id": "a", "prompt": "2+2=", "ground_truth": "4"}`+"\n"+`{"id": "b", "prompt": "3+3=", "ground_truth": "6"}`+"\n")
+	out := filepath.Join(dir, "rl")
+	args := []string{"mirage", "train", "rl", "--model", sft, "--data", problems, "--eval-data", problems, "--out", out,
+		"--template", "raw", "--preset", "paper", "--steps", "2", "--batch-prompts", "2", "--mini-batch-prompts", "1", "--n", "2",
+		"--max-new-tokens", "4", "--eval-n", "2", "--reward", "format", "--lr", "1e-3", "--quiet"}
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--reward", "maj_vote")); err == nil ||
+		!strings.Contains(err.Error(), "majority") {
+		t.Errorf("--reward maj_vote: err = %v, want the list of rewards", err)
+	}
+	os.RemoveAll(out)
+	if err := newApp().RunContext(context.Background(), args); err != nil {
+		t.Fatal(err)
+	}
+	var rc map[string]any
+	b, err := os.ReadFile(filepath.Join(out, "rl_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rc); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"steps": 2.0, "batch_prompts": 2.0, "n": 2.0, "clip_c": 10.0, "clip_high": 0.28,
+		"weight_decay": 0.1, "warmup_steps": 10.0, "dynamic_sampling": true, "reward": "format", "lr": 1e-3, "eval_top_p": 0.7} {
+		if rc[k] != want {
+			t.Errorf("rl_config.json %s = %v, want %v", k, rc[k], want)
+		}
+	}
+	steps := readLines(t, filepath.Join(out, "steps.jsonl"))
+	if len(steps) != 2 {
+		t.Fatalf("%d step records, want 2", len(steps))
+	}
+	for _, key := range []string{"reward", "accuracy", "ground_truth_reward", "format_rate", "response_len", "entropy", "clip_frac",
+		"kl_ref", "logprob_diff_mean", "kept_groups", "sample_s", "grade_s", "update_s", "export_s"} {
+		if _, ok := steps[1][key]; !ok {
+			t.Errorf("step record lacks %q: %v", key, steps[1])
+		}
+	}
+	evals := readLines(t, filepath.Join(out, "eval.jsonl"))
+	if len(evals) != 2 || evals[0]["step"] != 0.0 || evals[1]["step"] != 2.0 {
+		t.Errorf("eval records %v, want steps 0 and 2", evals)
+	}
+	for _, f := range []string{"model.onnx", "model.onnx.data", "model.safetensors", "tokenizer.json", "policy/model.onnx"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("output folder lacks %s", f)
+		}
+	}
+	// A finished run resumed does nothing more; one into the same folder without --resume is refused.
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume")); err != nil {
+		t.Errorf("resuming a finished run: %v", err)
+	}
+	if err := newApp().RunContext(context.Background(), args); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("second run into the same folder: err = %v, want a hint to use --resume", err)
+	}
+}
+
+func readLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }
