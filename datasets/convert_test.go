@@ -403,6 +403,39 @@ func TestOneShotVariance(t *testing.T) {
 		t.Errorf("repeat: %d rows", len(r))
 	}
 
+	// PickOneShot: the three ways, and what each refuses.
+	hist := []string{epoch1, scored}
+	for _, tc := range []struct {
+		name string
+		o    OneShot
+		want int    // index picked
+		err  string // "" when it picks
+	}{
+		{"by index", OneShot{By: "index", Index: 4}, 4, ""},
+		{"by id", OneShot{By: "id", ID: "p3"}, 3, ""},
+		{"highest variance", OneShot{By: "variance", History: hist}, 0, ""},
+		{"second highest", OneShot{By: "variance", History: hist, Rank: 2}, 2, ""},
+		{"index past the end", OneShot{By: "index", Index: 5}, 0, "index 5, but the data has 5 rows"},
+		{"unknown id", OneShot{By: "id", ID: "p9"}, 0, `no problem has id "p9"`},
+		{"rank past the ranked", OneShot{By: "variance", History: hist, Rank: 5}, 0, "rank 5, but 4 examples have 2 or more epochs"},
+		{"no history", OneShot{By: "variance"}, 0, "needs an accuracy history"},
+		{"unknown way", OneShot{By: "best"}, 0, `by "best"`},
+	} {
+		pick, err := PickOneShot(ps, tc.o)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v; want an error saying %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || pick.Index != tc.want {
+			t.Errorf("%s: picked %d (%v), want %d", tc.name, pick.Index, err, tc.want)
+		}
+		if tc.o.By == "variance" && (len(pick.Ranking) != len(want) || pick.HistoryIDs != 5 || pick.Unknown != 1) {
+			t.Errorf("%s: ranking of %d, %d history ids, %d unknown; want 4, 5, 1 (gone)", tc.name, len(pick.Ranking), pick.HistoryIDs, pick.Unknown)
+		}
+	}
+
 	for _, tc := range []struct{ name, line, want string }{
 		{"accuracy out of range", `{"id":"p0","accuracy":1.5}`, `bad.jsonl:1: field "accuracy": 1.5 is outside [0, 1]`},
 		{"unscored samples", `{"id":"p0","completions":[{"text":"x"}]}`, `field "completions": completion 0 is not scored`},

@@ -20,6 +20,68 @@ func Repeat(p Problem, n int) []Problem {
 	return out
 }
 
+// OneShot says how PickOneShot picks the example of a one-shot training set: by Index (a
+// 0-based row), by ID, or by variance (Wang et al.'s rule, RankByVariance) over the accuracy
+// History files (ReadAccuracyHistory), taking the example ranked Rank (1: highest variance).
+type OneShot struct {
+	By      string   // "index", "id" or "variance"
+	Index   int      // By "index"
+	ID      string   // By "id"
+	History []string // By "variance", in epoch order
+	Rank    int      // By "variance"; 0 is 1
+}
+
+// OneShotPick is the example PickOneShot chose and how.
+type OneShotPick struct {
+	Index int // row of the example in the data
+	// By "variance": the ranking (highest first), the number of ids in the history and how
+	// many of them are not in the data (most likely a history of another data file, or ids
+	// changed by a dedupe).
+	Ranking             []VarianceScore
+	HistoryIDs, Unknown int
+}
+
+// PickOneShot chooses the one-shot example of ps as o says (RQ2 of "Mirage or Method?": a
+// training set of one example repeated, Repeat).
+func PickOneShot(ps []Problem, o OneShot) (OneShotPick, error) {
+	switch o.By {
+	case "index":
+		if o.Index < 0 || o.Index >= len(ps) {
+			return OneShotPick{}, fmt.Errorf("datasets: one-shot index %d, but the data has %d rows", o.Index, len(ps))
+		}
+		return OneShotPick{Index: o.Index}, nil
+	case "id":
+		i, err := FindID(ps, o.ID)
+		return OneShotPick{Index: i}, err
+	case "variance":
+	default:
+		return OneShotPick{}, fmt.Errorf("datasets: one-shot pick by %q; want index, id or variance", o.By)
+	}
+	if len(o.History) == 0 {
+		return OneShotPick{}, fmt.Errorf("datasets: a one-shot pick by variance needs an accuracy history")
+	}
+	h, err := ReadAccuracyHistory(o.History, ps)
+	if err != nil {
+		return OneShotPick{}, err
+	}
+	known := map[string]bool{}
+	for _, p := range ps {
+		known[p.ID] = true
+	}
+	pick := OneShotPick{HistoryIDs: len(h), Ranking: RankByVariance(ps, h)}
+	for id := range h {
+		if !known[id] {
+			pick.Unknown++
+		}
+	}
+	rank := max(o.Rank, 1)
+	if rank > len(pick.Ranking) {
+		return OneShotPick{}, fmt.Errorf("datasets: one-shot rank %d, but %d examples have 2 or more epochs of history (%d ids in the history)", rank, len(pick.Ranking), len(h))
+	}
+	pick.Index = pick.Ranking[rank-1].Index
+	return pick, nil
+}
+
 // FindID returns the position of the problem with this id.
 func FindID(ps []Problem, id string) (int, error) {
 	for i, p := range ps {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -154,4 +155,18 @@ func (r *ResultsFile) Abandon() error {
 		os.Remove(RunInfoPath(r.path))
 	}
 	return err
+}
+
+// SameFile reports whether a and b name one file (hard and symbolic links included) or, when
+// one of them does not exist yet, one path: an output that is its input must be refused before
+// it is truncated.
+func SameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	pa, _ := filepath.Abs(a)
+	pb, _ := filepath.Abs(b)
+	return pa == pb
 }

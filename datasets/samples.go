@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 )
 
@@ -14,26 +15,40 @@ import (
 // line beyond this is a corrupt file, not data.
 const maxLine = 1 << 30
 
-// ScanSamples calls fn for every line of a samples.jsonl file, in order. Blank lines are
-// skipped. A line that does not parse fails with a *DataError naming the file and line; a last
-// line without its newline (a run killed mid-write) is reported the same way.
-func ScanSamples(path string, fn func(Sample) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	defer f.Close()
-	return scanJSONL(path, f, func(line int, b []byte) error {
-		s, err := decodeSample(b)
+// Samples reads a samples.jsonl file: each line's Sample in order, or one error that ends the
+// sequence — the file does not open, or a line does not parse (a *DataError naming the file
+// and line; a last line without its newline, from a run killed mid-write, says so). Blank lines
+// are skipped. The file is read as the loop runs and closed when it ends or stops early, so a
+// file of any size is read in bounded memory; verify.Score consumes it directly.
+func Samples(path string) iter.Seq2[Sample, error] {
+	return func(yield func(Sample, error) bool) {
+		f, err := os.Open(path)
 		if err != nil {
-			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
+			yield(Sample{}, fmt.Errorf("datasets: %w", err))
+			return
 		}
-		if err := foldExtraInfo(&s.Problem, b); err != nil {
-			return &DataError{File: path, Line: line, Group: -1, Field: "extra_info", Err: err}
+		defer f.Close()
+		err = scanJSONL(path, f, func(line int, b []byte) error {
+			s, err := decodeSample(b)
+			if err != nil {
+				return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
+			}
+			if err := foldExtraInfo(&s.Problem, b); err != nil {
+				return &DataError{File: path, Line: line, Group: -1, Field: "extra_info", Err: err}
+			}
+			if !yield(s, nil) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && err != errStopped {
+			yield(Sample{}, err)
 		}
-		return fn(s)
-	})
+	}
 }
+
+// errStopped ends a scan whose consumer stopped reading.
+var errStopped = errors.New("datasets: stopped")
 
 // foldExtraInfo adds the fields of a top-level extra_info object (as verl's rollout dumps
 // write a row: SynLogic's game_data_str is there) to p.Extra, as ReadProblems maps a row's
@@ -85,11 +100,13 @@ func decodeSample(b []byte) (Sample, error) {
 // ReadSamples reads a whole samples.jsonl file.
 func ReadSamples(path string) ([]Sample, error) {
 	var out []Sample
-	err := ScanSamples(path, func(s Sample) error {
+	for s, err := range Samples(path) {
+		if err != nil {
+			return out, err
+		}
 		out = append(out, s)
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 // scanJSONL calls fn with each non-blank line and its 1-based number.

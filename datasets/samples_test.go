@@ -136,3 +136,36 @@ func TestScanSamplesTopLevelExtraInfo(t *testing.T) {
 		})
 	}
 }
+
+// Samples yields the lines in order, ends with the error of a bad line, and stops reading (and
+// closes the file) when the loop breaks.
+func TestSamplesIterator(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	os.WriteFile(path, []byte(`{"id":"a","prompt":"x","completions":[]}`+"\n\n"+`{"id":"b","prompt":"y","completions":[]}`+"\n"+`{"id":`+"\n"), 0o644)
+	var ids []string
+	var last error
+	for s, err := range Samples(path) {
+		if err != nil {
+			last = err
+			break
+		}
+		ids = append(ids, s.ID)
+	}
+	var de *DataError
+	if strings.Join(ids, ",") != "a,b" || !errors.As(last, &de) || de.Line != 4 {
+		t.Errorf("ids %q, error %v; want a, b then a DataError at line 4", ids, last)
+	}
+	n := 0
+	for range Samples(path) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("the loop ran %d times after break", n)
+	}
+	for _, err := range Samples(filepath.Join(t.TempDir(), "missing.jsonl")) {
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("missing file: %v", err)
+		}
+	}
+}

@@ -3,9 +3,10 @@ package verify
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"testing"
+
+	"github.com/mirage-rl/mirage/datasets"
 )
 
 // BenchmarkScore grades MATH-500 gold answers as completions (16 per problem, half of them
@@ -21,28 +22,20 @@ func BenchmarkScore(b *testing.B) {
 	if err := json.Unmarshal(raw, &probs); err != nil {
 		b.Fatal(err)
 	}
-	var its []Item
+	var its []datasets.Sample
 	for _, p := range probs {
-		it := Item{Task: Task{GroundTruth: p.Answer}}
+		var texts []string
 		for j := 0; j < 16; j++ {
 			ans := p.Answer
 			if j%2 == 1 {
 				ans = "0" // wrong for all but a few
 			}
-			it.Completions = append(it.Completions, "<think>Working through the problem step by step.</think>\n<answer>"+ans+"</answer>")
+			texts = append(texts, "<think>Working through the problem step by step.</think>\n<answer>"+ans+"</answer>")
 		}
-		its = append(its, it)
+		its = append(its, sample(datasets.Problem{GroundTruth: datasets.Answer(p.Answer)}, texts...))
 	}
 	run := func() Summary {
-		i := 0
-		next := func() (Item, error) {
-			if i == len(its) {
-				return Item{}, io.EOF
-			}
-			i++
-			return its[i-1], nil
-		}
-		sum, err := Score(context.Background(), Options{}, next, func(Scored) error { return nil })
+		sum, err := Score(context.Background(), Options{}, source(its, -1), func(Scored) error { return nil })
 		if err != nil {
 			b.Fatal(err)
 		}

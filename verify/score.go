@@ -2,27 +2,20 @@ package verify
 
 import (
 	"context"
-	"errors"
-	"io"
+	"iter"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/verify/logic"
 )
 
-// Item is one problem and its completions, as read from a samples file. Ref is carried
-// through untouched, for the caller to find its record again.
-type Item struct {
-	Task        Task
-	Completions []string
-	Ref         any
-}
-
-// Scored is a graded Item: Outcomes[i] grades Completions[i].
+// Scored is a graded sample: Outcomes[i] grades Sample.Completions[i].
 type Scored struct {
-	Item
+	Sample datasets.Sample
 	Grader Grader
 	// UnknownTask names the SynLogic task without a verifier, "" otherwise.
 	UnknownTask string
@@ -51,6 +44,22 @@ type Summary struct {
 	UnknownTasks map[string]int `json:"unknown_tasks"`
 	// NoGroundTruth counts math problems with an empty ground_truth.
 	NoGroundTruth int `json:"no_ground_truth"`
+}
+
+// Graded is the sample with every completion's correct, reward, answer, rule and reason set
+// from its outcome (rule only when an answer was found): the line mirage verify writes. The
+// Scored value is left as it is.
+func (sc Scored) Graded() datasets.Sample {
+	s := sc.Sample
+	s.Completions = slices.Clone(s.Completions)
+	for i, o := range sc.Outcomes {
+		c := &s.Completions[i]
+		c.Correct, c.Reward, c.Answer, c.Rule, c.Reason = &o.Correct, &o.Reward, o.Answer, "", o.Reason
+		if !o.NoAnswer {
+			c.Rule = o.Rule
+		}
+	}
+	return s
 }
 
 func newSummary() Summary {
@@ -114,12 +123,12 @@ type inflight struct {
 	ready chan struct{}
 }
 
-// Score reads items from next until it returns io.EOF, grades them on opts.Workers
-// goroutines and calls emit with each graded item, in input order. An error from next
-// stops reading: the items read before it are still graded and emitted, then Score
-// returns the error. An error from emit or the end of ctx stops everything. The summary
-// covers the items emitted.
-func Score(ctx context.Context, opts Options, next func() (Item, error), emit func(Scored) error) (Summary, error) {
+// Score grades every sample of samples (datasets.Samples reads a file) on opts.Workers
+// goroutines and calls emit with each graded one, in input order; at most a few per worker are
+// held in memory. An error from samples stops reading: the samples read before it are still
+// graded and emitted, then Score returns the error. An error from emit or the end of ctx stops
+// everything (and the reading). The summary covers the samples emitted.
+func Score(ctx context.Context, opts Options, samples iter.Seq2[datasets.Sample, error], emit func(Scored) error) (Summary, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -139,7 +148,7 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 			defer wg.Done()
 			for j := range jobs {
 				for i := j.lo; i < j.hi; i++ {
-					j.it.sc.Outcomes[i] = j.it.prob.Grade(j.it.sc.Completions[i])
+					j.it.sc.Outcomes[i] = j.it.prob.Grade(j.it.sc.Sample.Completions[i].Text)
 				}
 				if j.it.left.Add(-1) == 0 {
 					close(j.it.ready)
@@ -152,19 +161,19 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		for ctx.Err() == nil {
-			item, err := next()
+		for s, err := range samples {
 			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-				}
+				readErr = err
 				return
 			}
-			it := &inflight{prob: Prepare(item.Task, opts), ready: make(chan struct{})}
-			it.sc = Scored{Item: item, Grader: it.prob.Grader(), UnknownTask: it.prob.UnknownTask(),
+			if ctx.Err() != nil {
+				return
+			}
+			it := &inflight{prob: Prepare(TaskOf(s.Problem), opts), ready: make(chan struct{})}
+			it.sc = Scored{Sample: s, Grader: it.prob.Grader(), UnknownTask: it.prob.UnknownTask(),
 				NoGroundTruth: it.prob.NoGroundTruth(),
-				Outcomes:      make([]Outcome, len(item.Completions))}
-			n := (len(item.Completions) + chunk - 1) / chunk
+				Outcomes:      make([]Outcome, len(s.Completions))}
+			n := (len(s.Completions) + chunk - 1) / chunk
 			if n == 0 {
 				close(it.ready)
 			}
@@ -174,9 +183,9 @@ func Score(ctx context.Context, opts Options, next func() (Item, error), emit fu
 			case <-ctx.Done():
 				return
 			}
-			for lo := 0; lo < len(item.Completions); lo += chunk {
+			for lo := 0; lo < len(s.Completions); lo += chunk {
 				select {
-				case jobs <- job{it, lo, min(lo+chunk, len(item.Completions))}:
+				case jobs <- job{it, lo, min(lo+chunk, len(s.Completions))}:
 				case <-ctx.Done():
 					return
 				}

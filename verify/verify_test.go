@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"math"
 	"os"
 	"path/filepath"
@@ -166,37 +166,47 @@ func TestStrictVersusMath(t *testing.T) {
 }
 
 // items makes n problems whose completions alternate right, wrong and answerless.
-func items(n, per int) []Item {
-	out := make([]Item, n)
+func items(n, per int) []datasets.Sample {
+	out := make([]datasets.Sample, n)
 	for i := range out {
 		gold := fmt.Sprint(i)
-		it := Item{Task: Task{ID: gold, GroundTruth: gold}, Ref: i}
+		var texts []string
 		for j := 0; j < per; j++ {
 			switch j % 3 {
 			case 0:
-				it.Completions = append(it.Completions, "<think>t</think><answer>"+gold+"</answer>")
+				texts = append(texts, "<think>t</think><answer>"+gold+"</answer>")
 			case 1:
-				it.Completions = append(it.Completions, "\\boxed{"+fmt.Sprint(i+1)+"}")
+				texts = append(texts, "\\boxed{"+fmt.Sprint(i+1)+"}")
 			default:
-				it.Completions = append(it.Completions, "no idea")
+				texts = append(texts, "no idea")
 			}
 		}
-		out[i] = it
+		out[i] = sample(datasets.Problem{ID: gold, GroundTruth: datasets.Answer(gold)}, texts...)
 	}
 	return out
 }
 
-func source(its []Item, failAt int) func() (Item, error) {
-	i := 0
-	return func() (Item, error) {
-		if i == failAt {
-			return Item{}, errors.New("samples.jsonl:7: bad line")
+// sample is p with completions of these texts.
+func sample(p datasets.Problem, texts ...string) datasets.Sample {
+	s := datasets.Sample{Problem: p}
+	for _, t := range texts {
+		s.Completions = append(s.Completions, datasets.Completion{Text: t, FinishReason: datasets.FinishStop})
+	}
+	return s
+}
+
+// source yields its, or at position failAt a read error instead.
+func source(its []datasets.Sample, failAt int) iter.Seq2[datasets.Sample, error] {
+	return func(yield func(datasets.Sample, error) bool) {
+		for i, s := range its {
+			if i == failAt {
+				yield(datasets.Sample{}, errors.New("samples.jsonl:7: bad line"))
+				return
+			}
+			if !yield(s, nil) {
+				return
+			}
 		}
-		if i == len(its) {
-			return Item{}, io.EOF
-		}
-		i++
-		return its[i-1], nil
 	}
 }
 
@@ -218,13 +228,13 @@ func TestScore(t *testing.T) {
 			// Same grades as grading serially, in input order.
 			want := newSummary()
 			for i, s := range got {
-				if s.Ref != i {
-					t.Fatalf("item %d emitted at position %d", s.Ref, i)
+				if s.Sample.ID != fmt.Sprint(i) {
+					t.Fatalf("item %s emitted at position %d", s.Sample.ID, i)
 				}
-				p := Prepare(its[i].Task, Options{})
-				serial := Scored{Item: its[i], Grader: p.Grader(), UnknownTask: p.UnknownTask(), NoGroundTruth: p.NoGroundTruth()}
+				p := Prepare(TaskOf(its[i].Problem), Options{})
+				serial := Scored{Sample: its[i], Grader: p.Grader(), UnknownTask: p.UnknownTask(), NoGroundTruth: p.NoGroundTruth()}
 				for j, c := range its[i].Completions {
-					o := p.Grade(c)
+					o := p.Grade(c.Text)
 					serial.Outcomes = append(serial.Outcomes, o)
 					if o != s.Outcomes[j] {
 						t.Fatalf("item %d completion %d: %+v, serial %+v", i, j, s.Outcomes[j], o)
@@ -287,10 +297,10 @@ func TestScoreErrors(t *testing.T) {
 // TestSummaryCanonicalTask checks that a SynLogic task written two ways is one task in the
 // summary, while each outcome keeps the data_source it was given.
 func TestSummaryCanonicalTask(t *testing.T) {
-	var its []Item
+	var its []datasets.Sample
 	for _, src := range []string{"val/game_of_24", "game_of_24", "GameOf24"} {
-		its = append(its, Item{Task: Task{DataSource: src, Extra: map[string]any{"game_data_str": game24}},
-			Completions: []string{"```python\n(9-7+2)*6\n```", "```python\n9*7\n```", "no expression here"}})
+		its = append(its, sample(datasets.Problem{DataSource: src, Extra: map[string]any{"game_data_str": game24}},
+			"```python\n(9-7+2)*6\n```", "```python\n9*7\n```", "no expression here"))
 	}
 	var rules []string
 	sum, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(s Scored) error {
@@ -333,8 +343,8 @@ func TestAutoDispatch(t *testing.T) {
 // answers shows up as a warning rather than as a model scoring 0%.
 func TestSummaryNoGroundTruth(t *testing.T) {
 	its := items(4, 3)
-	its[1].Task.GroundTruth = ""
-	its[3].Task.GroundTruth = "  "
+	its[1].GroundTruth = datasets.Answer("")
+	its[3].GroundTruth = datasets.Answer("  ")
 	sum, err := Score(context.Background(), Options{Workers: 2}, source(its, -1), func(Scored) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -393,5 +403,44 @@ func TestSynLogicSamplesLine(t *testing.T) {
 		if o.Grader != GraderSynLogic || o.Correct != tc.want {
 			t.Errorf("%+v %q: %+v, want synlogic correct=%v", tc.opts.SynLogic, tc.response, o, tc.want)
 		}
+	}
+}
+
+// Score stops reading its samples when emit fails (a full disk must not read a large file to
+// its end), and Graded writes each outcome into its completion without touching the input.
+func TestScoreStopsReadingAndGraded(t *testing.T) {
+	its := items(1000, 3)
+	read := 0
+	counted := func(yield func(datasets.Sample, error) bool) {
+		for s, err := range source(its, -1) {
+			read++
+			if !yield(s, err) {
+				return
+			}
+		}
+	}
+	var first Scored
+	_, err := Score(context.Background(), Options{Workers: 2}, counted, func(sc Scored) error {
+		first = sc
+		return errors.New("disk full")
+	})
+	if err == nil || read >= len(its) {
+		t.Errorf("err %v after reading %d of %d samples; want disk full, reading stopped early", err, read, len(its))
+	}
+	g := first.Graded()
+	for i, c := range g.Completions {
+		o := first.Outcomes[i]
+		if c.Correct == nil || *c.Correct != o.Correct || c.Reward == nil || *c.Reward != o.Reward || c.Answer != o.Answer || c.Reason != o.Reason {
+			t.Errorf("completion %d: %+v; outcome %+v", i, c, o)
+		}
+		if want := map[bool]string{true: "", false: o.Rule}[o.NoAnswer]; c.Rule != want {
+			t.Errorf("completion %d: rule %q, want %q", i, c.Rule, want)
+		}
+		if first.Sample.Completions[i].Correct != nil {
+			t.Errorf("Graded changed the scored sample's completion %d", i)
+		}
+	}
+	if *g.Completions[0].Correct != true || *g.Completions[1].Correct != false || g.Completions[2].Rule != "" {
+		t.Errorf("graded %+v; want right, wrong, answerless", g.Completions)
 	}
 }

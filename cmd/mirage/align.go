@@ -1,16 +1,14 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
 	"github.com/mirage-rl/mirage/passk"
+	"github.com/mirage-rl/mirage/verify"
 )
 
 // flagsWithout returns flags minus the ones named in drop: align and contamination take
@@ -55,75 +53,33 @@ Examples:
 }
 
 func runAlign(c *cli.Context) error {
-	// Check the flags of the later steps before sampling, which can take hours.
-	vopts, err := verifyOptionsFromFlags(c)
+	o := pipeline.AlignOptions{
+		Sample: sampleOptions(c, ""),
+		Verify: pipeline.VerifyOptions{Verify: verifyOptions(c)},
+		Dir:    c.String("out-dir"),
+		PassK:  bootstrapOptions(c),
+		Rule:   passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")},
+	}
+	o.PassK.Ks, o.PassK.Label = c.IntSlice("k"), c.String("label")
+	sbar, vbar := newSampleBar(c.Bool("quiet")), newVerifyBar(c.Bool("quiet"))
+	o.Sample.OnProgress = sbar.update
+	o.Verify.OnProgress = func(done int) {
+		sbar.finish() // sampling is over once grading starts
+		vbar.update(done)
+	}
+	o.OnVerified = func(sum verify.Summary) {
+		sbar.finish()
+		vbar.finish()
+		printVerifySummary(c.App.ErrWriter, sum)
+	}
+	res, err := pipeline.Align(c.Context, o)
+	sbar.finish()
 	if err != nil {
 		return err
 	}
-	rule := passk.Rule{MinPass: c.Float64("min-pass"), K: c.Int("verdict-k"), MinAUC: c.Float64("min-auc")}
-	opts := bootstrapOptions(c)
-	opts.Ks = c.IntSlice("k")
-	if err := errors.Join(rule.Validate(), opts.Validate()); err != nil {
+	if err := passk.WriteTable(c.App.Writer, []*passk.Report{res.Report}); err != nil {
 		return err
 	}
-	dir := c.String("out-dir")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("align: %w", err)
-	}
-	samplesPath := filepath.Join(dir, "samples.jsonl")
-	scoredPath := filepath.Join(dir, "scored.jsonl")
-
-	// 1. Sample.
-	if _, err := sampleFile(c, samplesPath); err != nil {
-		return err
-	}
-
-	// 2. Verify.
-	vbar := newVerifyBar(c.Bool("quiet"))
-	sum, err := verifyFile(c.Context, samplesPath, scoredPath, vopts, vbar.update)
-	vbar.finish()
-	printVerifySummary(c.App.ErrWriter, sum)
-	if err != nil {
-		return err
-	}
-
-	// 3. pass@k and the report.
-	recs, err := passk.ReadFile(scoredPath)
-	if err != nil {
-		return err
-	}
-	opts.Label = c.String("label")
-	if opts.Label == "" {
-		opts.Label = filepath.Base(filepath.Clean(c.String("model")))
-	}
-	rep, err := passk.Estimate(recs, opts)
-	if err != nil {
-		return err
-	}
-	a, err := passk.Align(rep, rule)
-	if err != nil {
-		return err
-	}
-	a.Model, a.Data = c.String("model"), c.String("data")
-	for _, name := range []string{"passk.svg", "passk.png"} {
-		if err := passk.Plot(filepath.Join(dir, name), []*passk.Report{rep}, passk.PlotOptions{Title: "pass@k: " + opts.Label, Maj: len(rep.MajAtK) > 0}); err != nil {
-			return err
-		}
-	}
-	a.Plot = "passk.svg"
-	if err := writeFileWith(filepath.Join(dir, "report.md"), func(f *os.File) error { return a.WriteMarkdown(f) }); err != nil {
-		return err
-	}
-	if err := writeFileWith(filepath.Join(dir, "report.json"), func(f *os.File) error {
-		enc := json.NewEncoder(f)
-		enc.SetIndent("", "  ")
-		return enc.Encode(a)
-	}); err != nil {
-		return err
-	}
-	if err := passk.WriteTable(c.App.Writer, []*passk.Report{rep}); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.Writer, "\n%s\nreport: %s\n", a.Summary(), filepath.Join(dir, "report.md"))
+	fmt.Fprintf(c.App.Writer, "\n%s\nreport: %s\n", res.Alignment.Summary(), res.ReportPath)
 	return nil
 }

@@ -271,63 +271,38 @@ Examples:
 			if err != nil {
 				return err
 			}
+			o := datasets.OneShot{Index: c.Int("index"), ID: c.String("id"), History: c.StringSlice("history"), Rank: c.Int("rank")}
 			ways := 0
-			for _, set := range []bool{c.Int("index") >= 0, c.String("id") != "", c.String("select") != ""} {
-				if set {
+			for _, way := range []struct {
+				set bool
+				by  string
+			}{{o.Index >= 0, "index"}, {o.ID != "", "id"}, {c.String("select") != "", "variance"}} {
+				if way.set {
 					ways++
+					o.By = way.by
 				}
 			}
-			if ways != 1 {
-				return fmt.Errorf("convert oneshot: give exactly one of --index, --id and --select variance")
-			}
-			if c.Int("repeat") < 1 {
-				return fmt.Errorf("convert oneshot: --repeat %d: want 1 or more", c.Int("repeat"))
-			}
-			pick := c.Int("index")
 			switch {
-			case c.String("id") != "":
-				if pick, err = datasets.FindID(ps, c.String("id")); err != nil {
-					return err
-				}
-			case c.String("select") != "":
-				if c.String("select") != "variance" {
-					return fmt.Errorf("convert oneshot: --select %q: want variance", c.String("select"))
-				}
-				if len(c.StringSlice("history")) == 0 {
-					return fmt.Errorf("convert oneshot: --select variance needs --history")
-				}
-				h, err := datasets.ReadAccuracyHistory(c.StringSlice("history"), ps)
-				if err != nil {
-					return err
-				}
-				known := map[string]bool{}
-				for _, p := range ps {
-					known[p.ID] = true
-				}
-				unknown := 0
-				for id := range h {
-					if !known[id] {
-						unknown++
-					}
-				}
-				if unknown > 0 {
-					// Most likely a history of another data file, or ids changed by --dedupe.
-					fmt.Fprintf(c.App.Writer, "warning: %d of the %d ids in the history are not in %s and are ignored\n", unknown, len(h), c.String("in"))
-				}
-				rank := datasets.RankByVariance(ps, h)
-				if c.Int("rank") < 1 || c.Int("rank") > len(rank) {
-					return fmt.Errorf("convert oneshot: --rank %d, but %d examples of %s have 2 or more epochs of history (%d ids in the history)",
-						c.Int("rank"), len(rank), c.String("in"), len(h))
-				}
-				top := min(len(rank), 5)
-				for _, r := range rank[:top] {
-					fmt.Fprintf(c.App.Writer, "variance %.5f  epochs %d  index %d  id %s\n", r.Variance, r.Epochs, r.Index, r.ID)
-				}
-				pick = rank[c.Int("rank")-1].Index
+			case ways != 1:
+				return fmt.Errorf("convert oneshot: give exactly one of --index, --id and --select variance")
+			case c.String("select") != "" && c.String("select") != "variance":
+				return fmt.Errorf("convert oneshot: --select %q: want variance", c.String("select"))
+			case c.Int("repeat") < 1:
+				return fmt.Errorf("convert oneshot: --repeat %d: want 1 or more", c.Int("repeat"))
+			case o.Rank < 1:
+				return fmt.Errorf("convert oneshot: --rank %d: want 1 or more", o.Rank)
 			}
-			if pick >= len(ps) {
-				return fmt.Errorf("convert oneshot: --index %d, but %s has %d rows", pick, c.String("in"), len(ps))
+			sel, err := datasets.PickOneShot(ps, o)
+			if err != nil {
+				return err
 			}
+			if sel.Unknown > 0 {
+				fmt.Fprintf(c.App.Writer, "warning: %d of the %d ids in the history are not in %s and are ignored\n", sel.Unknown, sel.HistoryIDs, c.String("in"))
+			}
+			for _, r := range sel.Ranking[:min(len(sel.Ranking), 5)] {
+				fmt.Fprintf(c.App.Writer, "variance %.5f  epochs %d  index %d  id %s\n", r.Variance, r.Epochs, r.Index, r.ID)
+			}
+			pick := sel.Index
 			if err := datasets.WriteFile(c.String("out"), datasets.Repeat(ps[pick], c.Int("repeat")), writeOptions(c)); err != nil {
 				return err
 			}

@@ -36,9 +36,12 @@ func (b *stderrBar) set(n, total int, desc string) {
 	b.bar.Set(n)
 }
 
+// finish ends the bar; later calls and updates draw nothing.
 func (b *stderrBar) finish() {
 	if b.bar != nil {
 		b.bar.Finish()
 		fmt.Fprintln(os.Stderr)
+		b.bar = nil
 	}
+	b.on = false
 }

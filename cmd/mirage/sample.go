@@ -1,18 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 
+	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/sampler"
 )
@@ -67,7 +64,11 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 }
 
 func sampleAction(c *cli.Context) error {
-	p, err := sampleFile(c, c.String("out"))
+	o := sampleOptions(c, c.String("out"))
+	bar := newSampleBar(c.Bool("quiet"))
+	o.OnProgress = bar.update
+	p, err := pipeline.SampleFile(c.Context, o)
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -78,55 +79,33 @@ func sampleAction(c *cli.Context) error {
 	return nil
 }
 
-// sampleFile does what mirage sample's flags ask, writing (or with --resume, continuing) the
-// samples file path; mirage align samples through it too. It returns Run's last progress.
-func sampleFile(c *cli.Context, path string) (sampler.Progress, error) {
-	opts, mopts, err := runOptionsFromFlags(c)
-	if err != nil {
-		return sampler.Progress{}, err
+// sampleOptions reads the flags of mirage sample (also align's) for a run writing out.
+func sampleOptions(c *cli.Context, out string) pipeline.SampleOptions {
+	return pipeline.SampleOptions{
+		Command: c.Command.Name,
+		Model:   c.String("model"),
+		Data:    c.String("data"),
+		Out:     out,
+		Mode:    outputMode(c),
+		Limit:   c.Int("limit"),
+		Run: sampler.RunOptions{
+			Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
+			N:            c.Int("n"),
+			MaxNewTokens: c.Int("max-new-tokens"),
+			Seed:         c.Uint64("seed"),
+			BatchSize:    c.Int("batch-size"),
+			StopStrings:  unescapeAll(c.StringSlice("stop")),
+			Template:     c.String("template"),
+			System:       c.String("system"),
+		},
+		Load: loadOptions(c),
+		Warn: warner(c),
 	}
-	ri, err := runInfo(c, map[string]string{
-		"n": strconv.Itoa(opts.N), "temperature": fmtFloat(opts.Temperature), "top-p": fmtFloat(opts.TopP),
-		"top-k": strconv.Itoa(opts.TopK), "min-p": fmtFloat(opts.MinP), "max-new-tokens": strconv.Itoa(opts.MaxNewTokens),
-		"seed": strconv.FormatUint(opts.Seed, 10), "stop": jsonText(opts.StopStrings), "template": opts.Template, "system": opts.System,
-	})
-	if err != nil {
-		return sampler.Progress{}, err
-	}
-	mode := outputMode(c)
-	if err := checkResults(c, path, "samples", mode, ri); err != nil {
-		return sampler.Progress{}, err
-	}
-	problems, err := datasets.ReadProblems(c.String("data"))
-	if err != nil {
-		return sampler.Progress{}, err
-	}
-	if n := c.Int("limit"); n > 0 && n < len(problems) {
-		problems = problems[:n]
-	}
-	m, err := sampler.Open(c.Context, c.String("model"), mopts)
-	if err != nil {
-		return sampler.Progress{}, err
-	}
-	defer m.Close()
-	out, err := datasets.OpenSamples(path, mode, ri, opts.N)
-	if err != nil {
-		return sampler.Progress{}, err
-	}
-	bar := newSampleBar(c.Bool("quiet"))
-	runErr := sampler.Run(c.Context, m, problems, opts, out, bar.update)
-	bar.finish()
-	if runErr != nil {
-		out.Abandon()
-		if c.Context.Err() != nil {
-			return bar.last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", c.Command.Name, path, runErr)
-		}
-		return bar.last, runErr
-	}
-	if err := out.Close(); err != nil {
-		return bar.last, err
-	}
-	return bar.last, nil
+}
+
+// loadOptions reads --device and --threads.
+func loadOptions(c *cli.Context) sampler.ModelOptions {
+	return sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")}
 }
 
 // outputMode is what --resume and --overwrite say to do with an output that holds results.
@@ -140,83 +119,9 @@ func outputMode(c *cli.Context) datasets.Mode {
 	return datasets.Keep
 }
 
-// checkResults runs datasets.CheckResults before anything is loaded and prints its warning.
-func checkResults(c *cli.Context, path, what string, mode datasets.Mode, ri datasets.RunInfo) error {
-	warning, err := datasets.CheckResults(path, what, mode, ri)
-	if warning != "" {
-		fmt.Fprintf(c.App.ErrWriter, "%s: warning: %s\n", c.Command.Name, warning)
-	}
-	return err
-}
-
-// runInfo is the sidecar of a results file written by c's command: the model (folder and a
-// fingerprint of its files) and the given settings, which must match on --resume, and the flags
-// the output does not depend on (batch size, threads, device: speed only) and the mirage build,
-// which are recorded but may change.
-func runInfo(c *cli.Context, settings map[string]string) (datasets.RunInfo, error) {
-	fp, err := sampler.ModelFingerprint(c.String("model"))
-	if err != nil {
-		return datasets.RunInfo{}, fmt.Errorf("%s: --model: %w", c.Command.Name, err)
-	}
-	maps.Copy(settings, fp)
-	return datasets.RunInfo{Command: c.Command.Name, Settings: settings, Info: map[string]string{
-		"batch-size": strconv.Itoa(c.Int("batch-size")), "threads": strconv.Itoa(c.Int("threads")), "device": c.String("device"),
-		"mirage": mirageBuild(),
-	}}, nil
-}
-
-// mirageBuild names the mirage build (module version and VCS revision) for the sidecar.
-func mirageBuild() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" || (s.Key == "vcs.modified" && s.Value == "true") {
-			v += " " + s.Key + "=" + s.Value
-		}
-	}
-	return v
-}
-
-func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-
-// jsonText is v as JSON, for settings that are lists; < > & stay as they are (a stop string
-// like </answer> reads as itself in the sidecar and in errors).
-func jsonText(v any) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v) // strings only: cannot fail
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// runOptionsFromFlags reads the sampling and model flags of mirage sample and rejects values
-// outside their ranges (RunOptions.Validate, ModelOptions.Validate) instead of quietly sampling
-// something else: sampler.RunOptions reads 0 as "default", so --n 0 would otherwise run.
-func runOptionsFromFlags(c *cli.Context) (sampler.RunOptions, sampler.ModelOptions, error) {
-	opts := sampler.RunOptions{
-		Choice:       sampler.Choice{Temperature: c.Float64("temperature"), TopP: c.Float64("top-p"), TopK: c.Int("top-k"), MinP: c.Float64("min-p")},
-		N:            c.Int("n"),
-		MaxNewTokens: c.Int("max-new-tokens"),
-		Seed:         c.Uint64("seed"),
-		BatchSize:    c.Int("batch-size"),
-		StopStrings:  unescapeAll(c.StringSlice("stop")),
-		Template:     c.String("template"),
-		System:       c.String("system"),
-	}
-	mopts := sampler.ModelOptions{Device: c.String("device"), Threads: c.Int("threads")}
-	if err := opts.Validate(); err != nil {
-		return opts, mopts, err
-	}
-	if err := mopts.Validate(); err != nil {
-		return opts, mopts, err
-	}
-	if n := c.Int("limit"); n < 0 {
-		return opts, mopts, fmt.Errorf("%s: --limit %d; want 0 (all) or more", c.Command.Name, n)
-	}
-	return opts, mopts, nil
+// warner prints a pipeline's warnings on stderr, prefixed with the command's name.
+func warner(c *cli.Context) func(string) {
+	return func(msg string) { fmt.Fprintf(c.App.ErrWriter, "%s: warning: %s\n", c.Command.Name, msg) }
 }
 
 // unescapeAll turns the escapes a shell leaves alone (\n, \t, \\, \", \uXXXX) into their
@@ -233,11 +138,8 @@ func unescapeAll(ss []string) []string {
 	return out
 }
 
-// sampleBar draws Run's progress and keeps the last report.
-type sampleBar struct {
-	stderrBar
-	last sampler.Progress
-}
+// sampleBar draws Run's progress.
+type sampleBar struct{ stderrBar }
 
 func newSampleBar(quiet bool) *sampleBar {
 	return &sampleBar{stderrBar: newStderrBar(quiet, progressbar.OptionShowIts(), progressbar.OptionSetItsString("problems"),
@@ -245,7 +147,6 @@ func newSampleBar(quiet bool) *sampleBar {
 }
 
 func (b *sampleBar) update(p sampler.Progress) {
-	b.last = p
 	desc := ""
 	if s := p.Elapsed.Seconds(); s > 0 {
 		desc = fmt.Sprintf("%.0f tokens/s", float64(p.Tokens)/s)

@@ -52,8 +52,8 @@ Examples:
 			&cli.DurationFlag{Name: "grace", Usage: "how long a shutdown waits for requests under way", Value: 30 * time.Second},
 		}, flagsWithout(verifyFlags(), "in", "out", "json", "quiet")),
 		Action: func(c *cli.Context) error {
-			vopts, err := verifyOptionsFromFlags(c)
-			if err != nil {
+			vopts := verifyOptions(c)
+			if err := vopts.Validate(); err != nil {
 				return err
 			}
 			h, err := serve.New(serve.Options{

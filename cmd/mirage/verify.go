@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 
-	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
 	"github.com/mirage-rl/mirage/verify"
 	"github.com/mirage-rl/mirage/verify/logic"
 	vmath "github.com/mirage-rl/mirage/verify/math"
@@ -48,12 +44,8 @@ Examples:
    mirage verify --in synlogic_samples.jsonl --out upstream.jsonl --synlogic-upstream`,
 		Flags: verifyFlags(),
 		Action: func(c *cli.Context) error {
-			opts, err := verifyOptionsFromFlags(c)
-			if err != nil {
-				return err
-			}
 			bar := newVerifyBar(c.Bool("quiet"))
-			sum, err := verifyFile(c.Context, c.String("in"), c.String("out"), opts, bar.update)
+			sum, err := pipeline.VerifyFile(c.Context, pipeline.VerifyOptions{In: c.String("in"), Out: c.String("out"), Verify: verifyOptions(c), OnProgress: bar.update})
 			bar.finish()
 			if err == nil || sum.Problems > 0 {
 				printVerifySummary(c.App.ErrWriter, sum)
@@ -87,10 +79,9 @@ func verifyFlags() []cli.Flag {
 	}
 }
 
-// verifyOptionsFromFlags reads the grading flags (also used by commands that score) and
-// checks them (verify.Options.Validate).
-func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
-	opts := verify.Options{
+// verifyOptions reads the grading flags (also used by the commands that score).
+func verifyOptions(c *cli.Context) verify.Options {
+	return verify.Options{
 		Grader:        verify.Grader(c.String("grader")),
 		Format:        vmath.Format(c.String("format")),
 		LastNumber:    c.Bool("last-number"),
@@ -98,99 +89,6 @@ func verifyOptionsFromFlags(c *cli.Context) (verify.Options, error) {
 		Workers:       c.Int("workers"),
 		SynLogic:      logic.Options{Upstream: c.Bool("synlogic-upstream")},
 	}
-	return opts, opts.Validate()
-}
-
-// verifyFile grades the samples file in and writes the scored copy to out, calling
-// onProgress with the number of problems done. The summary covers the lines written.
-func verifyFile(ctx context.Context, in, out string, opts verify.Options, onProgress func(done int)) (verify.Summary, error) {
-	if sameFile(in, out) {
-		return verify.Summary{}, fmt.Errorf("verify: --out %s is the --in file; write the scores to another file", out)
-	}
-	// Check the input opens before truncating the output.
-	f, err := os.Open(in)
-	if err != nil {
-		return verify.Summary{}, fmt.Errorf("verify: %w", err)
-	}
-	f.Close()
-	w, err := datasets.CreateSamples(out)
-	if err != nil {
-		return verify.Summary{}, err
-	}
-
-	// ScanSamples pushes lines; Score pulls them: a goroutine bridges the two.
-	lines := make(chan datasets.Sample)
-	stop := make(chan struct{})
-	scanErr := make(chan error, 1)
-	go func() {
-		defer close(lines)
-		scanErr <- datasets.ScanSamples(in, func(s datasets.Sample) error {
-			select {
-			case lines <- s:
-				return nil
-			case <-stop:
-				return errStopped
-			}
-		})
-	}()
-	next := func() (verify.Item, error) {
-		s, ok := <-lines
-		if !ok {
-			if err := <-scanErr; err != nil {
-				return verify.Item{}, err
-			}
-			return verify.Item{}, io.EOF
-		}
-		it := verify.Item{
-			Task: verify.TaskOf(s.Problem),
-			Ref:  s,
-		}
-		for _, c := range s.Completions {
-			it.Completions = append(it.Completions, c.Text)
-		}
-		return it, nil
-	}
-	done := 0
-	emit := func(sc verify.Scored) error {
-		s := sc.Ref.(datasets.Sample)
-		for i, o := range sc.Outcomes {
-			c := &s.Completions[i]
-			correct, reward := o.Correct, o.Reward
-			c.Correct, c.Reward, c.Answer, c.Rule, c.Reason = &correct, &reward, o.Answer, "", o.Reason
-			if !o.NoAnswer {
-				c.Rule = o.Rule
-			}
-		}
-		if err := w.Write(s); err != nil {
-			return err
-		}
-		done++
-		if onProgress != nil {
-			onProgress(done)
-		}
-		return nil
-	}
-	sum, err := verify.Score(ctx, opts, next, emit)
-	close(stop)
-	for range lines { // let the scanner return
-	}
-	if errors.Is(err, errStopped) {
-		err = nil
-	}
-	return sum, errors.Join(err, w.Close())
-}
-
-var errStopped = errors.New("verify: stopped")
-
-func sameFile(a, b string) bool {
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	if errA == nil && errB == nil {
-		return os.SameFile(fa, fb)
-	}
-	pa, _ := filepath.Abs(a)
-	pb, _ := filepath.Abs(b)
-	return pa == pb
 }
 
 // printVerifySummary writes the counts in one paragraph for people.

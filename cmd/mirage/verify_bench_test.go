@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
 	"github.com/mirage-rl/mirage/datasets"
-	"github.com/mirage-rl/mirage/verify"
 )
 
-// BenchmarkVerifyFile256 is mirage verify's own rate (read samples.jsonl, grade, write the
+// BenchmarkVerifyFile256 is mirage verify's own rate (pipeline.VerifyFile) (read samples.jsonl, grade, write the
 // scored file) on the responses verify/serve's BenchmarkServe256 posts to the reward
 // service: 64 MATH-500 problems × 4 responses of about 1.5 KB (right and wrong, in and out
 // of the think/answer format), 256 verifications per iteration.
@@ -55,7 +55,7 @@ func BenchmarkVerifyFile256(b *testing.B) {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if sum, err := verifyFile(context.Background(), in, out, verify.Options{}, nil); err != nil || sum.Completions != 256 || sum.Correct < 64 {
+	if sum, err := pipeline.VerifyFile(context.Background(), pipeline.VerifyOptions{In: in, Out: out}); err != nil || sum.Completions != 256 || sum.Correct < 64 {
 		b.Fatalf("setup: %+v %v", sum, err)
 	}
 	b.ReportAllocs()
@@ -63,7 +63,7 @@ func BenchmarkVerifyFile256(b *testing.B) {
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	for b.Loop() {
-		if _, err := verifyFile(context.Background(), in, out, verify.Options{}, nil); err != nil {
+		if _, err := pipeline.VerifyFile(context.Background(), pipeline.VerifyOptions{In: in, Out: out}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -98,16 +98,15 @@ func BenchmarkServe256(b *testing.B) {
 func BenchmarkDirect256(b *testing.B) {
 	batches := batches256(b)
 	run := func(batch []ScoreItem) verify.Summary {
-		i := 0
-		next := func() (verify.Item, error) {
-			if i == len(batch) {
-				return verify.Item{}, io.EOF
+		samples := func(yield func(datasets.Sample, error) bool) {
+			for _, it := range batch {
+				s := datasets.Sample{Problem: datasets.Problem{GroundTruth: it.GroundTruth}, Completions: []datasets.Completion{{Text: it.Response}}}
+				if !yield(s, nil) {
+					return
+				}
 			}
-			it := batch[i]
-			i++
-			return verify.Item{Task: verify.TaskOf(datasets.Problem{GroundTruth: it.GroundTruth}), Completions: []string{it.Response}}, nil
 		}
-		sum, err := verify.Score(context.Background(), verify.Options{}, next, func(verify.Scored) error { return nil })
+		sum, err := verify.Score(context.Background(), verify.Options{}, samples, func(verify.Scored) error { return nil })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,103 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/sampler"
+)
+
+// SampleOptions says what SampleFile samples and where it writes.
+type SampleOptions struct {
+	// Command names the run in the sidecar and in errors ("sample", "align").
+	Command string
+	// Model is the model folder, Data the problems file (verl parquet, JSONL, JSON) and Out the
+	// samples file to write.
+	Model, Data, Out string
+	// Mode says what to do with an Out that already holds samples (keep it: refuse; overwrite;
+	// resume it).
+	Mode datasets.Mode
+	// Limit keeps the first Limit problems (0: all).
+	Limit int
+	// Run are the sampling settings: they must be valid as user input (RunOptions.Validate).
+	Run sampler.RunOptions
+	// Load says how the model is opened (device, threads).
+	Load sampler.ModelOptions
+	// OnProgress, if set, receives Run's progress after every step.
+	OnProgress func(sampler.Progress)
+	// Warn, if set, receives what the user should know but does not stop the run (a resumed
+	// file without a sidecar).
+	Warn func(string)
+}
+
+// Validate reports the first option outside its range, before anything is loaded or written.
+func (o SampleOptions) Validate() error {
+	if err := o.Run.Validate(); err != nil {
+		return err
+	}
+	if err := o.Load.Validate(); err != nil {
+		return err
+	}
+	if o.Limit < 0 {
+		return fmt.Errorf("%s: --limit %d; want 0 (all) or more", o.Command, o.Limit)
+	}
+	return nil
+}
+
+// settings are the sidecar settings of a sampling run: what decides the samples.
+func (o SampleOptions) settings() map[string]string {
+	r := o.Run
+	return map[string]string{
+		"n": strconv.Itoa(r.N), "temperature": fmtFloat(r.Temperature), "top-p": fmtFloat(r.TopP),
+		"top-k": strconv.Itoa(r.TopK), "min-p": fmtFloat(r.MinP), "max-new-tokens": strconv.Itoa(r.MaxNewTokens),
+		"seed": strconv.FormatUint(r.Seed, 10), "stop": jsonText(r.StopStrings), "template": r.Template, "system": r.System,
+	}
+}
+
+// SampleFile samples o.Run.N completions of every problem into o.Out with the samples-file
+// protocol (datasets.OpenSamples): the model and settings are recorded in the sidecar, a resumed
+// file must match them, a kill loses at most the problems in flight, and a run that fails before
+// writing a sample leaves no file. The options, the output and the problems are checked before
+// the model is loaded. It returns the last progress.
+func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) {
+	var last sampler.Progress
+	if err := o.Validate(); err != nil {
+		return last, err
+	}
+	ri, err := runInfo(o.Command, o.Model, o.settings(), o.Run.BatchSize, o.Load)
+	if err != nil {
+		return last, err
+	}
+	if err := checkResults(o.Out, "samples", o.Mode, ri, o.Warn); err != nil {
+		return last, err
+	}
+	problems, err := readProblems(o.Data, o.Limit)
+	if err != nil {
+		return last, err
+	}
+	m, err := sampler.Open(ctx, o.Model, o.Load)
+	if err != nil {
+		return last, err
+	}
+	defer m.Close()
+	out, err := datasets.OpenSamples(o.Out, o.Mode, ri, o.Run.N)
+	if err != nil {
+		return last, err
+	}
+	err = sampler.Run(ctx, m, problems, o.Run, out, func(p sampler.Progress) {
+		last = p
+		if o.OnProgress != nil {
+			o.OnProgress(p)
+		}
+	})
+	if err != nil {
+		out.Abandon()
+		if ctx.Err() != nil {
+			return last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", o.Command, o.Out, err)
+		}
+		return last, err
+	}
+	return last, out.Close()
+}
