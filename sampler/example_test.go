@@ -29,7 +29,9 @@ func ExampleOpen() {
 const examplePrompt = "The answer to 2 + 3 is"
 
 // Generate continues token-id prompts; with the zero Choice it decodes greedily. The shared tiny
-// Llama has random weights, so the text is noise, but it is the same noise on every machine.
+// Llama has random weights, so the text is noise, but it is the same noise on every machine. The
+// text is decoded after the prompt (tokenizer.Stream is a ContextStream), so it keeps the leading
+// space of its first token, "▁wurden".
 func ExampleModel_Generate() {
 	ctx := context.Background()
 	dir := "../testdata/models/tiny-llama"
@@ -58,7 +60,7 @@ func ExampleModel_Generate() {
 	fmt.Printf("%q\n", c.Text)
 	// Output:
 	// [5448 7811 21645 17518 23890 8450 16869 3944] length
-	// "wurdenWSAnimImportдели pip letscos"
+	// " wurdenWSAnimImportдели pip letscos"
 }
 
 // ExampleModel_Generate's printed ids are the cached greedy decode of examplePrompt; this pins

@@ -64,10 +64,21 @@ type TextStream interface {
 	Flush() string
 }
 
+// ContextStream is a TextStream that decodes a completion as the continuation of its prompt;
+// sampler/tokenizer's *Stream is one. Generate calls SetContext with the prompt's ids before a
+// completion's first token, so Output.Text is what decoding prompt + completion adds to the
+// prompt's decode, as vLLM's detokenizer gives: the first token's leading space is kept (Llama-2's
+// "▁Ф" gives " Ф", not "Ф" as decoding the completion alone does), and the prompt's text followed
+// by the completion's is the decode of the prompt's ids followed by the completion's.
+type ContextStream interface {
+	TextStream
+	SetContext(prompt []int)
+}
+
 // Output is one completion.
 type Output struct {
 	Tokens       []int   // generated ids, including a final stop token
-	Text         string  // decoded text (empty without NewStream), cut before any stop string
+	Text         string  // decoded text (empty without NewStream), cut before any stop string; after the prompt's text (ContextStream)
 	FinishReason string  // datasets.FinishStop (EOS, stop token or stop string) or datasets.FinishLength
 	Logprob      float64 // sum of the tokens' log-probabilities under the model
 	// TokenLogprobs (with GenerateOptions.TokenLogprobs) holds each token's log-probability
@@ -404,6 +415,9 @@ func (e *engine) prefill(i int) error {
 		r := &row{prompt: i, sample: j, rng: streamRNG(e.o.Seed, key, j), promptLen: len(p), maxNew: maxNew}
 		if e.o.NewStream != nil {
 			r.stream = e.o.NewStream()
+			if cs, ok := r.stream.(ContextStream); ok {
+				cs.SetContext(p)
+			}
 		}
 		tok, lp, err := e.o.choose(last, r.rng.Float64(), &e.scratch[0])
 		if err != nil {

@@ -3,7 +3,8 @@ package tokenizer
 import "strings"
 
 // Stream decodes ids one at a time for streaming output and stop-string checks. The text it
-// returns, concatenated and followed by Flush, equals Decode(ids, true) of all ids added.
+// returns, concatenated and followed by Flush, equals Decode(ids, true) of all ids added (after
+// SetContext: what they add to the context's decode).
 // A Stream is not safe for concurrent use; make one per sequence with NewStream.
 type Stream struct {
 	t      *Tokenizer
@@ -14,6 +15,27 @@ type Stream struct {
 
 // NewStream starts an incremental decoder. It skips special tokens, as sampled text does.
 func (t *Tokenizer) NewStream() *Stream { return &Stream{t: t} }
+
+// contextIDs is how many trailing ids of a context SetContext keeps: enough to put the first
+// new id mid-text for every decoder (as vLLM's detokenizer does with its prefix offset).
+const contextIDs = 8
+
+// SetContext restarts the stream to decode text that continues ids (a completion after its
+// prompt): the text it then returns is what decoding ids plus the added ids adds to decoding ids
+// alone. A first token's leading space is therefore kept ("▁Ф" gives " Ф", where a Llama-2
+// Metaspace decoder strips it at the start of a text), so prompt text + completion text is the
+// decode of prompt ids + completion ids. Context ids that end inside a character are dropped,
+// so a prompt cut mid-character cannot hold back the completion.
+func (s *Stream) SetContext(ids []int) {
+	ids = ids[len(ids)-min(len(ids), contextIDs):]
+	for ; len(ids) > 0; ids = ids[:len(ids)-1] {
+		if prefix := s.t.Decode(ids, true); !strings.HasSuffix(prefix, "\uFFFD") {
+			*s = Stream{t: s.t, ids: append([]int(nil), ids...), ctx: len(ids), prefix: prefix}
+			return
+		}
+	}
+	*s = Stream{t: s.t}
+}
 
 // Add appends id and returns the text it completes, which may be "" — held back while the
 // ids so far end inside a UTF-8 character (byte-level or "<0xXX>" pieces) or decode to nothing.

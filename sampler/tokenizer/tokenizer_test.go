@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -105,6 +106,70 @@ func TestStreamEqualsDecode(t *testing.T) {
 			sb.WriteString(s.Flush())
 			if want := tok.Decode(ids, true); sb.String() != want {
 				t.Errorf("%s case %d: stream gave %q, Decode %q", m.name, i, sb.String(), want)
+			}
+		}
+	}
+}
+
+// TestStreamAfterContext: after SetContext(ids[:k]) the pieces of ids[k:] add up to what
+// Decode(ids) adds to Decode(ids[:k]), for every split of real texts, and a Llama-2 completion
+// keeps the leading space of its first token.
+func TestStreamAfterContext(t *testing.T) {
+	for _, m := range localModels() {
+		tok := mustLoad(t, m.dir)
+		for _, c := range referenceTexts {
+			ids, err := tok.Encode(c.text, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := 0; k <= len(ids); k++ {
+				whole, head := tok.Decode(ids, true), tok.Decode(ids[:k], true)
+				if strings.ContainsRune(head, utf8.RuneError) || !strings.HasPrefix(whole, head) {
+					continue // the context ends inside a character: no text boundary at k
+				}
+				s := tok.NewStream()
+				s.SetContext(ids[:k])
+				var sb strings.Builder
+				for _, id := range ids[k:] {
+					sb.WriteString(s.Add(id))
+				}
+				sb.WriteString(s.Flush())
+				if want := whole[len(head):]; sb.String() != want {
+					t.Errorf("%s %s, context %d of %d ids: stream gave %q, want %q", m.name, c.name, k, len(ids), sb.String(), want)
+				}
+			}
+		}
+	}
+	tok := mustLoad(t, tinyLlama)
+	for _, tc := range []struct{ prompt, completion, alone, after string }{
+		{"What is 2 + 2? Answer:", " 4", "4", " 4"},
+		{"Say it in Russian:", " Ф", "Ф", " Ф"},
+		{"x", "\n\ny", "\n\ny", "\n\ny"},
+	} {
+		p, err := tok.Encode(tc.prompt, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := tok.Encode(tc.prompt+tc.completion, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(full[:len(p)], p) {
+			t.Fatalf("%q: the prompt's ids are not a prefix of prompt + completion's", tc.prompt)
+		}
+		for _, withContext := range []bool{false, true} {
+			s := tok.NewStream()
+			want := tc.alone
+			if withContext {
+				s.SetContext(p)
+				want = tc.after
+			}
+			var sb strings.Builder
+			for _, id := range full[len(p):] {
+				sb.WriteString(s.Add(id))
+			}
+			if sb.WriteString(s.Flush()); sb.String() != want {
+				t.Errorf("%q after %q (context %v): %q, want %q", tc.completion, tc.prompt, withContext, sb.String(), want)
 			}
 		}
 	}
