@@ -23,6 +23,19 @@ type Options struct {
 	MaxDepth int
 	// Timeout bounds one comparison's work after parsing. Default 100ms.
 	Timeout time.Duration
+	// MathVerify parses and compares as Hugging Face math-verify's verify does, where it
+	// differs from the default rules (see mvcompare.go): a decimal on either side compares
+	// after rounding both to FloatRounding decimals (1/3 = 0.333333), an equation chain
+	// x = 5+5+1 = 11 is its first and last sides, an equation predicted for a plain gold
+	// answer is its last right side (asymmetric: gold "0" accepts "a + 3z = 0", not the
+	// reverse), inequalities are equal up to a positive factor and flipped sides (-x > -1 is
+	// x < 1), a relation in the gold equals an interval only in the prediction, matrix sums
+	// and products are evaluated, "a \approx b" is b after a variable and a otherwise, and
+	// \text{13} is text, not 13.
+	MathVerify bool
+	// FloatRounding is the number of decimals of the MathVerify rounding. Default 6
+	// (math-verify's float_rounding).
+	FloatRounding int
 }
 
 func (o Options) limits() *limits {
@@ -33,7 +46,15 @@ func (o Options) limits() *limits {
 	if o.MaxDepth > 0 {
 		l.maxDepth = o.MaxDepth
 	}
+	l.mv = o.MathVerify
 	return l
+}
+
+func (o Options) floatRounding() int {
+	if o.FloatRounding > 0 {
+		return o.FloatRounding
+	}
+	return 6
 }
 
 func (o Options) relTol() float64 {
@@ -58,6 +79,7 @@ type Answer struct {
 	text   string // normalised text, for text answers
 	choice byte   // multiple-choice letter A–E, 0 if none
 	err    error  // a *BudgetError when the answer is too large to handle
+	syntax bool   // a text answer because it is malformed math, not because it holds words
 }
 
 // Parse parses an answer (LaTeX or plain text). It never fails: what is not math becomes a
@@ -82,6 +104,7 @@ func Parse(s string, opts Options) *Answer {
 		a.err = err
 	case err != nil:
 		a.text = normText(s)
+		a.syntax = errors.Is(err, errSyntax)
 	}
 	return a
 }
@@ -131,7 +154,7 @@ func Compare(gold, pred *Answer, opts Options) Result {
 	}
 	lim := opts.limits()
 	lim.deadline = time.Now().Add(opts.timeout())
-	c := &comparer{lim: lim, tol: opts.relTol()}
+	c := &comparer{lim: lim, tol: opts.relTol(), mv: opts.MathVerify, round: opts.floatRounding()}
 	eq, err := c.equal(gold.n, pred.n)
 	if err != nil {
 		return Result{Reason: err.Error(), OverBudget: true}
@@ -155,8 +178,10 @@ func sameTree(a, b *node) bool {
 }
 
 type comparer struct {
-	lim *limits
-	tol float64
+	lim   *limits
+	tol   float64
+	mv    bool // Options.MathVerify: a is the gold answer, b the prediction
+	round int  // Options.FloatRounding
 }
 
 // varValue returns v for "x = v" (or "f(x) = v"), nil otherwise.
@@ -182,19 +207,10 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 	if sameTree(a, b) {
 		return true, nil
 	}
-	if a.op == opRel && b.op != opRel {
-		if v := varValue(a); v != nil {
-			a = v
-		} else if iv := relInterval(a); iv != nil {
-			a = iv
-		}
-	}
-	if b.op == opRel && a.op != opRel {
-		if v := varValue(b); v != nil {
-			b = v
-		} else if iv := relInterval(b); iv != nil {
-			b = iv
-		}
+	if c.mv {
+		a, b = mvPrepare(a, b)
+	} else {
+		a, b = relationValues(a, b)
 	}
 	// a ± b is the set {a + b, a - b}.
 	if va, err := c.expandPM(a); err != nil {
@@ -255,6 +271,26 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 	return false, nil
 }
 
+// relationValues turns a relation compared with a non-relation into its value: "x = 5" into
+// 5, "x > 3" into the interval (3, ∞). Symmetric.
+func relationValues(a, b *node) (*node, *node) {
+	conv := func(n *node) *node {
+		if v := varValue(n); v != nil {
+			return v
+		} else if iv := relInterval(n); iv != nil {
+			return iv
+		}
+		return n
+	}
+	if a.op == opRel && b.op != opRel {
+		a = conv(a)
+	}
+	if b.op == opRel && a.op != opRel {
+		b = conv(b)
+	}
+	return a, b
+}
+
 func isScalar(n *node) bool {
 	switch n.op {
 	case opList, opSet, opTuple, opUnion, opMatrix, opRel:
@@ -278,11 +314,16 @@ func (c *comparer) seqEqual(a, b []*node) (bool, error) {
 // setEqual compares as sets: every element of each side equals some element of the other.
 // Repeats do not count ("1, 1, 2" lists the roots 1 and 2).
 func (c *comparer) setEqual(a, b []*node) (bool, error) {
-	for pass := 0; pass < 2; pass++ {
-		for _, x := range a {
+	// Elements of a stay on the left (the gold side, which matters under MathVerify).
+	covered := func(xs, ys []*node, left bool) (bool, error) {
+		for _, x := range xs {
 			found := false
-			for _, y := range b {
-				eq, err := c.equal(x, y)
+			for _, y := range ys {
+				l, r := x, y
+				if !left {
+					l, r = y, x
+				}
+				eq, err := c.equal(l, r)
 				if err != nil {
 					return false, err
 				}
@@ -295,9 +336,12 @@ func (c *comparer) setEqual(a, b []*node) (bool, error) {
 				return false, nil
 			}
 		}
-		a, b = b, a
+		return true, nil
 	}
-	return true, nil
+	if ok, err := covered(a, b, true); !ok || err != nil {
+		return false, err
+	}
+	return covered(b, a, false)
 }
 
 // maxPM bounds the ± signs expanded in one scalar (2^maxPM variants).
@@ -374,6 +418,9 @@ var mirrored = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "="
 func (c *comparer) relEqual(a, b *node) (bool, error) {
 	if ia, ib := relInterval(a), relInterval(b); ia != nil && ib != nil {
 		return c.equal(ia, ib) // -2 <= x < 7 is 7 > x >= -2
+	}
+	if c.mv && len(a.kids) == 2 && len(b.kids) == 2 && direction(a.name) != 0 && direction(b.name) != 0 {
+		return c.inequalityEqual(a, b)
 	}
 	if len(a.kids) != 2 || len(b.kids) != 2 {
 		if a.name != b.name {
@@ -487,6 +534,9 @@ func points(names []string) int {
 }
 
 func (c *comparer) scalarEqual(a, b *node) (bool, error) {
+	if c.mv && (isDecimal(a) || isDecimal(b)) {
+		return c.roundedEqual(a, b)
+	}
 	ra, oka, err := c.lim.exact(a)
 	if err != nil && !errors.Is(err, errUndefined) {
 		return false, err
@@ -568,13 +618,20 @@ func (c *comparer) close(a, b complex128) bool {
 // proportional reports whether f = k·g for a constant k ≠ 0 (equations f = 0 and g = 0 are
 // the same equation).
 func (c *comparer) proportional(f, g *node) (bool, error) {
+	_, ok, err := c.ratio(f, g)
+	return ok, err
+}
+
+// ratio returns the constant k ≠ 0 with f = k·g, if there is one. f and g that are zero
+// wherever both are defined have k = 1 when they are the same expression.
+func (c *comparer) ratio(f, g *node) (complex128, bool, error) {
 	names := sortedVars(f, g)
 	var k complex128
 	seen := false
 	for p := 0; p < points(names); p++ {
 		vf, vg, okF, okG, err := c.evalAt(f, g, names, p)
 		if err != nil {
-			return false, err
+			return 0, false, err
 		}
 		if !okF || !okG {
 			continue
@@ -584,19 +641,19 @@ func (c *comparer) proportional(f, g *node) (bool, error) {
 		case zf && zg:
 			continue
 		case zf != zg:
-			return false, nil
+			return 0, false, nil
 		}
 		r := vf / vg
 		if !seen {
 			k, seen = r, true
 		} else if !c.close(k, r) {
-			return false, nil
+			return 0, false, nil
 		}
 	}
 	if !seen {
-		return key(f) == key(g), nil
+		return 1, key(f) == key(g), nil
 	}
-	return true, nil
+	return k, true, nil
 }
 
 // key is a canonical string of n, used for majority voting: exact rationals as p/q, other

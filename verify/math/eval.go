@@ -25,6 +25,7 @@ type limits struct {
 	maxBits                    int // largest exact integer kept, in bits
 	steps, maxSteps            int
 	deadline                   time.Time
+	mv                         bool // math-verify–compatible lexing (Options.MathVerify)
 }
 
 // step charges one unit of work and checks the clock every 1024 units.

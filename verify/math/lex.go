@@ -410,6 +410,10 @@ func (lx *lexer) command(s string, i int) int {
 				lx.err = errSyntax
 				return len(s)
 			}
+			if lx.lim.mv && textCmds[name] && isDigits(strings.TrimSpace(inner)) {
+				lx.emit(tWord, inner) // math-verify: \text{13} is a name, not the number 13
+				return end
+			}
 			if textCmds[name] && !mathLetter[strings.TrimSpace(inner)] {
 				was := lx.textMode
 				lx.textMode = true
@@ -462,6 +466,9 @@ func (lx *lexer) command(s string, i int) int {
 		return j
 	}
 	if t, ok := cmdTokens[name]; ok {
+		if name == "approx" && lx.lim.mv {
+			t = token{tRel, approxRel}
+		}
 		lx.toks = append(lx.toks, t)
 		return j
 	}

@@ -224,6 +224,14 @@ func (p *parser) parseRel() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if rel == approxRel {
+			// math-verify: "x \approx 11" is 11, "1/3 \approx 0.33" (or x = 1/3 \approx 0.33) keeps
+			// the exact left side.
+			if onlySymbols(n) {
+				n = m
+			}
+			continue
+		}
 		switch {
 		case n.op == opRel && n.name == rel:
 			n.kids = append(n.kids, m) // a = b = c, 1 < x < 2
@@ -444,6 +452,10 @@ func numNode(text string, lim *limits) (*node, error) {
 	if !ok {
 		return nil, errSyntax
 	}
+	name := ""
+	if rep == "" && strings.ContainsAny(text, ".eE") {
+		name = decimalName // written as a decimal: math-verify's Float
+	}
 	if rep != "" {
 		// 0.1\overline{6} = 0.1 + 6 / (10^1 · (10^1 − 1)).
 		if len(rep) > 50 {
@@ -459,7 +471,7 @@ func numNode(text string, lim *limits) (*node, error) {
 		num, _ := new(big.Int).SetString(rep, 10)
 		r.Add(r, new(big.Rat).SetFrac(num, den))
 	}
-	return &node{op: opNum, num: r}, nil
+	return &node{op: opNum, num: r, name: name}, nil
 }
 
 func (p *parser) parseAtom() (*node, error) {
