@@ -12,6 +12,13 @@
 //     truth string (or one of the Alternatives) byte for byte, nothing stripped.
 //     "\frac{1}{2}" vs "0.5", "x=5" vs "5", " 5" vs "5" or an answer spread over two lines all
 //     fail here and pass under math.
+//   - math-verify: Hugging Face math-verify's rules (what lm-evaluation-harness, open-r1 and
+//     TRL grade with), re-implemented: the answer is found in free text as math-verify's
+//     parse finds it (verify/math.ExtractMathVerify: "final answer is …", \boxed{}, "answer: …",
+//     else the last LaTeX or plain number; Options.Format does not apply), the ground truth is
+//     read whole as verl's math_verify reward does (verify/math.ParseMathVerify), and they are
+//     compared as its verify does (verify/math.Options.MathVerify: decimals rounded to 6
+//     places, gold-led equation unwrapping, so not symmetric).
 //   - synlogic: the SynLogic task verifier named by data_source (verify/logic), given the
 //     instance in extra.game_data_str.
 //   - auto (default): synlogic when data_source names a known SynLogic task; a problem that
@@ -56,6 +63,7 @@ const (
 	GraderAuto       Grader = "auto"        // synlogic for known SynLogic tasks, else math
 	GraderMath       Grader = "math"        // extract the answer and compare it mathematically
 	GraderMathStrict Grader = "math-strict" // the released paper code's <answer> string match
+	GraderMathVerify Grader = "math-verify" // Hugging Face math-verify's extraction and comparison
 	GraderSynLogic   Grader = "synlogic"    // the task's SynLogic verifier
 )
 
@@ -64,10 +72,10 @@ func ParseGrader(s string) (Grader, error) {
 	switch g := Grader(s); g {
 	case "":
 		return GraderAuto, nil
-	case GraderAuto, GraderMath, GraderMathStrict, GraderSynLogic:
+	case GraderAuto, GraderMath, GraderMathStrict, GraderMathVerify, GraderSynLogic:
 		return g, nil
 	}
-	return "", fmt.Errorf("verify: unknown grader %q (want auto, math, math-strict or synlogic)", s)
+	return "", fmt.Errorf("verify: unknown grader %q (want auto, math, math-strict, math-verify or synlogic)", s)
 }
 
 // Options configure grading. The zero value grades with auto, extracts answers in any
@@ -213,6 +221,10 @@ func Prepare(t Task, opts Options) *Problem {
 		}
 	case GraderMathStrict:
 		p.strict = golds
+	case GraderMathVerify:
+		for _, g := range golds {
+			p.gold = append(p.gold, vmath.ParseMathVerify(goldAnswer(g), opts.Math))
+		}
 	case GraderSynLogic:
 		v, ok := logic.LookupWith(t.DataSource, opts.SynLogic)
 		if !ok {
@@ -342,29 +354,45 @@ func (p *Problem) Grade(completion string) Outcome {
 		o.Rule = string(vmath.RuleAnswerTag)
 		o.Extracted, o.Answer = m[1], m[1]
 		o.Correct = slices.Contains(p.strict, m[1])
+	case p.grader == GraderMathVerify:
+		mo := p.opts.Math
+		mo.MathVerify = true
+		pred, ex, ok := vmath.ExtractMathVerify(completion, mo)
+		if !ok {
+			o.NoAnswer, o.Reason = true, "no answer found (math-verify extraction: no LaTeX, number or expression that parses)"
+			break
+		}
+		p.compare(&o, ex, pred, mo)
 	default:
 		ex, ok := vmath.Extract(completion, vmath.ExtractOptions{Format: p.opts.Format, LastNumber: p.opts.LastNumber})
 		if !ok {
 			o.NoAnswer, o.Reason = true, "no answer found (format "+string(formatName(p.opts.Format))+")"
+			if ex.Reason != "" {
+				o.Reason += ": " + ex.Reason
+			}
 			break
 		}
-		o.Rule, o.Extracted = string(ex.Rule), ex.Answer
-		pred := vmath.Parse(ex.Answer, p.opts.Math)
-		o.Answer = pred.Normalized()
-		for i, gold := range p.gold {
-			r := vmath.Compare(gold, pred, p.opts.Math)
-			if i == 0 || r.Equal || r.OverBudget && !o.OverBudget {
-				// Correct at the first alternative that matches; otherwise the first
-				// alternative's verdict, or the first over-budget one's.
-				o.Correct, o.Reason, o.OverBudget = r.Equal, r.Reason, r.OverBudget
-			}
-			if r.Equal {
-				break
-			}
-		}
+		p.compare(&o, ex, vmath.Parse(ex.Answer, p.opts.Math), p.opts.Math)
 	}
 	o.Reward = Reward(o.Correct, o.FormatOK, p.opts.FormatPenalty)
 	return o
+}
+
+// compare fills in the outcome of a math grader: the extraction, the normalised answer and
+// the verdict against the accepted answers — correct at the first that matches, otherwise the
+// first one's verdict, or the first over-budget one's.
+func (p *Problem) compare(o *Outcome, ex vmath.Extraction, pred *vmath.Answer, opts vmath.Options) {
+	o.Rule, o.Extracted = string(ex.Rule), ex.Answer
+	o.Answer = pred.Normalized()
+	for i, gold := range p.gold {
+		r := vmath.Compare(gold, pred, opts)
+		if i == 0 || r.Equal || r.OverBudget && !o.OverBudget {
+			o.Correct, o.Reason, o.OverBudget = r.Equal, r.Reason, r.OverBudget
+		}
+		if r.Equal {
+			break
+		}
+	}
 }
 
 func formatName(f vmath.Format) vmath.Format {

@@ -23,7 +23,7 @@ const game24 = `{"question": "Make 24 from [2, 6, 7, 9].", "answer": "", "diffic
  "metadata": {"numbers": [2, 6, 7, 9], "operators": ["+", "-", "*", "/"], "result": 24}, "gpt_response": ""}`
 
 func TestParseGrader(t *testing.T) {
-	for _, s := range []string{"", "auto", "math", "math-strict", "synlogic"} {
+	for _, s := range []string{"", "auto", "math", "math-strict", "math-verify", "synlogic"} {
 		if _, err := ParseGrader(s); err != nil {
 			t.Errorf("ParseGrader(%q): %v", s, err)
 		}
@@ -116,6 +116,29 @@ func TestGrade(t *testing.T) {
 		{"strict no ground truth", Task{}, Options{Grader: GraderMathStrict},
 			"<think>x</think><answer></answer>",
 			Outcome{Grader: GraderMathStrict, FormatOK: true, Reason: "no ground_truth"}},
+		// math-verify: free text is searched; the ground truth is read whole; its verdicts.
+		{"math-verify free text", Task{GroundTruth: "\\frac{1}{3}"}, Options{Grader: GraderMathVerify},
+			"So the probability is 0.333333 in the end.",
+			Outcome{Correct: true, Reward: 1, Answer: "333333/1000000", Extracted: "0.333333", Grader: GraderMathVerify, Rule: "mv-expr"}},
+		{"math-verify boxed chain", Task{GroundTruth: "11"}, Options{Grader: GraderMathVerify},
+			"Thus $x = 5+5+1 = \\boxed{11}$.",
+			Outcome{Correct: true, Reward: 1, Answer: "11", Extracted: "11", Grader: GraderMathVerify, Rule: "mv-boxed"}},
+		{"math-verify gsm8k gold", Task{GroundTruth: "She pays 2*3=6 dollars.\n#### 6"}, Options{Grader: GraderMathVerify},
+			"The final answer is 6",
+			Outcome{Correct: true, Reward: 1, Answer: "6", Extracted: "6", Grader: GraderMathVerify, Rule: "mv-final-answer"}},
+		{"math-verify no answer", Task{GroundTruth: "5"}, Options{Grader: GraderMathVerify},
+			"<think>x</think><answer>5</answer>",
+			Outcome{Grader: GraderMathVerify, FormatOK: true, NoAnswer: true, Reason: "no answer found (math-verify extraction: no LaTeX, number or expression that parses)"}},
+		// Issue 17: an unclosed box is no answer, with the reason; GSM8K's marker only at a line start.
+		{"unclosed box", Task{GroundTruth: "2"}, Options{},
+			"The answer is \\boxed{2",
+			Outcome{Grader: GraderMath, NoAnswer: true, Reason: "no answer found (format any): the last \\boxed{ is never closed (a truncated answer)"}},
+		{"malformed answer in a closed tag", Task{GroundTruth: "2"}, Options{},
+			"<answer>\\boxed{2</answer>",
+			Outcome{Answer: "2", Extracted: "\\boxed{2", Grader: GraderMath, Rule: "answer-tag", Reason: `"\\boxed{2" is not well-formed math (unbalanced brackets or a dangling operator); compared as text`}},
+		{"hashes mid-word", Task{GroundTruth: "7"}, Options{},
+			"the hash ab####12 then\nAnswer: 7",
+			Outcome{Correct: true, Reward: 1, Answer: "7", Extracted: "7", Grader: GraderMath, Rule: "answer-line"}},
 		{"auto math data source", Task{DataSource: "math500", GroundTruth: "(3, \\frac{\\pi}{2})"}, Options{},
 			"\\boxed{\\left(3, \\pi/2\\right)}",
 			Outcome{Correct: true, Reward: 1, Answer: "(3,1.570796327)", Extracted: "\\left(3, \\pi/2\\right)", Grader: GraderMath, Rule: "boxed"}},

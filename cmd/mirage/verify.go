@@ -32,7 +32,9 @@ to stdout as one JSON object.
 
 Graders: auto (SynLogic verifier when data_source names a known SynLogic task, else math), math
 (answer equivalence: LaTeX/plain-text parsing, exact rationals, symbolic comparison), math-strict
-(exact string compare of the <answer> content, as the paper's released code), synlogic.
+(exact string compare of the <answer> content, as the paper's released code), math-verify
+(Hugging Face math-verify's extraction from free text and its verdicts, as lm-eval, open-r1
+and TRL grade; --format does not apply), synlogic.
 Reward: 1 correct, 0 wrong; --format-penalty P gives -P to completions not in the
 "<think> … </think> <answer> … </answer>" format.
 
@@ -40,6 +42,7 @@ Examples:
    mirage verify --in samples.jsonl --out scored.jsonl
    mirage verify --in samples.jsonl --out scored.jsonl --grader math --format boxed --json
    mirage verify --in samples.jsonl --out strict.jsonl --grader math-strict --format-penalty 1
+   mirage verify --in samples.jsonl --out mv.jsonl --grader math-verify
    mirage verify --in synlogic_samples.jsonl --out scored.jsonl --grader synlogic
    mirage verify --in synlogic_samples.jsonl --out upstream.jsonl --synlogic-upstream`,
 		Flags: verifyFlags(),
@@ -68,7 +71,7 @@ func verifyFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "in", Usage: "samples.jsonl to grade", Required: true},
 		&cli.StringFlag{Name: "out", Usage: "scored samples.jsonl to write (not the --in file)", Required: true},
-		&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict or synlogic", Value: "auto"},
+		&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict, math-verify or synlogic", Value: "auto"},
 		&cli.StringFlag{Name: "format", Usage: "where math answers are looked for: any, think-answer or boxed", Value: "any"},
 		&cli.BoolFlag{Name: "last-number", Usage: "math: fall back to the last number of a completion without a marked answer"},
 		&cli.Float64Flag{Name: "format-penalty", Usage: "reward of completions not in the think/answer format is minus this (0: no penalty)"},

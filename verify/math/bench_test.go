@@ -57,3 +57,30 @@ func BenchmarkVerifyCompletion(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(pairs))/b.Elapsed().Seconds(), "answers/s")
 }
+
+// BenchmarkVerifyCompletionMathVerify is the math-verify–compatible mode on the same pairs:
+// the gold parsed once per problem, each completion (a short reasoning ending in a boxed
+// answer, as math-verify's users write them) scanned by ExtractMathVerify and compared.
+func BenchmarkVerifyCompletionMathVerify(b *testing.B) {
+	pairs := math500Pairs(b)
+	opts := Options{MathVerify: true}
+	golds := make([]*Answer, len(pairs))
+	texts := make([]string, len(pairs))
+	for i, p := range pairs {
+		golds[i] = ParseMathVerify(p[0], opts)
+		texts[i] = "Let me work this out step by step. First, we simplify $x + 1$ and check $y$.\n\nTherefore the answer is $\\boxed{" + p[1] + "}$."
+		if a, _, ok := ExtractMathVerify(texts[i], opts); !ok || a == nil {
+			b.Fatalf("setup: nothing extracted from %q", texts[i])
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, text := range texts {
+			if a, _, ok := ExtractMathVerify(text, opts); ok {
+				Compare(golds[i], a, opts)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(pairs))/b.Elapsed().Seconds(), "answers/s")
+}

@@ -150,7 +150,16 @@ func Compare(gold, pred *Answer, opts Options) Result {
 		if gold.IsText() && gold.text == "" || pred.IsText() && pred.text == "" {
 			return Result{Reason: "empty answer"}
 		}
-		return Result{Equal: gold.n == nil && pred.n == nil && gold.text == pred.text}
+		if gold.n == nil && pred.n == nil && gold.text == pred.text {
+			return Result{Equal: true}
+		}
+		for _, a := range []*Answer{pred, gold} {
+			if a.syntax {
+				// Say so: "\boxed{2" is not the number 2 and should not fail silently.
+				return Result{Reason: fmt.Sprintf("%q is not well-formed math (unbalanced brackets or a dangling operator); compared as text", strings.TrimSpace(a.raw))}
+			}
+		}
+		return Result{}
 	}
 	lim := opts.limits()
 	lim.deadline = time.Now().Add(opts.timeout())

@@ -56,7 +56,14 @@ type ExtractOptions struct {
 type Extraction struct {
 	Answer string
 	Rule   Rule
+	// Reason says why nothing was found, when there is more to say than that no rule
+	// matched (a \boxed{ never closed).
+	Reason string
 }
+
+// reasonUnclosed explains an answer lost to a \boxed{ that never closes: the text was cut
+// (max tokens) or is malformed, and what is inside cannot be known to be the whole answer.
+const reasonUnclosed = `the last \boxed{ is never closed (a truncated answer)`
 
 // Extract finds the final answer in a completion. ok is false when no enabled rule matched.
 func Extract(text string, opts ExtractOptions) (ex Extraction, ok bool) {
@@ -72,28 +79,48 @@ func Extract(text string, opts ExtractOptions) (ex Extraction, ok bool) {
 			} else if b, ok := answerLine(a); ok {
 				a = b
 			}
-			return Extraction{strings.TrimSpace(a), RuleAnswerTag}, true
+			return Extraction{Answer: strings.TrimSpace(a), Rule: RuleAnswerTag}, true
 		}
 	}
 	if format == FormatAny || format == FormatBoxed {
 		if a, ok := lastBoxed(text); ok {
-			return Extraction{strings.TrimSpace(a), RuleBoxed}, true
+			return Extraction{Answer: strings.TrimSpace(a), Rule: RuleBoxed}, true
 		}
 	}
 	if format == FormatAny {
 		if a, ok := hashes(text); ok {
-			return Extraction{a, RuleHashes}, true
+			return Extraction{Answer: a, Rule: RuleHashes}, true
 		}
 		if a, ok := answerLine(text); ok {
-			return Extraction{a, RuleAnswerLine}, true
+			return Extraction{Answer: a, Rule: RuleAnswerLine}, true
 		}
 	}
 	if opts.LastNumber {
 		if m := lastNumberRE.FindAllString(text, -1); len(m) > 0 {
-			return Extraction{m[len(m)-1], RuleLastNumber}, true
+			return Extraction{Answer: m[len(m)-1], Rule: RuleLastNumber}, true
 		}
 	}
+	if format != FormatThinkAnswer && unclosedBox(text) {
+		return Extraction{Reason: reasonUnclosed}, false
+	}
 	return Extraction{}, false
+}
+
+// unclosedBox reports whether the last \boxed{ or \fbox{ of text never closes.
+func unclosedBox(text string) bool {
+	i, n := strings.LastIndex(text, `\boxed`), len(`\boxed`)
+	if j := strings.LastIndex(text, `\fbox`); j > i {
+		i, n = j, len(`\fbox`)
+	}
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimLeft(text[i+n:], " ")
+	if !strings.HasPrefix(rest, "{") {
+		return false
+	}
+	_, _, ok := braced(rest, 0)
+	return !ok
 }
 
 // AnswerTag returns the content of the last complete <answer>…</answer>, untrimmed.
@@ -187,17 +214,30 @@ func lastBoxed(text string) (string, bool) {
 	return text[start:end], true
 }
 
+// hashes finds GSM8K's final-answer marker: the last line that starts with "####" (after
+// spaces) followed by a number, as GSM8K's solutions end ("#### 72", "#### $1,000", "#### -3").
+// A "####" inside a word or a line, or a markdown heading ("#### Step 2"), is not one.
 func hashes(text string) (string, bool) {
-	i := strings.LastIndex(text, "####")
-	if i < 0 {
-		return "", false
+	for end := len(text); end > 0; {
+		i := strings.LastIndex(text[:end], "####")
+		if i < 0 {
+			return "", false
+		}
+		end = i
+		start := strings.LastIndexByte(text[:i], '\n') + 1
+		if strings.TrimLeft(text[start:i], " \t") != "" {
+			continue // not at the start of its line
+		}
+		line := strings.TrimLeft(text[i:], "#")
+		if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+			line = line[:nl]
+		}
+		line = strings.TrimSpace(line)
+		if line != "" && strings.IndexByte("0123456789-+.$\\", line[0]) >= 0 {
+			return line, true
+		}
 	}
-	line := text[i+4:]
-	if nl := strings.IndexByte(line, '\n'); nl >= 0 {
-		line = line[:nl]
-	}
-	line = strings.TrimSpace(line)
-	return line, line != ""
+	return "", false
 }
 
 // answerLine finds the last line that states the answer: "Answer: 42", "**Final Answer:** 42",
@@ -223,7 +263,7 @@ func answerLine(text string) (string, bool) {
 		if rest == "" && i+1 < len(lines) {
 			rest = cleanAnswer(lines[i+1])
 		}
-		if rest != "" {
+		if rest != "" && !unclosedBox(rest) {
 			return rest, true
 		}
 	}

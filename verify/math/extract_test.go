@@ -85,6 +85,40 @@ func TestParseFormat(t *testing.T) {
 	}
 }
 
+// Fixed bugs of issue 17: GSM8K's "####" counts only where GSM8K writes it, at the start of a
+// line before a number; an unclosed \boxed{ is no answer, and says so.
+func TestExtractFixedBugs(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       string
+		rule       Rule
+		reason     string
+	}{
+		{"hashes inside a word", "the code ab####12 is wrong\nAnswer: 7", "7", RuleAnswerLine, ""},
+		{"hashes inside a line", "I typed #### 5 here", "", RuleNone, ""},
+		{"markdown heading", "#### Step 1: add\nAnswer: 5", "5", RuleAnswerLine, ""},
+		{"indented hashes", "work\n  #### 42", "42", RuleHashes, ""},
+		{"hashes with a dollar", "work\n#### $1,000", "$1,000", RuleHashes, ""},
+		{"last marker wins", "#### 3\nno, wait\n#### 4", "4", RuleHashes, ""},
+		{"unclosed box", "The answer is \\boxed{2", "", RuleNone, reasonUnclosed},
+		{"unclosed box on the answer line", "Answer: 3\nThe answer is \\boxed{2", "3", RuleAnswerLine, ""},
+		{"complete box before an unclosed one", "\\boxed{3} and finally \\boxed{\\frac{1", "3", RuleBoxed, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ex, ok := Extract(c.text, ExtractOptions{})
+			if ok != (c.want != "") || ex.Answer != c.want || ex.Rule != c.rule || ex.Reason != c.reason {
+				t.Errorf("Extract(%q) = %+v, %v; want {%q %q %q}", c.text, ex, ok, c.want, c.rule, c.reason)
+			}
+		})
+	}
+	// Inside a closed tag the answer is complete but malformed: graded with a reason.
+	r := Check("2", `\boxed{2`, Options{})
+	if r.Equal || !strings.Contains(r.Reason, "not well-formed") {
+		t.Errorf(`Check("2", "\\boxed{2") = %+v, want not equal with a reason`, r)
+	}
+}
+
 // Fixed bug: the last \boxed{ was searched backwards, rescanning to the end for every
 // unclosed one (quadratic; minutes on a 700 KB completion).
 func TestExtractAdversarial(t *testing.T) {

@@ -227,8 +227,25 @@ func mvVerdictOf(gold, pred string, round int) mvVerdict {
 	return mvNo
 }
 
+// defaultVerdictOf grades the same pair with the default rules: end to end as the math
+// grader does (the prediction's answer by Extract, any format), and the default comparison
+// alone on the answers math-verify extracts.
+func defaultVerdictOf(gold, pred string) (grader, compare mvVerdict) {
+	_, g, okG := ExtractMathVerify(gold, Options{})
+	p, okP := Extract(pred, ExtractOptions{})
+	_, pm, okM := ExtractMathVerify(pred, Options{})
+	grader, compare = mvNo, mvNo
+	if okG && okP && Check(g.Answer, p.Answer, Options{}).Equal {
+		grader = mvYes
+	}
+	if okG && okM && Check(g.Answer, pm.Answer, Options{}).Equal {
+		compare = mvYes
+	}
+	return grader, compare
+}
+
 // TestMathVerifyAgreement checks every case in both orders and reports, per category, how
-// many verdicts agree with math-verify's.
+// many verdicts agree with math-verify's, and how many the default rules would get.
 func TestMathVerifyAgreement(t *testing.T) {
 	categories := make([]string, 0, len(mvCases))
 	for c := range mvCases {
@@ -236,9 +253,9 @@ func TestMathVerifyAgreement(t *testing.T) {
 	}
 	slices.Sort(categories)
 	var report []string
-	totalAgree, total := 0, 0
+	totalAgree, total, total6, totalGrader, totalCompare := 0, 0, 0, 0, 0
 	for _, cat := range categories {
-		agree, n := 0, 0
+		agree, n, n6, byGrader, byCompare := 0, 0, 0, 0, 0
 		for i, c := range mvCases[cat] {
 			for _, order := range []struct {
 				name       string
@@ -250,6 +267,12 @@ func TestMathVerifyAgreement(t *testing.T) {
 				}
 				got := mvVerdictOf(order.gold, order.pred, c.round)
 				n++
+				if c.round == 0 {
+					gr, cmp := defaultVerdictOf(order.gold, order.pred)
+					n6++
+					byGrader += btoi(gr == order.want)
+					byCompare += btoi(cmp == order.want)
+				}
 				switch {
 				case c.differs == "" && got == order.want:
 					agree++
@@ -260,10 +283,20 @@ func TestMathVerifyAgreement(t *testing.T) {
 				}
 			}
 		}
-		report = append(report, fmt.Sprintf("%s %d/%d", cat, agree, n))
-		totalAgree, total = totalAgree+agree, total+n
+		report = append(report, fmt.Sprintf("%s: %d/%d; math grader %d/%d, its comparison alone %d/%d", cat, agree, n, byGrader, n6, byCompare, n6))
+		totalAgree, total, total6 = totalAgree+agree, total+n, total6+n6
+		totalGrader, totalCompare = totalGrader+byGrader, totalCompare+byCompare
 	}
-	t.Logf("agreement with math-verify: %d/%d verdicts (%s)", totalAgree, total, strings.Join(report, ", "))
+	t.Logf("agreement with math-verify: %d/%d verdicts; at the default rounding the math grader gets %d/%d, "+
+		"its comparison on math-verify's extractions %d/%d\n%s",
+		totalAgree, total, totalGrader, total6, totalCompare, total6, strings.Join(report, "\n"))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func TestExtractMathVerify(t *testing.T) {

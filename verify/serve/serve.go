@@ -93,7 +93,7 @@ const (
 )
 
 // graders are the grader names that are rewards too.
-var graders = []verify.Grader{verify.GraderAuto, verify.GraderMath, verify.GraderMathStrict, verify.GraderSynLogic}
+var graders = []verify.Grader{verify.GraderAuto, verify.GraderMath, verify.GraderMathStrict, verify.GraderMathVerify, verify.GraderSynLogic}
 
 // Rewards lists the reward names the service knows: verify's RL rewards but entropy (it needs
 // the sampler's token log-probs, which only the RL engine has), then the graders.
