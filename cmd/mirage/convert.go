@@ -58,6 +58,34 @@ func writeOptions(c *cli.Context) datasets.WriteOptions {
 		VerlJSON: c.Bool("verl-json"), ConflictsAsJSON: c.Bool("json-conflicts")}
 }
 
+// fileFlag is a file named on the command line, with the flag that named it.
+type fileFlag struct{ flag, path string }
+
+// flagFiles lists the files given to a flag ("" paths left out).
+func flagFiles(flag string, paths ...string) []fileFlag {
+	var out []fileFlag
+	for _, p := range paths {
+		if p != "" {
+			out = append(out, fileFlag{flag, p})
+		}
+	}
+	return out
+}
+
+// checkNotInput refuses outputs that are one of the inputs or each other — the same file by
+// any name, a symlink or a hard link included: outputs are written to a temporary file and
+// renamed over the old one, so the conversion would silently replace its own source.
+func checkNotInput(ins, outs []fileFlag) error {
+	for i, o := range outs {
+		for _, in := range append(append([]fileFlag(nil), ins...), outs[:i]...) {
+			if datasets.SameFile(in.path, o.path) {
+				return fmt.Errorf("convert: --%s %s is the same file as --%s %s; write the output to another file", o.flag, o.path, in.flag, in.path)
+			}
+		}
+	}
+	return nil
+}
+
 // selectAndWrite applies the shared flags and writes --out (and --test-out).
 func selectAndWrite(c *cli.Context, ps []datasets.Problem) error {
 	o := datasets.SelectOptions{
@@ -65,6 +93,13 @@ func selectAndWrite(c *cli.Context, ps []datasets.Problem) error {
 		TestFraction: c.Float64("test-fraction"), TestSize: c.Int("test-size"),
 	}
 	split := o.TestFraction != 0 || o.TestSize != 0
+	outs := flagFiles("out", c.String("out"))
+	if split {
+		outs = append(outs, flagFiles("test-out", c.String("test-out"))...)
+	}
+	if err := checkNotInput(flagFiles("in", c.String("in")), outs); err != nil {
+		return err
+	}
 	switch testOut := c.String("test-out"); {
 	case split && testOut == "":
 		return fmt.Errorf("convert: --test-fraction and --test-size need --test-out FILE for the held-out rows")
@@ -174,6 +209,9 @@ Examples:
 				if len(part.ps) == 0 {
 					fmt.Fprintf(c.App.ErrWriter, "convert: no %s rows; %s not written\n", part.name, out)
 					continue
+				}
+				if err := checkNotInput(flagFiles("in", c.StringSlice("in")...), flagFiles("out-dir", out)); err != nil {
+					return err
 				}
 				if err := datasets.WriteProblems(out, part.ps, writeOptions(c)); err != nil {
 					return err
@@ -291,6 +329,10 @@ Examples:
 				return fmt.Errorf("convert oneshot: --repeat %d: want 1 or more", c.Int("repeat"))
 			case o.Rank < 1:
 				return fmt.Errorf("convert oneshot: --rank %d: want 1 or more", o.Rank)
+			}
+			ins := append(flagFiles("in", c.String("in")), flagFiles("history", c.StringSlice("history")...)...)
+			if err := checkNotInput(ins, flagFiles("out", c.String("out"))); err != nil {
+				return err
 			}
 			sel, err := datasets.PickOneShot(ps, o)
 			if err != nil {
