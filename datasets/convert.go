@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -169,6 +170,9 @@ func ConvertDeepScaleR(path string, opts DeepScaleROptions) ([]Problem, error) {
 		return nil
 	})
 	uniqueIDs(out)
+	if err == nil && len(out) == 0 {
+		return nil, &DataError{File: path, Group: -1, Err: errors.New("holds no items: want DeepScaleR problems")}
+	}
 	return out, err
 }
 

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ReadProblems reads problems from verl parquet (.parquet), JSONL (one object per line) or a
@@ -39,6 +41,11 @@ func ReadProblemsMapped(path string, m Mapping) ([]Problem, error) {
 		return nil
 	})
 	uniqueIDs(out)
+	if err == nil && len(out) == 0 {
+		// An empty array or a parquet file without rows: sampling or training on it would
+		// report success on nothing.
+		return nil, &DataError{File: path, Group: -1, Err: errors.New("holds no problems: want at least one")}
+	}
 	return out, err
 }
 
@@ -73,22 +80,87 @@ func (p position) err(path, field string, err error) error {
 	return &DataError{File: path, Line: p.line, Group: p.group, Field: field, Err: err}
 }
 
-// scanRecords calls fn for each record of a parquet, JSONL or JSON-array file.
+// scanRecords calls fn for each record of a parquet, JSONL or JSON-array file, told apart by
+// their content: parquet starts with the magic "PAR1", JSON with '{' or '['. An empty file, a
+// file named .parquet that is not parquet and one that is neither are errors saying what the
+// file looks like.
 func scanRecords(path string, fn func(record, position) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	head := make([]byte, 4)
+	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
+	head = head[:n]
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("datasets: %w", err)
 	}
-	if n == 4 && string(head) == "PAR1" {
+	bad := func(format string, args ...any) error {
+		return &DataError{File: path, Group: -1, Err: fmt.Errorf(format, args...)}
+	}
+	looks := describeContent(head)
+	switch {
+	case bytes.HasPrefix(head, []byte("PAR1")):
 		return scanParquet(path, f, fn)
+	case strings.EqualFold(filepath.Ext(path), ".parquet"):
+		return bad("named .parquet but not a parquet file (it does not start with the magic PAR1): it looks like %s", looks)
+	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\ufeff")))) == 0 && n < len(head):
+		return bad("%s: want verl parquet, JSONL or a JSON array of problems", looks)
+	}
+	if first := firstByte(head); first != '{' && first != '[' {
+		return bad("not verl parquet, JSONL or a JSON array: it looks like %s", looks)
 	}
 	return scanJSON(path, f, fn)
+}
+
+// firstByte is the first byte of head after a UTF-8 byte order mark and white space, 0 if none.
+func firstByte(head []byte) byte {
+	head = bytes.TrimPrefix(head, []byte("\ufeff"))
+	if i := bytes.IndexFunc(head, func(r rune) bool { return !unicode.IsSpace(r) }); i >= 0 {
+		return head[i]
+	}
+	return 0
+}
+
+// describeContent says what a file whose first bytes are head looks like, for errors.
+func describeContent(head []byte) string {
+	switch {
+	case len(head) == 0:
+		return "an empty file (0 bytes)"
+	case bytes.HasPrefix(head, []byte("PAR1")):
+		return "parquet"
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return "gzip-compressed data (decompress it first)"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "a zip archive"
+	case bytes.IndexByte(head, 0) >= 0 || !validText(head):
+		return "binary data"
+	}
+	switch firstByte(head) {
+	case 0:
+		return "white space only"
+	case '{':
+		return "JSON lines"
+	case '[':
+		return "a JSON array"
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(string(head), "\ufeff")), "\n")
+	if r := []rune(line); len(r) > 40 {
+		line = string(r[:40]) + "…"
+	}
+	return fmt.Sprintf("text starting %q", line)
+}
+
+// validText reports whether b is UTF-8 but for a rune cut off at its end (b is a file's first
+// bytes).
+func validText(b []byte) bool {
+	for cut := 0; cut < utf8.UTFMax && cut <= len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return cut == 0 || !utf8.FullRune(b[len(b)-cut:])
+		}
+	}
+	return false
 }
 
 // scanJSON reads a JSON array of objects or JSONL, whichever the first non-space byte says,
