@@ -172,9 +172,10 @@ var corruptions = map[string][]struct {
 			}
 			return synth.Format(it.Task, it.Think, strings.Join(out, ","))
 		}},
-		{"label repeated", func(it synth.Item) string {
-			first := strings.Split(it.Answer, ",")[0]
-			return synth.Format(it.Task, it.Think, it.Answer+","+first)
+		// Upstream SynLogic compares the set of letters in the box: a repeated label passes
+		// there, and the letters of a \text{} wrapper count.
+		{"labels in text", func(it synth.Item) string {
+			return synth.Format(it.Task, it.Think, `\text{`+it.Answer+`}`)
 		}},
 	},
 }

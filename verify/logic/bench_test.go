@@ -35,7 +35,7 @@ func goldCases(tb testing.TB) map[string][2]any {
 	add("minesweeper", GameData{Metadata: []byte(`{"current_mines": [[0, 1], [2, 3]]}`)}, "[(2, 3), (0, 1)]")
 	add("cryptarithm", GameData{Metadata: []byte(`{"equation": "AB + AB = BC"}`)}, "[[12 + 12 = 24]]")
 	add("math_path", GameData{Metadata: []byte(`{"query_expr": "? + 3 × ? = 14"}`)}, "[[2 + 3 × 4 = 14]]")
-	add("word_sorting", GameData{Answer: "apple banana"}, `\boxed{apple, banana}`)
+	add("word_sorting", GameData{Answer: "apple, banana"}, `\boxed{apple, banana}`)
 	add("object_counting", GameData{Answer: "7"}, `\boxed{7}`)
 	add("object_properties", GameData{Answer: "12"}, `\boxed{12}`)
 	add("word_sorting_mistake", GameData{Answer: ""}, `\boxed{No}`)
@@ -86,7 +86,7 @@ var hostile = map[string]string{
 // readsFirstOrWhole are the tasks whose upstream rule reads the first answer or the whole
 // response, so reasoning in front of the answer must sit inside <think>…</think>.
 var readsFirstOrWhole = map[string]bool{
-	"dyck_language": true, "dyck_language_errors": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
+	"dyck_language": true, "dyck_language_errors": true, "dyck_language_reasoning_errors": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
 }
 
 // withFiller puts the 1 MB filler before resp: in the graded text, or inside a <think> block

@@ -17,7 +17,10 @@ func TestBooleanExpressionsSamples(t *testing.T) {
 			return []string{
 				`So the true ones are these. \boxed{` + g.Answer + `}`,
 				`\boxed{` + strings.Join(rev, ", ") + `}`,
-				`$\boxed{\text{` + strings.ToLower(g.Answer) + `}}$`,
+				`$\boxed{` + strings.ToLower(g.Answer) + `}$`,
+				// Upstream compares the set of letters: a repeated label changes nothing.
+				`\boxed{` + g.Answer + "," + labels[0] + `}`,
+				`\boxed{` + strings.ReplaceAll(g.Answer, ",", "") + `}`,
 			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
@@ -34,7 +37,8 @@ func TestBooleanExpressionsSamples(t *testing.T) {
 			}
 			bad := map[string]string{
 				"extra label":     `\boxed{` + extra + `}`,
-				"duplicate label": `\boxed{` + g.Answer + "," + labels[0] + `}`,
+				"text wrapper":    `$\boxed{\text{` + g.Answer + `}}$`, // its letters count too
+				"unclosed last":   `\boxed{` + g.Answer + `} and \boxed{` + g.Answer,
 				"not boxed":       "The answer is " + g.Answer,
 				"prose in box":    `\boxed{options ` + g.Answer + `}`,
 				"later wrong box": `\boxed{` + g.Answer + `} or maybe \boxed{` + extra + `}`,
