@@ -6,27 +6,24 @@ import (
 	"strings"
 )
 
-func init() { register("buggy_tables", verifyBuggyTables) }
+func init() { registerOpts("buggy_tables", verifyBuggyTables) }
 
 // twoDecimals matches a number written with exactly two decimals, the form the buggy_tables
 // prompt demands ("42.00, 0.50").
 var twoDecimals = regexp.MustCompile(`-?\d+\.\d{2}\b`)
 
-// verifyBuggyTables compares the last number written with exactly two decimals — in the last
-// ```json block the prompt asks for, or anywhere in the response without one — with the gold
-// answer (the generator formats it with "%.2f"). Upstream compares the two as strings; we
-// compare values, so "-0.00" equals "0.00" (an absolute difference rounded to zero). A gold
-// without such a number (the generator keeps a non-numeric result as is) must equal the whole
-// trimmed response, as upstream.
-func verifyBuggyTables(g GameData, region string) Result {
+// verifyBuggyTables compares the last number written with exactly two decimals anywhere in the
+// response (upstream reads the whole response, not only the ```json block the prompt asks for)
+// with the gold answer (the generator formats it with "%.2f"). Upstream compares the two as
+// strings; we compare values, so "-0.00" equals "0.00" (an absolute difference rounded to
+// zero; o.Upstream compares strings). A gold without such a number (the generator keeps a
+// non-numeric result as is) must equal the whole trimmed response, as upstream.
+func verifyBuggyTables(g GameData, region string, o Options) Result {
 	gold := strings.TrimSpace(g.Answer)
 	if gold == "" {
 		return badInstance("no gold answer")
 	}
 	text := region
-	if body, _, ok := lastFencedAt(region, "json"); ok {
-		text = body
-	}
 	want := lastTwoDecimal(gold)
 	if want == "" {
 		if got := strings.TrimSpace(region); got != gold {
@@ -40,7 +37,7 @@ func verifyBuggyTables(g GameData, region string) Result {
 	}
 	x, _ := new(big.Rat).SetString(got)
 	y, _ := new(big.Rat).SetString(want)
-	if x.Cmp(y) != 0 {
+	if x.Cmp(y) != 0 || o.Upstream && got != want {
 		return incorrect(got, "%s differs from the gold answer %s", got, want)
 	}
 	return Result{Correct: true, Extracted: got}

@@ -1,7 +1,5 @@
 package logic
 
-import "strings"
-
 func init() { register("campsite", verifyCampsite) }
 
 // campsiteMeta is campsite's metadata as the upstream generator writes it: the puzzle grid
@@ -17,8 +15,8 @@ type campsiteMeta struct {
 // for, or a ```python block) against the rules, as upstream does: trees exactly where the
 // puzzle has them, 'C' tents counted per row and column, no two tents touching (diagonals
 // included), and tents matched one-to-one with orthogonally adjacent trees (as many tents as
-// trees). Any other cell symbol counts as empty. Upstream reads the first grid in the
-// response; we read the last.
+// trees). Any other cell symbol counts as empty. The grid is the first bare [[…]] list of the
+// response, as upstream reads it.
 func verifyCampsite(g GameData, region string) Result {
 	var m campsiteMeta
 	if err := decodeMeta(g, &m); err != nil {
@@ -32,7 +30,11 @@ func verifyCampsite(g GameData, region string) Result {
 	if len(m.ColCons) != cols {
 		return badInstance("%d column constraints for %d columns", len(m.ColCons), cols)
 	}
-	grid, text, err := listGridAnswer(region)
+	text, ok := first(bareGrids(region, false))
+	if !ok {
+		return incorrect("", "no [[…]] grid in the answer")
+	}
+	grid, err := gridCells(mustLiteral(text))
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}
@@ -40,10 +42,10 @@ func verifyCampsite(g GameData, region string) Result {
 		return incorrect(text, "%v", err)
 	}
 	tent := func(i, j int) bool {
-		return i >= 0 && i < rows && j >= 0 && j < cols && strings.EqualFold(grid[i][j], "C")
+		return i >= 0 && i < rows && j >= 0 && j < cols && grid[i][j] == "C"
 	}
 	tree := func(i, j int) bool {
-		return i >= 0 && i < rows && j >= 0 && j < cols && strings.EqualFold(grid[i][j], "T")
+		return i >= 0 && i < rows && j >= 0 && j < cols && grid[i][j] == "T"
 	}
 	rowN, colN := make([]int, rows), make([]int, cols)
 	var tents, trees [][2]int

@@ -210,7 +210,7 @@ func TestCampsiteUpstream(t *testing.T) {
 			}
 			bad["tree removed"] = campsiteList(moved)
 			bad["missing row"] = campsiteList(c.Solution[1:])
-			bad["later wrong"] = campsiteList(c.Solution) + "\nor\n" + campsiteList(moved)
+			bad["earlier wrong"] = campsiteList(moved) + "\nor\n" + campsiteList(c.Solution) // upstream reads the first
 			return bad
 		},
 	}.run(t)

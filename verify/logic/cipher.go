@@ -2,29 +2,40 @@ package logic
 
 import "strings"
 
-func init() { register("cipher", verifyCipher) }
+func init() { registerOpts("cipher", verifyCipher) }
 
-// verifyCipher compares with the gold answer the way upstream's cipher verifier does: the
-// last ```python block (or, without one, the whole response) must be the literal
+// verifyCipher compares with the gold answer the way upstream's cipher verifier does: the text
+// after the last "```python" up to the next fence (without one, the response up to its first
+// fence) must be the literal
 // [["TEXT"]] — a list holding one list holding one string — with TEXT exactly the gold
 // answer inside its [[ ]]. The snapshot we learned from has no cipher generator or prompt, so
 // this is the verifier's format only. Upstream cuts two characters off each end of the gold
 // whether or not they are brackets; we strip [[ ]] only when present, so a bare gold is
-// compared whole.
-func verifyCipher(g GameData, region string) Result {
+// compared whole (o.Upstream cuts as upstream does).
+func verifyCipher(g GameData, region string, o Options) Result {
 	gold := strings.TrimSpace(g.Answer)
 	if inner, ok := strings.CutPrefix(gold, "[["); ok {
 		if inner, ok = strings.CutSuffix(inner, "]]"); ok {
 			gold = inner
 		}
 	}
+	if o.Upstream {
+		gold = ""
+		if r := []rune(g.Answer); len(r) > 4 {
+			gold = string(r[2 : len(r)-2])
+		}
+	}
 	if gold == "" {
 		return badInstance("no gold answer")
 	}
-	ans, ok := lastPythonBlock(region)
-	if !ok {
-		ans = strings.TrimSpace(region)
+	ans := region
+	if i := strings.LastIndex(ans, "```python"); i >= 0 {
+		ans = ans[i+len("```python"):]
 	}
+	if i := strings.Index(ans, "```"); i >= 0 {
+		ans = ans[:i]
+	}
+	ans = strings.TrimSpace(ans)
 	v, err := parsePyLiteral(ans)
 	if err != nil {
 		return incorrect(ans, "answer is not a Python literal: %v", err)

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-func init() { register("cryptarithm", verifyCryptarithm) }
+func init() { registerOpts("cryptarithm", verifyCryptarithm) }
 
 // cryptarithmMeta is cryptarithm's metadata: the upstream generator writes the words under
 // "letter_words" (operands, then the result) and the operators (+ - *) under "operators",
@@ -38,21 +38,31 @@ func (m cryptarithmMeta) letterPuzzle() string {
 // letterEquation finds "SEND + MORE = MONEY" in a question (RE2: linear time).
 var letterEquation = regexp.MustCompile(`[A-Z]+(?:\s*[-+*×]\s*[A-Z]+)+\s*=\s*[A-Z]+`)
 
-// verifyCryptarithm checks the digit equation in the answer (last [[...]], \boxed{}, ...)
-// against the rules: it has the puzzle's shape (same operators, each number as long as its
-// word), equal letters get equal digits and different letters different digits, no
-// multi-digit number starts with 0, and the arithmetic holds exactly. Any valid assignment is
-// accepted. Without a recognisable puzzle it compares with the gold answer.
-func verifyCryptarithm(g GameData, region string) Result {
+// digitEquation is upstream's first equation pattern: digits, one or more "+ - *" operands,
+// "=", a result.
+var digitEquation = regexp.MustCompile(`\d+(?:\s*[+\-*]\s*\d+)+\s*=\s*-?\d+`)
+
+// verifyCryptarithm checks the last digit equation of the answer ("9567 + 1085 = 10652"
+// anywhere, as upstream's first pattern finds it) against the rules: it has the puzzle's
+// shape (same operators, each number as long as its word), equal letters get equal digits and
+// different letters different digits, no multi-digit number starts with 0, and the arithmetic
+// holds exactly. Any valid assignment is accepted; upstream compares with the gold string
+// (spaces removed), so it rejects another valid assignment, and o.Upstream does too. Without a
+// recognisable puzzle it compares with the gold answer.
+func verifyCryptarithm(g GameData, region string, o Options) Result {
 	var m cryptarithmMeta
 	_ = decodeMeta(g, &m)
 	puzzle := firstNonEmpty(m.letterPuzzle(), m.Equation, m.Puzzle, m.Expression)
 	if puzzle == "" {
 		puzzle = letterEquation.FindString(g.Question)
 	}
-	ans, ok := equationAnswer(region)
-	if !ok {
+	all := digitEquation.FindAllString(region, -1)
+	if len(all) == 0 {
 		return incorrect("", "no equation in the answer")
+	}
+	ans := strings.TrimSpace(all[len(all)-1])
+	if o.Upstream {
+		puzzle = ""
 	}
 	got, done := equationOrGold(g, ans, puzzle, "puzzle equation")
 	if done != nil {

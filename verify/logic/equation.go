@@ -5,40 +5,6 @@ import (
 	"strings"
 )
 
-// equationAnswer reads a filled-in equation ("9567 + 1085 = 10652") from a response: the
-// latest of the last [[...]], \boxed{}, ```python block and "answer is"/"答案" line holding
-// '=', else the last line holding '='.
-func equationAnswer(region string) (string, bool) {
-	best, bestAt := "", -1
-	consider := func(s string, at int, ok bool) {
-		if ok && at > bestAt {
-			best, bestAt = s, at
-		}
-	}
-	consider(lastDoubleBracketAt(region))
-	consider(lastBoxedAt(region))
-	consider(lastFencedAt(region, pythonTags...))
-	if s, at, ok := afterLastMarkerAt(region, answerMarkers...); ok && strings.Contains(s, "=") {
-		consider(s, at, true)
-	}
-	if bestAt >= 0 {
-		return best, true
-	}
-	text := strings.TrimRight(region, " \t\r\n")
-	for n := 0; len(text) > 0 && n < 1000; n++ {
-		line := lastNonEmptyLine(text)
-		if strings.Contains(line, "=") {
-			return line, true
-		}
-		i := strings.LastIndexByte(text, '\n')
-		if i < 0 {
-			break
-		}
-		text = strings.TrimRight(text[:i], " \t\r\n")
-	}
-	return "", false
-}
-
 // equationOrGold bounds and normalises the equation ans read from a response. When the
 // instance has no puzzle (puzzle == "", so cryptarithm or math_path cannot check the rules) it
 // grades got against the gold answer, with or without its [[ ]], and done is the final Result;

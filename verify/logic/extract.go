@@ -340,6 +340,27 @@ func closingFenceLine(text string, from int) int {
 // only by white space up to a line break (no language tag), in order.
 func untaggedFences(text string) []string {
 	var out []string
+	for _, b := range rawFences(text) {
+		if nl := strings.IndexByte(b, '\n'); nl >= 0 && strings.TrimSpace(b[:nl]) == "" {
+			out = append(out, strings.TrimSpace(b))
+		}
+	}
+	return out
+}
+
+// allFences returns the bodies, trimmed, of the ``` blocks of text in order, a block's tag
+// included in its body (upstream's ```([\s\S]*?)```).
+func allFences(text string) []string {
+	out := rawFences(text)
+	for i, b := range out {
+		out[i] = strings.TrimSpace(b)
+	}
+	return out
+}
+
+// rawFences returns what lies between the 1st and 2nd, 3rd and 4th, ... "```" of text.
+func rawFences(text string) []string {
+	var out []string
 	for pos := 0; ; {
 		i := strings.Index(text[pos:], "```")
 		if i < 0 {
@@ -350,10 +371,7 @@ func untaggedFences(text string) []string {
 		if j < 0 {
 			return out
 		}
-		head := text[start:]
-		if nl := strings.IndexByte(head, '\n'); nl >= 0 && strings.TrimSpace(head[:nl]) == "" && nl < j {
-			out = append(out, strings.TrimSpace(text[start:start+j]))
-		}
+		out = append(out, text[start:start+j])
 		pos = start + j + 3
 	}
 }

@@ -118,7 +118,7 @@ func TestBuggyTables(t *testing.T) {
 		{"off by a cent", jsonAnswer("12.51"), false},
 		{"negative", jsonAnswer("-12.50"), false},
 		{"right in prose, wrong in json", "it is 12.50\n" + jsonAnswer("7.50"), false},
-		{"wrong in prose after the json", jsonAnswer("12.50") + "\nor maybe 3.25", true},
+		{"wrong in prose after the json", jsonAnswer("12.50") + "\nor maybe 3.25", false}, // upstream: the last number of the response
 		{"later number wins", "12.50 or rather 13.75", false},
 		{"no number", "I cannot tell.", false},
 	} {
@@ -129,6 +129,10 @@ func TestBuggyTables(t *testing.T) {
 	zero := GameData{Answer: "0.00"}
 	expect(t, "buggy_tables", zero, jsonAnswer("-0.00"), true)
 	expect(t, "buggy_tables", zero, jsonAnswer("0.01"), false)
+	up, _ := LookupWith("buggy_tables", Options{Upstream: true})
+	if up.Verify(zero, jsonAnswer("-0.00")).Correct || !up.Verify(zero, jsonAnswer("0.00")).Correct {
+		t.Error("upstream mode does not compare the strings")
+	}
 	// A non-numeric gold (kept as is by the generator) must be the whole response.
 	word := GameData{Answer: "N/A"}
 	expect(t, "buggy_tables", word, " N/A\n", true)

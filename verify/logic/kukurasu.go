@@ -1,6 +1,6 @@
 package logic
 
-import "strings"
+import "regexp"
 
 func init() { register("kukurasu", verifyKukurasu) }
 
@@ -15,12 +15,15 @@ type kukurasuMeta struct {
 	ColCons []int `json:"col_constraints"`
 }
 
-// verifyKukurasu checks a black/white grid (the bare Python list of rows the prompt asks for,
-// [["X", "1"], ["1", "X"]], or a ```python block or [[1 X X, ...]]; black is 1,
-// "1", "B", "■" or "#", white is 0, "0", "X", "W", "□", "." or "-") against the rules: in each
+// kukurasuGrid is upstream's answer pattern: the first list of rows whose cells are all "1"
+// (black) or "X" (white) in double quotes.
+var kukurasuGrid = regexp.MustCompile(`\[\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*(?:,\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*)*\]`)
+
+// verifyKukurasu checks the black/white grid of the answer — the first list of rows of "1"
+// (black) and "X" (white) cells in double quotes, [["X", "1"], ["1", "X"]] as the prompt
+// asks and as upstream reads it (1, '1' or "B" are not cells there) — against the rules: in each
 // row the 1-based column numbers of the black cells sum to the row's target, and in each
-// column the 1-based row numbers sum to the column's. Without targets in the metadata it
-// compares with the gold answer.
+// column the 1-based row numbers sum to the column's.
 func verifyKukurasu(g GameData, region string) Result {
 	var m kukurasuMeta
 	_ = decodeMeta(g, &m)
@@ -28,12 +31,19 @@ func verifyKukurasu(g GameData, region string) Result {
 	if rows == nil {
 		rows, cols = m.RowCons, m.ColCons
 	}
-	grid, text, err := listGridAnswer(region)
+	if len(region) > maxAnswerBytes {
+		return incorrect(region[:64], "answer too long")
+	}
+	text := kukurasuGrid.FindString(region)
+	if text == "" {
+		return incorrect("", `no [["X", "1"], ...] grid of "1" and "X" cells`)
+	}
+	grid, err := gridCells(mustLiteral(text))
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}
 	if rows == nil || cols == nil {
-		return compareWithGold(g, grid, text)
+		return badInstance("no row_sums and col_sums in metadata")
 	}
 	if len(rows) == 0 || len(cols) == 0 || len(rows) > 100 || len(cols) > 100 {
 		return badInstance("%d row and %d column targets", len(rows), len(cols))
@@ -68,11 +78,5 @@ func verifyKukurasu(g GameData, region string) Result {
 }
 
 func kukurasuCell(c string) (black, ok bool) {
-	switch strings.ToUpper(strings.TrimSpace(c)) {
-	case "1", "B", "■", "#", "TRUE":
-		return true, true
-	case "0", "X", "W", "□", ".", "-", "FALSE":
-		return false, true
-	}
-	return false, false
+	return c == "1", c == "1" || c == "X"
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-func init() { register("math_path", verifyMathPath) }
+func init() { registerOpts("math_path", verifyMathPath) }
 
 // mathPathMeta is math_path's metadata as the upstream generator writes it: the equation
 // with '?' for each hidden digit of the left side under "query_expr" ("?+3*(?-1)%?=12",
@@ -16,6 +16,9 @@ type mathPathMeta struct {
 	Template  string `json:"template"`
 }
 
+// oneLineBrackets is upstream's \[\[(.*?)\]\] without DOTALL.
+var oneLineBrackets = regexp.MustCompile(`\[\[(.*?)\]\]`)
+
 // questionTemplate finds "3 ? 4 + ? = 15"-like equations with '?' blanks in a question.
 var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/%×÷() ]*=\s*-?[0-9?]+`)
 
@@ -25,8 +28,9 @@ var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/%×÷() ]*=\s*-?[0-9
 // exactly with Python's meaning of / (true division) and % (floored modulo); a zero divisor
 // makes it wrong, as Python's eval raises. Upstream evaluates with floats; exact rationals
 // agree wherever floats are exact. Any valid filling is accepted. Without a template it
-// compares with the gold answer.
-func verifyMathPath(g GameData, region string) Result {
+// compares with the gold answer. o.Upstream compares only the sequences of digits and of
+// + - * / % with the template's, as upstream does.
+func verifyMathPath(g GameData, region string, o Options) Result {
 	var m mathPathMeta
 	_ = decodeMeta(g, &m)
 	tmpl := firstNonEmpty(m.QueryExpr, m.Template)
@@ -38,16 +42,36 @@ func verifyMathPath(g GameData, region string) Result {
 		}
 	}
 	// The prompt asks for the equation "enclosed between [[ and ]]" and upstream reads only
-	// the last [[...]]; a bare, boxed or fenced equation is a format failure here.
-	ans, _, ok := lastDoubleBracketAt(region)
-	if !ok {
+	// the last one-line [[...]]; a bare, boxed or fenced equation is a format failure here.
+	all := oneLineBrackets.FindAllStringSubmatch(region, -1)
+	if len(all) == 0 {
 		return incorrect("", "no [[...]] equation in the answer")
 	}
+	ans := strings.TrimSpace(all[len(all)-1][1])
 	got, done := equationOrGold(g, ans, tmpl, "template")
 	if done != nil {
 		return *done
 	}
 	want := normaliseEquation(tmpl)
+	if o.Upstream {
+		keep := func(s, set string) string {
+			return strings.Map(func(r rune) rune {
+				if strings.ContainsRune(set, r) {
+					return r
+				}
+				return -1
+			}, s)
+		}
+		gd, wd := keep(got, "0123456789"), keep(want, "0123456789?")
+		match := len(gd) == len(wd)
+		for i := 0; match && i < len(wd); i++ {
+			match = wd[i] == '?' || wd[i] == gd[i]
+		}
+		if !match || keep(got, "+-*/%") != keep(want, "+-*/%") {
+			return incorrect(ans, "digits or operators differ from the template %s", tmpl)
+		}
+		want = got
+	}
 	if len(got) != len(want) {
 		return incorrect(ans, "equation does not match the template %s", tmpl)
 	}

@@ -2,7 +2,8 @@ package logic
 
 import (
 	"fmt"
-	"strings"
+	"regexp"
+	"strconv"
 )
 
 func init() { register("minesweeper", verifyMinesweeper) }
@@ -16,9 +17,11 @@ type minesweeperMeta struct {
 	CurrentMines  [][2]int `json:"current_mines"`
 }
 
-// verifyMinesweeper compares the set of mine coordinates in the answer — a list of (row, col)
-// pairs in the last ```python block or in [[...]] — with the gold set, in the same
-// coordinate convention. Order does not matter; a repeated, missing or extra cell is wrong.
+// verifyMinesweeper compares the set of mine coordinates in the answer with the gold set (in
+// the same 0-based convention), as upstream reads them: every list of (row, col) tuples in the
+// response, pooled; without any, every list of [row, col] lists; then every run of
+// "(r, c), (r, c)" pairs; and as a last resort every two numbers separated by other text.
+// Order and repeats do not matter.
 func verifyMinesweeper(g GameData, region string) Result {
 	var m minesweeperMeta
 	_ = decodeMeta(g, &m)
@@ -31,11 +34,8 @@ func verifyMinesweeper(g GameData, region string) Result {
 	case m.Mines != nil:
 		want = m.Mines
 	default:
-		v, err := parsePyLiteral(strings.TrimSpace(g.Answer))
-		if err == nil {
-			want, err = coordList(v)
-		}
-		if err != nil {
+		want = mineCoords(g.Answer)
+		if want == nil {
 			return badInstance("no mines in metadata and the gold answer is not a list of cells")
 		}
 	}
@@ -43,71 +43,56 @@ func verifyMinesweeper(g GameData, region string) Result {
 	for _, c := range want {
 		wantSet[c] = true
 	}
-	got, text, err := coordAnswer(region)
-	if err != nil {
-		return incorrect(text, "%v", err)
+	if len(region) > maxAnswerBytes {
+		return incorrect(region[:64], "answer too long")
 	}
-	seen := map[[2]int]bool{}
+	got := mineCoords(region)
+	text := fmt.Sprint(got)
+	gotSet := map[[2]int]bool{}
 	for _, c := range got {
-		if seen[c] {
-			return incorrect(text, "cell %v is listed twice", c)
-		}
-		seen[c] = true
+		gotSet[c] = true
 		if !wantSet[c] {
 			return incorrect(text, "cell %v is not a certain mine", c)
 		}
 	}
-	if len(seen) != len(wantSet) {
-		return incorrect(text, "%d mines listed, want %d", len(seen), len(wantSet))
+	if len(gotSet) != len(wantSet) {
+		return incorrect(text, "%d mines listed, want %d", len(gotSet), len(wantSet))
 	}
 	return Result{Correct: true, Extracted: text}
 }
 
-// coordAnswer reads a list of (row, col) pairs: the last bracketed literal when it is one (the
-// prompt asks for a bare "[(0, 1), (2, 3)]"), else the later of the last ```python block and
-// the last [[...]].
-func coordAnswer(region string) ([][2]int, string, error) {
-	if lit, _, ok := lastListLiteral(region); ok {
-		if v, err := parsePyLiteral(lit); err == nil {
-			if cells, err := coordList(v); err == nil {
-				return cells, lit, nil
+// The coordinate forms upstream's minesweeper verifier looks for, in order.
+var (
+	mineTupleLists = regexp.MustCompile(`\[\s*\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*\s*\]`)
+	mineListLists  = regexp.MustCompile(`\[\s*\[\s*\d+\s*,\s*\d+\s*\](?:\s*,\s*\[\s*\d+\s*,\s*\d+\s*\])*\s*\]`)
+	mineTupleRuns  = regexp.MustCompile(`\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*`)
+	minePair       = regexp.MustCompile(`[(\[]\s*(\d+)\s*,\s*(\d+)\s*[)\]]`)
+	mineNumbers    = regexp.MustCompile(`(\d+)[^\d]+(\d+)`)
+)
+
+// mineCoords pools the (row, col) pairs of the first form that occurs in text (see
+// verifyMinesweeper); nil when text holds no pair at all.
+func mineCoords(text string) [][2]int {
+	var out [][2]int
+	add := func(a, b string) {
+		r, err1 := strconv.Atoi(a)
+		c, err2 := strconv.Atoi(b)
+		if err1 == nil && err2 == nil {
+			out = append(out, [2]int{r, c})
+		}
+	}
+	for _, form := range []*regexp.Regexp{mineTupleLists, mineListLists, mineTupleRuns} {
+		for _, span := range form.FindAllString(text, -1) {
+			for _, p := range minePair.FindAllStringSubmatch(span, -1) {
+				add(p[1], p[2])
 			}
 		}
-	}
-	text, brackets, found := blockOrBrackets(region)
-	if !found {
-		return nil, "", fmt.Errorf("no ```python list and no [[...]] answer")
-	}
-	if brackets {
-		text = "[[" + text + "]]"
-	}
-	v, err := parsePyLiteral(text)
-	if err != nil {
-		return nil, text, fmt.Errorf("answer is not a literal: %w", err)
-	}
-	cells, err := coordList(v)
-	return cells, text, err
-}
-
-// coordList reads [(r, c), ...] or [[(r, c), ...]] as pairs.
-func coordList(v pyValue) ([][2]int, error) {
-	if !v.isSeq() {
-		return nil, fmt.Errorf("want a list of (row, col) pairs")
-	}
-	if len(v.items) == 1 && v.items[0].isSeq() && len(v.items[0].items) > 0 && v.items[0].items[0].isSeq() {
-		v = v.items[0]
-	}
-	out := make([][2]int, 0, len(v.items))
-	for _, p := range v.items {
-		if !p.isSeq() || len(p.items) != 2 {
-			return nil, fmt.Errorf("want (row, col) pairs")
+		if out != nil {
+			return out
 		}
-		r, ok1 := p.items[0].intValue()
-		c, ok2 := p.items[1].intValue()
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("coordinates must be integers")
-		}
-		out = append(out, [2]int{r, c})
 	}
-	return out, nil
+	for _, p := range mineNumbers.FindAllStringSubmatch(text, -1) {
+		add(p[1], p[2])
+	}
+	return out
 }

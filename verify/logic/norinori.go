@@ -1,8 +1,12 @@
 package logic
 
-import "fmt"
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
 
-func init() { register("norinori", verifyNorinori) }
+func init() { registerOpts("norinori", verifyNorinori) }
 
 // norinoriMeta is norinori's metadata as the upstream generator writes it: the n×n region
 // grid under "region_grid", regions labelled "A", "B", ... and shadow cells "X" (the gold
@@ -12,12 +16,13 @@ type norinoriMeta struct {
 }
 
 // verifyNorinori checks the dominoes in the answer — the list the prompt asks for,
-// [[(r1,c1), (r1,c2)], [(r2,c1), (r2,c2)], ...], 1-based, as the last bracketed literal or in
-// a ```python block — against the rules: each domino covers two orthogonal neighbours inside
+// [[(r1,c1), (r1,c2)], [(r2,c1), (r2,c2)], ...], 1-based, read as upstream does (see
+// dominoAnswer) — against the rules: each domino covers two orthogonal neighbours inside
 // the grid, no cell twice, no two dominoes share an edge, every shadow cell is covered, and
 // every region has exactly two covered cells. Upstream checks the last rule only for regions
-// with at least one covered cell, so it accepts answers that leave a region empty; we do not.
-func verifyNorinori(g GameData, region string) Result {
+// with at least one covered cell, so it accepts answers that leave a region empty; we do not
+// (o.Upstream does).
+func verifyNorinori(g GameData, region string, o Options) Result {
 	var m norinoriMeta
 	if err := decodeMeta(g, &m); err != nil {
 		return badInstance("%v", err)
@@ -66,7 +71,9 @@ func verifyNorinori(g GameData, region string) Result {
 				if label == "X" {
 					return incorrect(text, "shadow cell (%d,%d) is not covered", i+1, j+1)
 				}
-				covered[label] += 0 // every region is counted, covered or not
+				if !o.Upstream {
+					covered[label] += 0 // every region is counted, covered or not
+				}
 				continue
 			}
 			if label != "X" {
@@ -89,33 +96,34 @@ func verifyNorinori(g GameData, region string) Result {
 	return Result{Correct: true, Extracted: text}
 }
 
-// dominoAnswer reads [[(r, c), (r, c)], ...] from the last bracketed literal, or else from
-// the last ```python block.
+// The domino forms upstream's norinori verifier looks for: "[(r, c), (r, c)]" (no space
+// after "[" or "("), else any "(r, c), (r, c)" pair of pairs.
+var (
+	dominoBracketed = regexp.MustCompile(`\[\((\d+),\s*(\d+)\),\s*\((\d+),\s*(\d+)\)\]`)
+	dominoPairs     = regexp.MustCompile(`\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*,\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)`)
+)
+
+// dominoAnswer reads every domino of the response as upstream does: all "[(r, c), (r, c)]"
+// matches, or, when there is none, all "(r, c), (r, c)" pairs.
 func dominoAnswer(region string) ([][2][2]int, string, error) {
-	lit, _, ok := lastListLiteral(region)
-	if !ok {
-		return nil, "", fmt.Errorf("no [[(r1,c1), (r1,c2)], ...] list of dominoes")
+	if len(region) > maxAnswerBytes {
+		return nil, region[:64], fmt.Errorf("answer too long")
 	}
-	v, err := parsePyLiteral(lit)
-	if err != nil {
-		if block, ok := lastPythonBlock(region); ok {
-			lit = block
-			v, err = parsePyLiteral(block)
+	ms := dominoBracketed.FindAllStringSubmatch(region, -1)
+	if ms == nil {
+		ms = dominoPairs.FindAllStringSubmatch(region, -1)
+	}
+	out := make([][2][2]int, 0, len(ms))
+	for _, m := range ms {
+		var d [2][2]int
+		for k := range 4 {
+			n, err := strconv.Atoi(m[k+1])
+			if err != nil {
+				return nil, m[0], fmt.Errorf("coordinate %q is too large", m[k+1])
+			}
+			d[k/2][k%2] = n
 		}
-		if err != nil {
-			return nil, lit, fmt.Errorf("domino list is not a literal: %w", err)
-		}
+		out = append(out, d)
 	}
-	if !v.isSeq() || len(v.items) == 0 {
-		return nil, lit, fmt.Errorf("want a non-empty list of dominoes")
-	}
-	out := make([][2][2]int, len(v.items))
-	for k, d := range v.items {
-		cells, err := coordList(d)
-		if err != nil || len(cells) != 2 {
-			return nil, lit, fmt.Errorf("domino %d is not a pair of (row, col) cells", k+1)
-		}
-		out[k] = [2][2]int{cells[0], cells[1]}
-	}
-	return out, lit, nil
+	return out, fmt.Sprint(out), nil
 }

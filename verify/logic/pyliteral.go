@@ -404,3 +404,10 @@ func parsePythonAnswer(text string) (pyValue, string, error) {
 	}
 	return v, block, nil
 }
+
+// mustLiteral parses text that a pattern has already matched as a literal; a failure (which
+// the pattern rules out) gives the zero value, which every reader rejects.
+func mustLiteral(text string) pyValue {
+	v, _ := parsePyLiteral(text)
+	return v
+}

@@ -301,6 +301,7 @@ func verifyTimeSequence(g GameData, region string) Result {
 	}
 	return Result{Correct: true, Extracted: lit}
 }
+
 // verifyOperation compares the number in the last \boxed{} (else a bare number on the last
 // line, which upstream's math_verify also finds) with the gold number. The generator stores
 // str() of a Python result: an int, or a float such as "0.3333333333333333" for 1/3. Numbers
@@ -366,6 +367,7 @@ func exactNumber(s string) (*big.Rat, bool) {
 	r, ok := new(big.Rat).SetString(s)
 	return r, ok
 }
+
 // boxedAnswer returns the last \boxed{} of region with decoration and a \text{} wrapper
 // removed.
 func boxedAnswer(region string) (string, bool) {

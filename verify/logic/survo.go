@@ -2,7 +2,6 @@ package logic
 
 import (
 	"slices"
-	"strconv"
 )
 
 func init() { register("survo", verifySurvo) }
@@ -17,8 +16,9 @@ type survoMeta struct {
 	N          int     `json:"n"`
 }
 
-// verifySurvo checks the matrix in the answer (the ```python block the prompt asks for, an
-// untagged fence or a bare list: the last list of rows) against the rules, as upstream does:
+// verifySurvo checks the matrix of ints in the answer (the last ```python block the prompt asks
+// for, else the last ``` block, else the last bare [[…]] list, as upstream reads it) against
+// the rules, as upstream does:
 // givens kept, the blanks hold exactly the candidate numbers (as a multiset), and each of the
 // first n-1 rows and columns sums to its last cell. Any valid filling passes.
 func verifySurvo(g GameData, region string) Result {
@@ -30,12 +30,19 @@ func verifySurvo(g GameData, region string) Result {
 	if n < 2 || n > 30 || (m.N != 0 && m.N != n) {
 		return badInstance("original_matrix has %d rows (n=%d)", n, m.N)
 	}
-	grid, text, err := listGridAnswer(region)
-	if err != nil {
-		return incorrect(text, "%v", err)
+	text, ok := last(pythonFences(region, false))
+	if !ok {
+		text, ok = last(allFences(region))
 	}
-	if err := gridShape(grid, n, n); err != nil {
-		return incorrect(text, "%v", err)
+	if !ok {
+		text, _ = last(bareGrids(region, false))
+	}
+	cells, err := pyGrid(mustLiteral(text))
+	if err != nil {
+		return incorrect(text, "no matrix in the answer: %v", err)
+	}
+	if len(cells) != n {
+		return incorrect(text, "matrix has %d rows, want %d", len(cells), n)
 	}
 	vals := make([][]int, n)
 	var filled []int
@@ -45,10 +52,10 @@ func verifySurvo(g GameData, region string) Result {
 		}
 		vals[i] = make([]int, n)
 		for j := range n {
-			v, err := strconv.Atoi(grid[i][j])
-			if err != nil {
-				return incorrect(text, "cell (%d,%d) is %q, not an integer", i+1, j+1, grid[i][j])
+			if len(cells[i]) != n || cells[i][j].kind != pyInt || cells[i][j].i > 1<<31 || cells[i][j].i < -1<<31 {
+				return incorrect(text, "row %d is not %d integers", i+1, n)
 			}
+			v := int(cells[i][j].i)
 			switch given := m.Original[i][j]; {
 			case given == 0:
 				filled = append(filled, v)

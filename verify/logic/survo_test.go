@@ -153,7 +153,16 @@ func TestSurvoUpstream(t *testing.T) {
 			}
 			bad["not the candidates"] = pyBlock(gridJSON(t, other))
 			bad["missing row"] = pyBlock(gridJSON(t, good[0][:3]))
-			bad["later wrong"] = pyBlock(gridJSON(t, good[0])) + "\nor\n" + gridJSON(t, given)
+			// Upstream reads the python block before any bare list.
+			bad["bare after a wrong block"] = pyBlock(gridJSON(t, given)) + "\nor\n" + gridJSON(t, good[0])
+			bad["later wrong block"] = pyBlock(gridJSON(t, good[0])) + pyBlock(gridJSON(t, given))
+			quoted := make([][]string, len(good[0]))
+			for i, r := range good[0] {
+				for _, v := range r {
+					quoted[i] = append(quoted[i], fmt.Sprint(v))
+				}
+			}
+			bad["quoted numbers"] = pyBlock(gridJSON(t, quoted))
 			return bad
 		},
 	}.run(t)
