@@ -26,8 +26,8 @@ func goldCases(tb testing.TB) map[string][2]any {
 	star := sample("star_placement_puzzle")
 	add("star_placement_puzzle", star, pyBlock(starDict(meta[starTestMeta](tb, star), starSolutions(meta[starTestMeta](tb, star))[0])))
 	add("boolean_expressions", sample("boolean_expressions"), `\boxed{`+sample("boolean_expressions").Answer+`}`)
-	fut, _ := futoshikiInstance(tb, 1, 4)
-	add("futoshiki", fut, pyBlock(fut.Answer))
+	fut, futSol := futoshikiInstance(tb, 1, 4)
+	add("futoshiki", fut, korRows(futSol))
 	kuk := kukurasuInstance(tb, 1, 4, 4)
 	add("kukurasu", kuk, kukurasuList(solveKukurasu(meta[kukurasuTestMeta](tb, kuk))[0]))
 	numbrix, numbrixSol := numbrixInstance(tb, 1)
@@ -86,7 +86,8 @@ var hostile = map[string]string{
 // readsFirstOrWhole are the tasks whose upstream rule reads the first answer or the whole
 // response, so reasoning in front of the answer must sit inside <think>…</think>.
 var readsFirstOrWhole = map[string]bool{
-	"dyck_language": true, "dyck_language_errors": true, "dyck_language_reasoning_errors": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
+	"dyck_language": true, "dyck_language_errors": true, "dyck_language_reasoning_errors": true,
+	"calcudoko": true, "campsite": true, "kukurasu": true, "minesweeper": true, "norinori": true, "wordscapes": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
 }
 
 // withFiller puts the 1 MB filler before resp: in the graded text, or inside a <think> block

@@ -158,7 +158,7 @@ func TestCalcudokoUpstream(t *testing.T) {
 		task:      "calcudoko",
 		instances: instances,
 		good: func(t *testing.T, g GameData) []string {
-			out := []string{"So the grid is " + g.Answer, pyBlock(strings.NewReplacer("[[", "[[", " ", ", ", ",", "], [").Replace(g.Answer))}
+			out := []string{"So the grid is " + g.Answer, pyBlock(strings.Trim(g.Answer, "[]")), g.Answer + " or " + strings.ReplaceAll(g.Answer, "1", "2")}
 			for _, sq := range latin {
 				if calcudokoHolds(regionsOf(t, g), sq) && len(out) < 12 {
 					out = append(out, calcudokoKOR(sq))
@@ -173,7 +173,8 @@ func TestCalcudokoUpstream(t *testing.T) {
 					bad["region broken "+calcudokoKOR(sq)] = calcudokoKOR(sq)
 				}
 			}
-			bad["later wrong"] = g.Answer + " or " + bad["not latin"]
+			bad["earlier wrong"] = bad["not latin"] + " or " + g.Answer // upstream reads the first [[...]]
+			bad["python lists"] = pyBlock(strings.NewReplacer(" ", ", ", ",", "], [").Replace(g.Answer))
 			return bad
 		},
 	}.run(t)

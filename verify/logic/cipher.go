@@ -28,14 +28,7 @@ func verifyCipher(g GameData, region string, o Options) Result {
 	if gold == "" {
 		return badInstance("no gold answer")
 	}
-	ans := region
-	if i := strings.LastIndex(ans, "```python"); i >= 0 {
-		ans = ans[i+len("```python"):]
-	}
-	if i := strings.Index(ans, "```"); i >= 0 {
-		ans = ans[:i]
-	}
-	ans = strings.TrimSpace(ans)
+	ans := afterLastTag(region, "```python")
 	v, err := parsePyLiteral(ans)
 	if err != nil {
 		return incorrect(ans, "answer is not a Python literal: %v", err)

@@ -442,3 +442,15 @@ func first(ss []string) (string, bool) {
 	}
 	return ss[0], true
 }
+
+// afterLastTag is upstream's text.split(tag)[-1].split("```")[0].strip(): the text after the
+// last tag (all of text without one) up to the next fence.
+func afterLastTag(text, tag string) string {
+	if i := strings.LastIndex(text, tag); i >= 0 {
+		text = text[i+len(tag):]
+	}
+	if i := strings.Index(text, "```"); i >= 0 {
+		text = text[:i]
+	}
+	return strings.TrimSpace(text)
+}

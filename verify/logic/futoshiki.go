@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
-func init() { register("futoshiki", verifyFutoshiki) }
+func init() { registerOpts("futoshiki", verifyFutoshiki) }
 
 // futoshikiMeta is futoshiki's metadata as the upstream generator writes it: "grid_size",
 // the 0-based "prefilled_coords" [[row, col], ...] whose values the question's grid shows
@@ -26,10 +27,11 @@ type futoshikiMeta struct {
 
 type inequality struct{ r1, c1, r2, c2 int } // cell (r1,c1) < cell (r2,c2)
 
-// verifyFutoshiki checks the n×n grid answer (last ```python block or [[1 2 3, ...]]) against
-// the rules: each row and column holds 1..n once, givens are kept, every inequality holds.
-// Without a puzzle in the metadata it compares with the gold answer instead.
-func verifyFutoshiki(g GameData, region string) Result {
+// verifyFutoshiki checks the n×n grid answer (see futoshikiGrid; [[1 2 3, ...]] as the prompt
+// asks) against the rules: each row and column holds 1..n once, givens are kept, every
+// inequality holds. Upstream reads the givens only from an English "Current puzzle:" block of
+// the question, so on its Chinese prompts it never checks them; o.Upstream does the same.
+func verifyFutoshiki(g GameData, region string, o Options) Result {
 	var m futoshikiMeta
 	_ = decodeMeta(g, &m)
 	puzzle := m.Grid
@@ -42,12 +44,19 @@ func verifyFutoshiki(g GameData, region string) Result {
 			return badInstance("%v", err)
 		}
 	}
-	grid, text, err := gridAnswer(region)
-	if err != nil {
-		return incorrect(text, "%v", err)
+	grid, text := futoshikiGrid(region)
+	if grid == nil {
+		return incorrect(text, "no [[1 2 3, ...]] grid in the answer")
 	}
 	if puzzle == nil {
-		return compareWithGold(g, grid, text)
+		return badInstance("no grid_size or grid in metadata")
+	}
+	if o.Upstream && !strings.Contains(g.Question, "Current puzzle:") {
+		for _, row := range puzzle {
+			for j := range row {
+				row[j] = json.RawMessage(`"X"`)
+			}
+		}
 	}
 	n := len(puzzle)
 	if n == 0 || n > 30 {
@@ -180,4 +189,41 @@ func questionGrid(q string, n int) [][]int {
 		}
 	}
 	return nil
+}
+
+// futoshikiBrackets and futoshikiNumber are upstream's \[\[([^\]]+)\]\] and \d+.
+var (
+	futoshikiBrackets = regexp.MustCompile(`\[\[([^\]]+)\]\]`)
+	futoshikiNumber   = regexp.MustCompile(`\d+`)
+)
+
+// futoshikiGrid reads the grid as upstream does: the last [[...]] without a "]" inside, rows
+// split at commas, the numbers of each row; when that is not square, a response that is
+// itself "[[1 2 3, ...]]", cells split at white space. nil when neither reads.
+func futoshikiGrid(region string) ([][]string, string) {
+	region = strings.TrimSpace(region)
+	if all := futoshikiBrackets.FindAllStringSubmatch(region, -1); all != nil {
+		body := all[len(all)-1][1]
+		var grid [][]string
+		for _, row := range strings.Split(body, ",") {
+			grid = append(grid, futoshikiNumber.FindAllString(row, -1))
+		}
+		square := true
+		for _, r := range grid {
+			square = square && len(r) == len(grid)
+		}
+		if square {
+			return grid, all[len(all)-1][0]
+		}
+	}
+	if inner, ok := strings.CutPrefix(region, "[["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]]"); ok {
+			var grid [][]string
+			for _, row := range strings.Split(inner, ",") {
+				grid = append(grid, strings.Fields(row))
+			}
+			return grid, region
+		}
+	}
+	return nil, ""
 }

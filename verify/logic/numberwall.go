@@ -2,11 +2,11 @@ package logic
 
 import (
 	"encoding/json"
+	"regexp"
 	"strconv"
-	"strings"
 )
 
-func init() { register("number_wall", verifyNumberWall) }
+func init() { registerOpts("number_wall", verifyNumberWall) }
 
 // numberWallMeta is number_wall's metadata as the upstream generator writes it: the n×n grid
 // under "grid", island sizes as ints and other cells "X" (the gold answer is empty;
@@ -15,14 +15,20 @@ type numberWallMeta struct {
 	Grid [][]json.RawMessage `json:"grid"`
 }
 
-// verifyNumberWall checks the grid in the answer (the ```python block the prompt asks for, or
-// a bare list of rows) against the rules upstream checks: every cell is a wall "A", an
+// numberWallCellRE and numberWallAnswer are upstream's answer pattern: a list of rows whose cells
+// are "X", "A" (either quote), numbers or quoted numbers.
+const numberWallCellRE = `(?:"[XA]"|'[XA]'|[0-9]+|"[0-9]+"|'[0-9]+')`
+
+var numberWallAnswer = regexp.MustCompile(`\[\s*\[(?:\s*` + numberWallCellRE + `\s*,\s*)*\s*` + numberWallCellRE + `\s*\]\s*(?:,\s*\[(?:\s*` + numberWallCellRE + `\s*,\s*)*\s*` + numberWallCellRE + `\s*\]\s*)*\]`)
+
+// verifyNumberWall checks the grid in the answer (the last list of rows of "A", "X" and number
+// cells in the response, as upstream reads it) against the rules upstream checks: every cell is a wall "A", an
 // island cell "X" or the puzzle's number; no 2×2 block of walls; every island (cells joined
 // horizontally or vertically) holds exactly one number, equal to its size; and two island
 // cells that touch only diagonally, with walls on the other diagonal, belong to the same
 // island. Upstream also accepts numbers written into cells the puzzle leaves blank (a model
-// can invent an island that way); we do not.
-func verifyNumberWall(g GameData, region string) Result {
+// can invent an island that way); we do not (o.Upstream does).
+func verifyNumberWall(g GameData, region string, o Options) Result {
 	var m numberWallMeta
 	if err := decodeMeta(g, &m); err != nil {
 		return badInstance("%v", err)
@@ -31,7 +37,12 @@ func verifyNumberWall(g GameData, region string) Result {
 	if n == 0 || n > 50 {
 		return badInstance("grid has %d rows", n)
 	}
-	grid, text, err := listGridAnswer(region)
+	all := numberWallAnswer.FindAllString(region, -1)
+	if len(all) == 0 {
+		return incorrect("", `no [["A", "X", 1, ...], ...] grid in the answer`)
+	}
+	text := all[len(all)-1]
+	grid, err := gridCells(mustLiteral(text))
 	if err != nil {
 		return incorrect(text, "%v", err)
 	}
@@ -47,8 +58,10 @@ func verifyNumberWall(g GameData, region string) Result {
 		wall[i], number[i] = make([]bool, n), make([]int, n)
 		for j := range n {
 			given := givenDigit(m.Grid[i][j])
-			c := strings.ToUpper(grid[i][j])
+			c := grid[i][j]
 			switch {
+			case given == 0 && o.Upstream && isDigits(c):
+				number[i][j], _ = strconv.Atoi(c)
 			case given > 0:
 				if v, err := strconv.Atoi(c); err != nil || v != given {
 					return incorrect(text, "cell (%d,%d) is %q but the puzzle gives %d", i+1, j+1, grid[i][j], given)

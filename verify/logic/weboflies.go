@@ -1,66 +1,106 @@
 package logic
 
 import (
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 func init() { register("web_of_lies", verifyWebOfLies) }
 
-// verifyWebOfLies compares the yes/no list after the last "The answer is" (or "答案是"),
-// taken from its bold part when there is one, with the gold list, item by item.
+// Upstream web_of_lies extraction patterns, tried in order (see webOfLiesAnswer).
+var (
+	wolFinalCN   = regexp.MustCompile(`(?s)答案是[：:]\s*\*\*([^*]+)\*\*[.。]*\n?$`)
+	wolFinalEN   = regexp.MustCompile(`(?s)[Tt]he answer is[：:=]\s*\*\*([^*]+)\*\*[.。]*\n?$`)
+	wolBold      = regexp.MustCompile(`\*\*([^*]+)\*\*`)
+	wolLastLine  = regexp.MustCompile(`(?:答案是|[Tt]he answer is)[：:=]?\s*(.*?)(?:[.。]|$)`)
+	wolTruthWord = regexp.MustCompile(`(yes|true|truth|是|真话|真)|(no|false|lie|否|假话|假|谎)`)
+)
+
+// verifyWebOfLies compares the yes/no list of the answer with the gold list, item by item, as
+// upstream does: the answer is found by webOfLiesAnswer, and both are read as the sequence of
+// truth words in them (yes/true/truth/是/真 for yes, no/false/lie/否/假/谎 for no, matched inside
+// words too, case ignored).
 func verifyWebOfLies(g GameData, region string) Result {
-	want, ok := yesNoList(g.Answer)
-	if !ok || len(want) == 0 {
+	want := truthWords(g.Answer)
+	if len(want) == 0 {
 		return badInstance("gold answer %q is not a yes/no list", g.Answer)
 	}
-	line, found := afterLastMarker(region, "answer is", "答案是", "答案为")
-	if !found {
-		return incorrect("", `no "The answer is **...**" line`)
+	text := webOfLiesAnswer(region)
+	if got := truthWords(text); !slices.Equal(got, want) {
+		return incorrect(clip(text, 64), "answers %v, want %v", got, want)
 	}
-	// The list is the first bold span ("**yes, no**"), or, when each word is bolded on its
-	// own ("**yes**, **no**"), the line up to its full stop.
-	cands := []string{}
-	if i := strings.Index(line, "**"); i >= 0 && strings.Count(line, "**") == 2 {
-		if j := strings.Index(line[i+2:], "**"); j >= 0 {
-			cands = append(cands, line[i+2:i+2+j])
-		}
-	}
-	whole := line
-	if k := strings.IndexAny(whole, ".。"); k >= 0 {
-		whole = whole[:k]
-	}
-	cands = append(cands, whole)
-	var got []bool
-	ok = false
-	for _, c := range cands {
-		if got, ok = yesNoList(c); ok {
-			line = c
-			break
-		}
-	}
-	if !ok {
-		return incorrect(line, "answer is not a list of yes/no")
-	}
-	if !slices.Equal(got, want) {
-		return incorrect(line, "answers %v, want %v", got, want)
-	}
-	return Result{Correct: true, Extracted: line}
+	return Result{Correct: true, Extracted: text}
 }
 
-// yesNoList reads "yes, no, Yes" or "是,否" as booleans; ok is false if any item is neither.
-func yesNoList(s string) ([]bool, bool) {
-	s = strings.NewReplacer("，", ",", "、", ",", ";", ",", "*", " ").Replace(stripDecoration(s))
-	var out []bool
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		switch strings.ToLower(stripDecoration(f)) {
-		case "yes", "是":
-			out = append(out, true)
-		case "no", "否":
-			out = append(out, false)
-		default:
-			return nil, false
+// webOfLiesAnswer finds the answer where upstream looks: a response ending in "答案是：**…**" or
+// "The answer is: **…**" (the colon is required); else the first **bold** of the last line;
+// else what follows "The answer is"/"答案是" on the last line up to a full stop; else the last
+// run of the whole words yes/no/是/否 (separated by commas or spaces) anywhere.
+func webOfLiesAnswer(region string) string {
+	for _, re := range []*regexp.Regexp{wolFinalCN, wolFinalEN} {
+		if m := re.FindStringSubmatch(region); m != nil {
+			return strings.TrimSpace(m[1])
 		}
 	}
-	return out, len(out) > 0
+	trimmed := strings.TrimSpace(region)
+	lastLine := strings.TrimSpace(trimmed[strings.LastIndexByte(trimmed, '\n')+1:])
+	if m := wolBold.FindStringSubmatch(lastLine); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	if m := wolLastLine.FindStringSubmatch(lastLine); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return lastYesNoRun(strings.ToLower(region))
+}
+
+// lastYesNoRun returns the last run of whole words "yes", "no", "是" or "否" (words as Python's
+// \w sees them: letters, digits and _, CJK included) joined only by commas and white space.
+func lastYesNoRun(s string) string {
+	isWord := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
+	best := ""
+	runStart, runEnd := -1, -1 // the current run
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWord(r) {
+			if runStart >= 0 && !(r == ',' || r == '，' || unicode.IsSpace(r)) {
+				best, runStart = s[runStart:runEnd], -1
+			}
+			i += size
+			continue
+		}
+		j := i
+		for j < len(s) {
+			rr, n := utf8.DecodeRuneInString(s[j:])
+			if !isWord(rr) {
+				break
+			}
+			j += n
+		}
+		switch w := s[i:j]; {
+		case w == "yes" || w == "no" || w == "是" || w == "否":
+			if runStart < 0 {
+				runStart = i
+			}
+			runEnd = j
+		case runStart >= 0:
+			best, runStart = s[runStart:runEnd], -1
+		}
+		i = j
+	}
+	if runStart >= 0 {
+		best = s[runStart:runEnd]
+	}
+	return best
+}
+
+// truthWords reads the truth words of s in order (true for yes, false for no), case ignored.
+func truthWords(s string) []bool {
+	var out []bool
+	for _, m := range wolTruthWord.FindAllStringSubmatch(strings.ToLower(s), -1) {
+		out = append(out, m[1] != "")
+	}
+	return out
 }

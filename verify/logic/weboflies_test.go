@@ -24,7 +24,9 @@ func TestWebOfLiesSamples(t *testing.T) {
 				"The answer is **" + strings.ToUpper(g.Answer) + "**",
 				"the answer is " + g.Answer + ".",
 				"The answer is maybe **no**.\nThe answer is **" + g.Answer + "**.",
-				"The answer is **" + strings.ReplaceAll(g.Answer, ", ", "**, **") + "**.",
+				"The answer is: **" + g.Answer + "**",
+				"**" + g.Answer + "**",           // the last line's bold part
+				"I conclude: " + g.Answer + "\n", // the last run of yes/no words
 			}
 		},
 		bad: func(t *testing.T, g GameData) map[string]string {
@@ -38,7 +40,7 @@ func TestWebOfLiesSamples(t *testing.T) {
 				"one flipped":   marker + "**" + strings.Join(one, ", ") + "**.",
 				"missing item":  marker + "**" + strings.Join(items[1:], ", ") + "**.",
 				"extra item":    marker + "**" + g.Answer + ", " + items[0] + "**.",
-				"no marker":     "**" + g.Answer + "**",
+				"bold per word": "The answer is **" + strings.ReplaceAll(g.Answer, ", ", "**, **") + "**.", // upstream reads the first bold
 				"not yes or no": marker + "**" + strings.ReplaceAll(g.Answer, items[0], "maybe") + "**",
 				"later answer":  marker + "**" + g.Answer + "**.\n" + marker + "**" + strings.Join(one, ", ") + "**.",
 			}

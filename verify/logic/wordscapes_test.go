@@ -71,7 +71,7 @@ func TestWordscapes(t *testing.T) {
 		"lower case":        strings.ToLower(wordscapesRows(sol, " ")),
 		"python block":      pyBlock(wordscapesRows(sol, " ")),
 		"gold from answer":  "[[" + strings.Trim(g.Answer, "[]") + "]]",
-		"later answer wins": wordscapesRows(change(0, 2, 'b'), " ") + "\nFixed:\n" + wordscapesRows(sol, " "),
+		"first answer wins": wordscapesRows(sol, " ") + "\n" + wordscapesRows(change(2, 0, 'x'), " "), // upstream reads the first
 	} {
 		t.Run("good/"+name, func(t *testing.T) { expect(t, "wordscapes", g, r, true) })
 	}
@@ -82,7 +82,7 @@ func TestWordscapes(t *testing.T) {
 		"missing row":      wordscapesRows(sol[:4], " "),
 		"two letters":      strings.Replace(wordscapesRows(sol, " "), `"C"`, `"CA"`, 1),
 		"no grid":          "cat, dog, cow, tag",
-		"later wrong":      wordscapesRows(sol, " ") + "\n" + wordscapesRows(change(2, 0, 'x'), " "),
+		"earlier wrong":    wordscapesRows(change(0, 2, 'b'), " ") + "\nFixed:\n" + wordscapesRows(sol, " "),
 		"down word broken": wordscapesRows(change(1, 0, 'a'), " "),
 	} {
 		t.Run("bad/"+name, func(t *testing.T) { expect(t, "wordscapes", g, r, false) })

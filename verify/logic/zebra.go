@@ -13,15 +13,13 @@ import (
 func init() { register("zebra_puzzle", verifyZebra) }
 
 // verifyZebra compares the answer with the gold answer the way upstream's zebra_puzzle
-// verifier does: the answer is the last ```json block (or, without one, the whole response);
+// verifier does: the answer is the text after the last "```json" up to the next fence (or,
+// without one, the response up to its first fence);
 // when the gold is a JSON object the answer must be the same object — same keys, list order,
 // and values of the same type (1 and 1.0, or true and 1, differ) — read as JSON or, failing
 // that, as a Python literal; any other gold must equal the answer text exactly (both trimmed).
 func verifyZebra(g GameData, region string) Result {
-	ans, _, ok := lastFencedAt(region, "json")
-	if !ok {
-		ans = strings.TrimSpace(region)
-	}
+	ans := afterLastTag(region, "```json")
 	if ans == "" {
 		return incorrect("", "no answer")
 	}
