@@ -12,8 +12,6 @@ func init() { register("web_of_lies", verifyWebOfLies) }
 
 // Upstream web_of_lies extraction patterns, tried in order (see webOfLiesAnswer).
 var (
-	wolFinalCN   = regexp.MustCompile(`(?s)答案是[：:]\s*\*\*([^*]+)\*\*[.。]*\n?$`)
-	wolFinalEN   = regexp.MustCompile(`(?s)[Tt]he answer is[：:=]\s*\*\*([^*]+)\*\*[.。]*\n?$`)
 	wolBold      = regexp.MustCompile(`\*\*([^*]+)\*\*`)
 	wolLastLine  = regexp.MustCompile(`(?:答案是|[Tt]he answer is)[：:=]?\s*(.*?)(?:[.。]|$)`)
 	wolTruthWord = regexp.MustCompile(`(yes|true|truth|是|真话|真)|(no|false|lie|否|假话|假|谎)`)
@@ -40,10 +38,8 @@ func verifyWebOfLies(g GameData, region string) Result {
 // else what follows "The answer is"/"答案是" on the last line up to a full stop; else the last
 // run of the whole words yes/no/是/否 (separated by commas or spaces) anywhere.
 func webOfLiesAnswer(region string) string {
-	for _, re := range []*regexp.Regexp{wolFinalCN, wolFinalEN} {
-		if m := re.FindStringSubmatch(region); m != nil {
-			return strings.TrimSpace(m[1])
-		}
+	if s, ok := finalBoldAnswer(region); ok {
+		return s
 	}
 	trimmed := strings.TrimSpace(region)
 	lastLine := strings.TrimSpace(trimmed[strings.LastIndexByte(trimmed, '\n')+1:])
@@ -103,4 +99,37 @@ func truthWords(s string) []bool {
 		out = append(out, m[1] != "")
 	}
 	return out
+}
+
+// finalBoldAnswer matches upstream's 答案是[：:]\s*\*\*([^*]+)\*\*[.。]*$ and
+// [Tt]he answer is[：:=]\s*\*\*([^*]+)\*\*[.。]*$ at the end of text (a final line break
+// allowed, as Python's $ does), by looking back from the end instead of scanning.
+func finalBoldAnswer(text string) (string, bool) {
+	t := strings.TrimSuffix(text, "\n")
+	t = strings.TrimRight(t, ".。")
+	if !strings.HasSuffix(t, "**") {
+		return "", false
+	}
+	t = t[:len(t)-2]
+	open := strings.LastIndex(t, "**")
+	if open < 0 || strings.Contains(t[open+2:], "*") || open+2 == len(t) {
+		return "", false
+	}
+	body := t[open+2:]
+	head := strings.TrimRightFunc(t[:open], unicode.IsSpace)
+	sep := lastRune(head)
+	before := strings.TrimSuffix(head, string(sep))
+	switch {
+	case (sep == '：' || sep == ':') && strings.HasSuffix(before, "答案是"):
+	case (sep == '：' || sep == ':' || sep == '=') && (strings.HasSuffix(before, "The answer is") || strings.HasSuffix(before, "the answer is")):
+	default:
+		return "", false
+	}
+	return strings.TrimSpace(body), true
+}
+
+// lastRune returns the last rune of s (utf8.RuneError when s is empty).
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }
