@@ -461,6 +461,7 @@ type rollout struct {
 	adv       float64
 	oldLP     []float32 // trainer, before the update
 	refLP     []float32
+	entropy   float64 // summed over the tokens (trainer, before the update)
 }
 
 // step runs one RL step: sample (and re-sample under dynamic sampling) → grade → reward →
@@ -512,6 +513,7 @@ func (r *rlRun) step(ctx context.Context, step int, st *rlState, w model.Weights
 	}
 	rec.KeptGroups = len(kept)
 	if len(kept) == 0 {
+		rec.Tokens = st.Tokens
 		return rec, nil // every group had one reward: nothing to learn from this step
 	}
 	// A short batch is filled by repeating kept groups; a long one cut (verl's DAPO trainer).
@@ -641,16 +643,16 @@ func (r *rlRun) batchOf(seqs []seq) model.Batch {
 	return b
 }
 
-// logProbs computes the response log-probs (and, if entropy is set, entropies) of seqs under w,
-// micro-batch by micro-batch.
-func (r *rlRun) logProbs(w model.Weights, seqs []seq, entropy []float64) ([][]float32, error) {
+// logProbs computes the response log-probs of seqs under w, micro-batch by micro-batch; with
+// withEntropy it also stores each rollout's summed entropy.
+func (r *rlRun) logProbs(w model.Weights, seqs []seq, withEntropy bool) ([][]float32, error) {
 	out := make([][]float32, len(seqs))
 	for a := 0; a < len(seqs); a += r.c.MicroBatch {
 		part := seqs[a:min(a+r.c.MicroBatch, len(seqs))]
 		b := r.batchOf(part)
 		var lp, ent [][]float32
 		var err error
-		if entropy != nil {
+		if withEntropy {
 			lp, ent, err = r.env.Model.TokenLogProbsEntropy(w, b)
 		} else {
 			lp, err = r.env.Model.TokenLogProbs(w, b)
@@ -660,126 +662,194 @@ func (r *rlRun) logProbs(w model.Weights, seqs []seq, entropy []float64) ([][]fl
 		}
 		for i, s := range part {
 			out[a+i] = lp[i][s.start : s.start+s.n]
-			if entropy != nil {
-				for _, h := range ent[i][s.start : s.start+s.n] {
-					entropy[0] += float64(h)
-				}
+			if withEntropy {
+				s.ro.entropy = sum32(ent[i][s.start : s.start+s.n])
 			}
 		}
 	}
 	return out, nil
 }
 
+func sum32(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x)
+	}
+	return s
+}
+
 // update recomputes the old and reference log-probs, then makes PPOEpochs passes of clipped
-// policy-gradient updates over mini-batches of MiniBatchPrompts groups.
+// policy-gradient updates over mini-batches of MiniBatchPrompts groups. Without TIS and KL the
+// first update's per-token weights do not depend on the old log-probs (the ratio is 1), so its
+// forward+backward pass also yields the old log-probs of its sequences (LossGradsAndStats) and
+// only the other sequences need a separate forward pass.
 func (r *rlRun) update(ctx context.Context, groups [][]rollout, w model.Weights, opt *AdamW, rec *RLStep) error {
 	c := r.c
 	all := r.sequences(groups)
 	if len(all) == 0 {
 		return nil
 	}
-	var entropy [1]float64
-	old, err := r.logProbs(w, all, entropy[:])
-	if err != nil {
-		return err
-	}
-	refLP, err := r.logProbs(r.ref, all, nil)
-	if err != nil {
-		return err
-	}
-	var tokens int
-	var klRef, tis float64
-	for i, s := range all {
-		s.ro.oldLP, s.ro.refLP = old[i], refLP[i]
-		for t := range s.n {
-			d := float64(refLP[i][t] - old[i][t])
-			klRef += math.Exp(d) - d - 1
-			diff := math.Abs(float64(s.ro.samplerLP[t] - old[i][t]))
-			rec.LogprobDiffMean += diff
-			rec.LogprobDiffMax = max(rec.LogprobDiffMax, diff)
-			tis += r.tisWeight(s.ro, t)
-		}
-		tokens += s.n
-	}
-	rec.Entropy, rec.KLRef = entropy[0]/float64(tokens), klRef/float64(tokens)
-	rec.LogprobDiffMean, rec.TISWeight = rec.LogprobDiffMean/float64(tokens), tis/float64(tokens)
-	rec.Tokens = int64(tokens)
-
 	// Mini-batches of MiniBatchPrompts whole groups, in order.
 	miniBatches := make([][]seq, (len(groups)+c.MiniBatchPrompts-1)/c.MiniBatchPrompts)
 	for _, s := range all {
 		k := s.group / c.MiniBatchPrompts
 		miniBatches[k] = append(miniBatches[k], s)
 	}
-	var clipped, dual, trained int
-	first := true
-	for range c.PPOEpochs {
-		for _, mb := range miniBatches {
+	var stats gradStats
+	var firstGrads model.Weights
+	fused := c.TISCap == 0 && c.KLCoef == 0 && len(miniBatches[0]) > 0
+	if fused {
+		var err error
+		if firstGrads, err = r.gradients(w, miniBatches[0], nil, &stats); err != nil {
+			return err
+		}
+	}
+	var rest []seq // sequences whose old log-probs are still to compute
+	for _, s := range all {
+		if s.ro.oldLP == nil {
+			rest = append(rest, s)
+		}
+	}
+	old, err := r.logProbs(w, rest, true)
+	if err != nil {
+		return err
+	}
+	for i, s := range rest {
+		s.ro.oldLP = old[i]
+	}
+	refLP, err := r.logProbs(r.ref, all, false)
+	if err != nil {
+		return err
+	}
+	var tokens int
+	var klRef, tis, entropy float64
+	for i, s := range all {
+		s.ro.refLP = refLP[i]
+		for t := range s.n {
+			d := float64(refLP[i][t] - s.ro.oldLP[t])
+			klRef += math.Exp(d) - d - 1
+			diff := math.Abs(float64(s.ro.samplerLP[t] - s.ro.oldLP[t]))
+			rec.LogprobDiffMean += diff
+			rec.LogprobDiffMax = max(rec.LogprobDiffMax, diff)
+			tis += r.tisWeight(s.ro, t)
+		}
+		entropy += s.ro.entropy
+		tokens += s.n
+	}
+	rec.Entropy, rec.KLRef = entropy/float64(tokens), klRef/float64(tokens)
+	rec.LogprobDiffMean, rec.TISWeight = rec.LogprobDiffMean/float64(tokens), tis/float64(tokens)
+	rec.Tokens = int64(tokens)
+
+	for epoch := range c.PPOEpochs {
+		for k, mb := range miniBatches {
 			if err := ctx.Err(); err != nil {
-				return err
-			}
-			lengths := make([]int, len(mb))
-			for i, s := range mb {
-				lengths[i] = s.n
-			}
-			weights, err := tokenWeights(c.LossAgg, lengths)
-			if err != nil {
 				return err
 			}
 			if len(mb) == 0 {
 				continue
 			}
-			var cur [][]float32
-			if first {
-				for _, s := range mb { // the policy has not moved yet: current = old
-					cur = append(cur, s.ro.oldLP)
-				}
-			} else if cur, err = r.logProbs(w, mb, nil); err != nil {
-				return err
-			}
-			first = false
 			var grads model.Weights
-			var loss float64
-			for a := 0; a < len(mb); a += c.MicroBatch {
-				part := mb[a:min(a+c.MicroBatch, len(mb))]
-				b := r.batchOf(part)
-				if c.EntropyCoef != 0 {
-					b.EntropyWeight = make([][]float32, len(part))
+			switch {
+			case epoch == 0 && k == 0 && fused:
+				grads = firstGrads
+			case epoch == 0 && k == 0: // the policy has not moved yet: current = old
+				cur := make([][]float32, len(mb))
+				for i, s := range mb {
+					cur[i] = s.ro.oldLP
 				}
-				for i, s := range part {
-					k := a + i
-					if b.EntropyWeight != nil {
-						b.EntropyWeight[i] = make([]float32, len(b.IDs[i]))
-					}
-					for t := range s.n {
-						tl := r.loss.Token(float64(cur[k][t]), float64(s.ro.oldLP[t]), float64(s.ro.refLP[t]), s.ro.adv, r.tisWeight(s.ro, t))
-						loss += weights[k] * tl.Loss
-						// LossAndGrads differentiates −Σ mask·log p: mask = −∂loss/∂log p.
-						b.Mask[i][s.start+t] = float32(-weights[k] * tl.Grad)
-						if b.EntropyWeight != nil {
-							b.EntropyWeight[i][s.start+t] = float32(weights[k] * c.EntropyCoef)
-						}
-						clipped += intOf(tl.Clipped)
-						dual += intOf(tl.DualClipped)
-						trained++
-					}
+				if grads, err = r.gradients(w, mb, cur, &stats); err != nil {
+					return err
 				}
-				_, g, err := r.env.Model.LossAndGrads(w, b)
+			default:
+				cur, err := r.logProbs(w, mb, false)
 				if err != nil {
 					return err
 				}
-				grads = addInto(grads, g)
+				if grads, err = r.gradients(w, mb, cur, &stats); err != nil {
+					return err
+				}
 			}
 			rec.GradNorm += clipGlobalNorm(grads, c.ClipNorm)
 			opt.Update(w, grads, rec.LR)
-			rec.Loss += loss
 			rec.Updates++
 		}
 	}
-	rec.GradNorm /= float64(rec.Updates)
-	rec.Loss /= float64(rec.Updates)
-	rec.ClipFrac, rec.DualClipFrac = float64(clipped)/float64(trained), float64(dual)/float64(trained)
+	if rec.Updates > 0 {
+		rec.GradNorm /= float64(rec.Updates)
+		rec.Loss = stats.loss / float64(rec.Updates)
+		rec.ClipFrac, rec.DualClipFrac = float64(stats.clipped)/float64(stats.tokens), float64(stats.dual)/float64(stats.tokens)
+	}
 	return nil
+}
+
+// gradStats accumulates the loss and clipping counts of a step's updates.
+type gradStats struct {
+	loss                  float64
+	clipped, dual, tokens int
+}
+
+// gradients returns the gradient of one mini-batch's aggregated loss given the current
+// log-probs cur of its sequences. With cur nil the policy is the old one (ratio 1, no TIS or
+// KL term): the pass then also stores the sequences' old log-probs and entropies.
+func (r *rlRun) gradients(w model.Weights, mb []seq, cur [][]float32, st *gradStats) (model.Weights, error) {
+	c := r.c
+	lengths := make([]int, len(mb))
+	for i, s := range mb {
+		lengths[i] = s.n
+	}
+	weights, err := tokenWeights(c.LossAgg, lengths)
+	if err != nil {
+		return nil, err
+	}
+	var grads model.Weights
+	for a := 0; a < len(mb); a += c.MicroBatch {
+		part := mb[a:min(a+c.MicroBatch, len(mb))]
+		b := r.batchOf(part)
+		if c.EntropyCoef != 0 {
+			b.EntropyWeight = make([][]float32, len(part))
+		}
+		for i, s := range part {
+			k := a + i
+			if b.EntropyWeight != nil {
+				b.EntropyWeight[i] = make([]float32, len(b.IDs[i]))
+			}
+			for t := range s.n {
+				var tl TokenLoss
+				if cur == nil {
+					tl = r.loss.Token(0, 0, 0, s.ro.adv, 1)
+				} else {
+					tl = r.loss.Token(float64(cur[k][t]), float64(s.ro.oldLP[t]), float64(s.ro.refLP[t]), s.ro.adv, r.tisWeight(s.ro, t))
+				}
+				st.loss += weights[k] * tl.Loss
+				// LossAndGrads differentiates −Σ mask·log p: mask = −∂loss/∂log p.
+				b.Mask[i][s.start+t] = float32(-weights[k] * tl.Grad)
+				if b.EntropyWeight != nil {
+					b.EntropyWeight[i][s.start+t] = float32(weights[k] * c.EntropyCoef)
+				}
+				st.clipped += intOf(tl.Clipped)
+				st.dual += intOf(tl.DualClipped)
+				st.tokens++
+			}
+		}
+		var g model.Weights
+		if cur == nil {
+			var lp, ent [][]float32
+			_, g, lp, ent, err = r.env.Model.LossGradsAndStats(w, b)
+			for i, s := range part {
+				if err == nil {
+					s.ro.oldLP = lp[i][s.start : s.start+s.n]
+					s.ro.entropy = sum32(ent[i][s.start : s.start+s.n])
+				}
+			}
+		} else {
+			_, g, err = r.env.Model.LossAndGrads(w, b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		grads = addInto(grads, g)
+	}
+	return grads, nil
 }
 
 // tisWeight is token t's truncated importance weight min(π_trainer/π_sampler, TISCap), or 1.

@@ -8,12 +8,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/train/arch"
@@ -260,26 +258,7 @@ func TestRLResumeChild(t *testing.T) {
 // (steps.jsonl, eval.jsonl) to equal those of an uninterrupted run exactly.
 func TestRLResumeAfterKill(t *testing.T) {
 	killed := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRLResumeChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), rlResumeEnv+"="+killed)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(killed, hangMarker)); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("child never reached the kill point")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	runAndKill(t, "TestRLResumeChild", rlResumeEnv, killed)
 	if steps, _ := listCheckpoints(killed); !slices.Equal(steps, []int{3, 6}) {
 		t.Fatalf("killed run left checkpoints %v, want [3 6]", steps)
 	}

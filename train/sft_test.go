@@ -260,26 +260,7 @@ func TestResumeChild(t *testing.T) {
 // metrics to equal those of an uninterrupted run bit for bit.
 func TestResumeAfterKill(t *testing.T) {
 	killed := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestResumeChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+killed)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(killed, hangMarker)); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("child never reached the kill point")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	runAndKill(t, "TestResumeChild", helperEnv, killed)
 	if steps, _ := listCheckpoints(killed); !slices.Equal(steps, []int{5, 10}) {
 		t.Fatalf("killed run left checkpoints %v, want [5 10]", steps)
 	}
@@ -315,6 +296,32 @@ func TestResumeAfterKill(t *testing.T) {
 	if got, want := stripElapsed(t, a), stripElapsed(t, b); !slices.Equal(got, want) {
 		t.Errorf("metrics differ:\nresumed       %v\nuninterrupted %v", got, want)
 	}
+}
+
+// runAndKill runs the test binary's test child with env=dir, waits until it writes hangMarker
+// into dir, and kills it with SIGKILL.
+func runAndKill(t *testing.T, child, env, dir string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, hangMarker)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("child never reached the kill point")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
 }
 
 // stripElapsed returns the metrics lines without their (timing-dependent) elapsed field.

@@ -69,6 +69,7 @@ type graphKey struct {
 	b, t    int
 	temp    float64 // 0: none
 	entropy bool    // the loss has an entropy term
+	stats   bool    // the loss+gradient graph also outputs the log-probs and entropies
 }
 
 func keyOf(kind graphKind, b, t int, batch Batch) graphKey {
@@ -178,31 +179,50 @@ func rows(x *tensors.Tensor, b, t int) [][]float32 {
 // with respect to every weight (same names and shapes as w). Divide both by the number of masked
 // tokens for the mean loss.
 func (m *Model) LossAndGrads(w Weights, batch Batch) (float64, Weights, error) {
+	loss, grads, _, _, err := m.lossAndGrads(w, batch, false)
+	return loss, grads, err
+}
+
+// LossGradsAndStats is LossAndGrads that also returns, from the same pass, what
+// TokenLogProbsEntropy would: the log-probs and entropies [B][T] of the batch's targets. An RL
+// update whose mask does not depend on them (the first update of a step) gets the policy's
+// recomputed log-probs for free.
+func (m *Model) LossGradsAndStats(w Weights, batch Batch) (loss float64, grads Weights, logProbs, entropy [][]float32, err error) {
+	return m.lossAndGrads(w, batch, true)
+}
+
+func (m *Model) lossAndGrads(w Weights, batch Batch, stats bool) (float64, Weights, [][]float32, [][]float32, error) {
 	b, t, err := m.checkBatch(batch)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, nil, err
 	}
 	key := keyOf(kindLossGrads, b, t, batch)
+	key.stats = stats
 	extra := []*tensors.Tensor{intTensor(batch.IDs, b, t), intTensor(batch.Targets, b, t), floatTensor(batch.Mask, b, t)}
 	if key.entropy {
 		if r, c, err := rect("entropy weight", batch.EntropyWeight); err != nil {
-			return 0, nil, err
+			return 0, nil, nil, nil, err
 		} else if r != b || c != t {
-			return 0, nil, fmt.Errorf("model: entropy weight is %d×%d, ids %d×%d", r, c, b, t)
+			return 0, nil, nil, nil, fmt.Errorf("model: entropy weight is %d×%d, ids %d×%d", r, c, b, t)
 		}
 		extra = append(extra, floatTensor(batch.EntropyWeight, b, t))
 	}
 	outs, err := m.run(key, w, extra...)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, nil, err
 	}
 	defer finalize(outs)
 	loss := float64(tensors.ToScalar[float32](outs[0]))
+	var logProbs, entropy [][]float32
+	if stats {
+		logProbs, entropy = rows(outs[1], b, t), rows(outs[2], b, t)
+		outs = outs[2:]
+	}
 	grads := make(Weights, len(m.names))
 	for i, name := range m.names {
 		grads[name] = &arch.Tensor{Shape: slices.Clone(m.shapes[name]), Data: tensors.MustCopyFlatData[float32](outs[1+i])}
 	}
-	return loss, grads, nil
+	return loss, grads, logProbs, entropy, nil
 }
 
 // run executes the graph for key with the weights followed by the extra inputs.
@@ -275,7 +295,11 @@ func (m *Model) graph(key graphKey) (*graph.Graph, error) {
 			weight := graph.Parameter(g, "entropy_weight", perToken)
 			loss = graph.Sub(loss, graph.ReduceAllSum(graph.Mul(TokenEntropy(logits), weight))) // []
 		}
-		g.Compile(append([]*graph.Node{loss}, graph.Gradient(loss, weights...)...)...)
+		outputs := []*graph.Node{loss}
+		if key.stats {
+			outputs = append(outputs, logProbs, TokenEntropy(logits))
+		}
+		g.Compile(append(outputs, graph.Gradient(loss, weights...)...)...)
 	})
 	if err != nil {
 		g.Finalize()
