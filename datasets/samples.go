@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"unicode"
 )
 
 // maxLine bounds one JSONL line: a problem with hundreds of long completions is large, but a
@@ -29,12 +30,9 @@ func Samples(path string) iter.Seq2[Sample, error] {
 		}
 		defer f.Close()
 		err = scanJSONL(path, f, func(line int, b []byte) error {
-			s, err := decodeSample(b)
+			s, err := sampleLine(path, line, b)
 			if err != nil {
-				return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
-			}
-			if err := foldExtraInfo(&s.Problem, b); err != nil {
-				return &DataError{File: path, Line: line, Group: -1, Field: "extra_info", Err: err}
+				return err
 			}
 			if !yield(s, nil) {
 				return errStopped
@@ -45,6 +43,18 @@ func Samples(path string) iter.Seq2[Sample, error] {
 			yield(Sample{}, err)
 		}
 	}
+}
+
+// sampleLine decodes line number line of the samples file path (the line without its newline).
+func sampleLine(path string, line int, b []byte) (Sample, error) {
+	s, err := decodeSample(b)
+	if err != nil {
+		return s, &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want a JSON object with id, prompt and completions: %w", err)}
+	}
+	if err := foldExtraInfo(&s.Problem, b); err != nil {
+		return s, &DataError{File: path, Line: line, Group: -1, Field: "extra_info", Err: err}
+	}
+	return s, nil
 }
 
 // errStopped ends a scan whose consumer stopped reading.
@@ -111,7 +121,14 @@ func ReadSamples(path string) ([]Sample, error) {
 
 // scanJSONL calls fn with each non-blank line and its 1-based number.
 func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) error {
+	return scanJSONLRaw(path, r, func(line int, _ int64, b []byte) error { return fn(line, b) })
+}
+
+// scanJSONLRaw is scanJSONL that also gives the byte offset in r where each (trimmed) line
+// starts.
+func scanJSONLRaw(path string, r io.Reader, fn func(line int, start int64, b []byte) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
+	var pos int64 // bytes before the current line
 	for line := 1; ; line++ {
 		b, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -134,8 +151,10 @@ func scanJSONL(path string, r io.Reader, fn func(line int, b []byte) error) erro
 			// say so rather than "invalid character 'P'".
 			return &DataError{File: path, Line: line, Group: -1, Err: errors.New("this is a parquet file; want JSON lines here")}
 		}
+		start := pos + int64(len(b)-len(bytes.TrimLeftFunc(b, unicode.IsSpace)))
+		pos += int64(len(b))
 		if t := bytes.TrimSpace(b); len(t) > 0 {
-			if ferr := fn(line, t); ferr != nil {
+			if ferr := fn(line, start, t); ferr != nil {
 				var de *DataError
 				if err == io.EOF && errors.As(ferr, &de) && de.Line == line {
 					// A bad last line without its newline is most likely a file cut off mid-write.

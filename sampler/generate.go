@@ -27,8 +27,9 @@ type GenerateOptions struct {
 	// derived from (Seed, Keys[i], j) only, so batch size and scheduling do not matter.
 	Seed uint64
 	// Keys identify the prompts for the random streams (default: the prompt's index). Run
-	// passes each problem's index in its data file, so a resumed or --limit run draws the same.
-	Keys []int
+	// passes StreamKey of each problem's id, so a resumed, --limit, sharded or reordered run
+	// draws the same for every problem.
+	Keys []uint64
 	// BatchSize is the number of rows decoded together (default 32).
 	BatchSize int
 	// StopTokens end a completion (finish_reason "stop") besides the model's EOS ids; the stop
@@ -403,7 +404,7 @@ func (e *engine) prefill(i int) error {
 	if err != nil {
 		return err
 	}
-	key := i
+	key := uint64(i)
 	if e.o.Keys != nil {
 		key = e.o.Keys[i]
 	}
@@ -446,8 +447,8 @@ func (e *engine) chunk() int {
 }
 
 // streamRNG derives completion (key, sample)'s random stream from the seed.
-func streamRNG(seed uint64, key, sample int) *rand.Rand {
-	a := splitmix(seed ^ splitmix(uint64(key)+0x9e3779b97f4a7c15))
+func streamRNG(seed, key uint64, sample int) *rand.Rand {
+	a := splitmix(seed ^ splitmix(key+0x9e3779b97f4a7c15))
 	b := splitmix(a ^ splitmix(uint64(sample)+0xbf58476d1ce4e5b9))
 	return rand.New(rand.NewPCG(a, b))
 }

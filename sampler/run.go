@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ type RunOptions struct {
 	Choice                    // temperature, top-k, top-p, min-p
 	N                int      // completions per problem (default 1)
 	MaxNewTokens     int      // tokens per completion at most (0: until the context is full)
-	Seed             uint64   // with the problem's index, fixes its random streams (GenerateOptions.Seed)
+	Seed             uint64   // with the problem's id, fixes its random streams (StreamKey, GenerateOptions.Seed)
 	BatchSize        int      // rows decoded together (default 32)
 	StopStrings      []string // end a completion at any of these (cut before it)
 	StopTokens       []int    // extra stop ids (the model's and the tokenizer's EOS always stop)
@@ -89,8 +90,10 @@ type Progress struct {
 // Run samples opts.N completions for every problem not already in out (out.Done(id)) and
 // writes one datasets.Sample per problem to out, in input order, each as soon as it and the
 // problems before it are finished; a killed run loses at most the problems in flight, and
-// ResumeSamples continues it. The random streams follow each problem's index in problems, so
-// resuming draws what an uninterrupted run would have.
+// ResumeSamples continues it. The random streams follow each problem's id (StreamKey), not its
+// position, so resuming draws what an uninterrupted run would have, and the union of the shards
+// of a data file (datasets.Shard), or the same problems in another order, draw what one run
+// over the whole file does.
 //
 // Bad prompts (longer than the context, a tokenizer that does not fit the model) fail before
 // anything is generated.
@@ -102,6 +105,7 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 		return fmt.Errorf("sampler: the tokenizer has %d ids but the model's logits cover %d: tokenizer and model do not belong together", v, m.info.Vocab)
 	}
 	var todo []int
+	var keys []uint64
 	var prompts [][]int
 	for i, p := range problems {
 		if out.Done(p.ID) {
@@ -112,6 +116,7 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 			return fmt.Errorf("sampler: problem %d (id %q): %w", i, p.ID, err)
 		}
 		todo = append(todo, i)
+		keys = append(keys, StreamKey(p.ID))
 		prompts = append(prompts, ids)
 	}
 	start := time.Now()
@@ -126,7 +131,7 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 	if len(todo) == 0 {
 		return nil
 	}
-	g := GenerateOptions{Choice: opts.Choice, N: opts.N, MaxNewTokens: opts.MaxNewTokens, Seed: opts.Seed, Keys: todo,
+	g := GenerateOptions{Choice: opts.Choice, N: opts.N, MaxNewTokens: opts.MaxNewTokens, Seed: opts.Seed, Keys: keys,
 		BatchSize: opts.BatchSize, StopTokens: append(append([]int(nil), opts.StopTokens...), opts.EOS...),
 		StopStrings: opts.StopStrings, NewStream: opts.NewStream}
 	g.OnStep = func(n int) {
@@ -152,6 +157,18 @@ func Run(ctx context.Context, m *Model, problems []datasets.Problem, opts RunOpt
 		return fmt.Errorf("sampler: problem %d (id %q): %s", k, problems[k].ID, pe.Reason)
 	}
 	return err
+}
+
+// StreamScheme names how Run derives a problem's random streams, for run sidecars: a run
+// resumed under another scheme would draw other completions for the same seed.
+const StreamScheme = "seed+fnv1a64(id)"
+
+// StreamKey is the random-stream key of the problem with this id (64-bit FNV-1a of the id):
+// completion j of the problem draws from a stream fixed by (Seed, StreamKey(id), j).
+func StreamKey(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64()
 }
 
 // EncodePrompt renders a problem's prompt with opts.Template and opts.System and tokenizes it,

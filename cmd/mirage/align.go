@@ -38,7 +38,12 @@ and "weak" otherwise; the rule and thresholds are printed with it.
 Examples:
   mirage align --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --n 16 --max-new-tokens 64 --out-dir out/align
   mirage align --model qwen2.5-math-1.5b --data math500.parquet --n 256 --temperature 1 --top-p 1 --out-dir align-qwen
-  mirage align --model DIR --data aime.json --min-pass 0.3 --verdict-k 64 --resume --out-dir align-aime`,
+  mirage align --model DIR --data aime.json --min-pass 0.3 --verdict-k 64 --resume --out-dir align-aime
+  mirage align --model DIR --data math500.parquet --n 256 --shard 2/8 --out-dir align/shard-2   # one task of a batch job
+
+With --shard (or a batch job's task variables, see mirage sample) align samples and scores only
+its shard and writes no report: merge the shards' scored.jsonl with mirage merge, then run
+mirage passk (deploy/ has a Kubernetes Indexed Job and a Slurm array script doing this).`,
 		Flags: slices.Concat(flagsWithout(sampleCommand().Flags, "out", "n"), flagsWithout(verifyFlags(), "in", "out", "json", "quiet"), []cli.Flag{
 			&cli.IntFlag{Name: "n", Usage: "completions per problem", Value: 256},
 			&cli.StringFlag{Name: "out-dir", Usage: "folder for samples, scores and the report", Value: "align"},
@@ -72,10 +77,20 @@ func runAlign(c *cli.Context) error {
 		vbar.finish()
 		printVerifySummary(c.App.ErrWriter, sum)
 	}
+	shard, err := shardFromFlags(c)
+	if err != nil {
+		return err
+	}
+	o.Sample.Shard = shard
 	res, err := pipeline.Align(c.Context, o)
 	sbar.finish()
 	if err != nil {
 		return err
+	}
+	if res.Report == nil {
+		fmt.Fprintf(c.App.Writer, "shard %s: %s; when every shard is done: mirage merge SHARD-DIRS/scored.jsonl --data %s --out scored.jsonl, then mirage passk --in scored.jsonl\n",
+			shard, res.Scored, c.String("data"))
+		return nil
 	}
 	if err := passk.WriteTable(c.App.Writer, []*passk.Report{res.Report}); err != nil {
 		return err

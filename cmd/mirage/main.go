@@ -40,6 +40,7 @@ func newApp() *cli.App {
 			verifyCommand(),
 			trainCommand(),
 			serveRewardCommand(),
+			mergeCommand(),
 		},
 		EnableBashCompletion: true,
 	}

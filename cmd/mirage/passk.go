@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
 )
 
@@ -32,13 +33,18 @@ func passkCommand() *cli.Command {
 "id", "n" and "c", and prints pass@k and maj@k per k with 95% bootstrap intervals over problems,
 mean@k, the area under the pass@k curve, and a breakdown per data_source.
 
-Several --in files for the same problems (shards, repeated runs) are merged per problem id.
+Several --in files are the shards of one run: each problem must be in exactly one of them, and a
+problem in two (a shard given twice, which would double its n with the same completions) is an
+error listing the ids. --repeats allows a problem in several files when their sidecars record
+different seeds (repeated runs adding samples): their n and c add. --data checks that every
+problem of the data file is there.
 With --label, each --in gets the label at the same position, files with the same label are
 merged, and each label is its own curve (e.g. a base model against its RL-trained version).
 
 Examples:
   mirage passk --in scored.jsonl
-  mirage passk --in shard0.jsonl --in shard1.jsonl --k 1,8,64 --csv passk.csv
+  mirage passk --in shard0.jsonl --in shard1.jsonl --data problems.jsonl --k 1,8,64 --csv passk.csv
+  mirage passk --in seed1.jsonl --in seed2.jsonl --repeats       # two runs with different --seed
   mirage passk --in base.jsonl --label base --in rl.jsonl --label rl --plot curves.svg
   mirage passk --in counts.jsonl --json     # lines like {"id":"p1","n":256,"c":17}`,
 		Flags: append([]cli.Flag{
@@ -50,6 +56,9 @@ Examples:
 			&cli.StringFlag{Name: "plot", Usage: "also draw pass@k against log2 k to this .svg or .png file"},
 			&cli.StringFlag{Name: "title", Usage: "title of the plot"},
 			&cli.BoolFlag{Name: "plot-maj", Usage: "draw maj@k curves on the plot too"},
+			&cli.StringFlag{Name: "data", Usage: "the problems: each must be in the --in files of every curve (verl parquet, .jsonl or .json)"},
+			&cli.IntFlag{Name: "limit", Usage: "with --data: only its first N problems (0: all)"},
+			&cli.BoolFlag{Name: "repeats", Usage: "--in files of one curve may hold the same problem if their seeds differ (n and c add)"},
 		}, bootstrapFlags()...),
 		Action: runPassk,
 	}
@@ -63,8 +72,16 @@ func runPassk(c *cli.Context) error {
 	if len(labels) == 0 {
 		labels = make([]string, len(files))
 	}
+	var want []string
+	if d := c.String("data"); d != "" {
+		var err error
+		if want, err = dataIDs(d, c.Int("limit")); err != nil {
+			return err
+		}
+	}
 	var order []string
 	parts := map[string][][]passk.Record{}
+	found := map[string][]datasets.Located{}
 	for i, f := range files {
 		recs, err := passk.ReadFile(f)
 		if err != nil {
@@ -74,6 +91,21 @@ func runPassk(c *cli.Context) error {
 			order = append(order, labels[i])
 		}
 		parts[labels[i]] = append(parts[labels[i]], recs)
+		seed := ""
+		if ri, err := datasets.ReadRunInfo(f); err == nil {
+			seed = ri.Settings["seed"]
+		}
+		for _, r := range recs {
+			found[labels[i]] = append(found[labels[i]], datasets.Located{ID: r.ID, File: f, Seed: seed})
+		}
+	}
+	for _, label := range order {
+		if err := datasets.CheckCoverage(want, found[label], c.Bool("repeats")); err != nil {
+			if label != "" {
+				return fmt.Errorf("passk: curve %q: %w", label, err)
+			}
+			return fmt.Errorf("passk: %w", err)
+		}
 	}
 	opts := bootstrapOptions(c)
 	opts.Ks = c.IntSlice("k")

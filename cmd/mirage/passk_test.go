@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
 )
 
@@ -59,9 +60,15 @@ func TestPasskCommand(t *testing.T) {
 	writeScored(t, shard1, 4, []int{0, 1, 4})
 	writeScored(t, shard2, 4, []int{2, 0, 4})
 	writeScored(t, whole, 8, []int{2, 1, 8})
+	// Repeated runs of the same problems, told apart by their seeds.
+	for i, f := range []string{shard1, shard2, whole} {
+		if err := datasets.WriteRunInfo(f, datasets.RunInfo{Command: "sample", Settings: map[string]string{"seed": fmt.Sprint(i + 1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
-	t.Run("shards merge per id", func(t *testing.T) {
-		merged := passkJSON(t, "--in", shard1, "--in", shard2, "--resamples", "-1")
+	t.Run("repeated runs merge per id", func(t *testing.T) {
+		merged := passkJSON(t, "--in", shard1, "--in", shard2, "--resamples", "-1", "--repeats")
 		single := passkJSON(t, "--in", whole, "--resamples", "-1")
 		if len(merged) != 1 || len(merged[0].PassAtK) != 4 { // k = 1, 2, 4, 8
 			t.Fatalf("merged report %+v", merged)
@@ -79,7 +86,7 @@ func TestPasskCommand(t *testing.T) {
 	t.Run("labels make curves, plot and csv written", func(t *testing.T) {
 		plot, csvPath := filepath.Join(dir, "c.svg"), filepath.Join(dir, "c.csv")
 		reps := passkJSON(t, "--in", shard1, "--label", "base", "--in", shard2, "--label", "rl", "--in", whole, "--label", "base",
-			"--k", "1,4", "--plot", plot, "--csv", csvPath)
+			"--k", "1,4", "--plot", plot, "--csv", csvPath, "--repeats")
 		if len(reps) != 2 || reps[0].Label != "base" || reps[1].Label != "rl" || reps[0].Samples != 36 || reps[1].Samples != 12 {
 			t.Fatalf("reports: %+v", reps)
 		}
@@ -87,6 +94,28 @@ func TestPasskCommand(t *testing.T) {
 			if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 				t.Errorf("%s not written: %v", p, err)
 			}
+		}
+	})
+	t.Run("the same problems twice: refused without --repeats and with equal seeds", func(t *testing.T) {
+		_, err := mirageOutput(t, "", "passk", "--in", shard1, "--in", shard2)
+		if err == nil || !strings.Contains(err.Error(), `3 problems held more than once`) || !strings.Contains(err.Error(), `"p0" in `+shard1+" and "+shard2) {
+			t.Errorf("two files of the same problems: %v, want the duplicated ids named", err)
+		}
+		_, err = mirageOutput(t, "", "passk", "--in", shard1, "--in", shard1, "--repeats")
+		if err == nil || !strings.Contains(err.Error(), "seeds are equal or unknown") {
+			t.Errorf("one file given twice with --repeats: %v, want the equal seeds refused", err)
+		}
+	})
+	t.Run("--data names the missing problems", func(t *testing.T) {
+		data := filepath.Join(dir, "data.jsonl")
+		writeText(t, data, `{"id":"p0","prompt":"q","ground_truth":"42"}`+"\n"+`{"id":"p1","prompt":"q","ground_truth":"42"}`+"\n"+
+			`{"id":"p2","prompt":"q","ground_truth":"42"}`+"\n"+`{"id":"p3","prompt":"q","ground_truth":"42"}`+"\n")
+		_, err := mirageOutput(t, "", "passk", "--in", shard1, "--data", data)
+		if err == nil || !strings.Contains(err.Error(), `1 problems missing`) || !strings.Contains(err.Error(), `"p3"`) {
+			t.Errorf("a problem of --data in no file: %v, want it named", err)
+		}
+		if _, err := mirageOutput(t, "", "passk", "--in", shard1, "--data", data, "--limit", "3"); err != nil {
+			t.Errorf("--limit 3 covers the file: %v", err)
 		}
 	})
 	t.Run("counts-only lines", func(t *testing.T) {

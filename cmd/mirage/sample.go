@@ -26,7 +26,13 @@ a killed run without repeating or losing a problem. The run's model and sampling
 recorded beside it (samples.jsonl.run.json), and --resume refuses other ones (--batch-size,
 --threads and --device may change). An --out that already holds samples is never
 overwritten without --overwrite. The same --seed gives the same completions
-whatever --batch-size.
+whatever --batch-size: each problem's random streams follow the seed and the problem's id, not
+its position, so the same problems in another order, or split into shards, draw the same.
+
+--shard I/N samples only the problems at positions i with i mod N = I, for the tasks of a batch
+job; inside a Kubernetes Indexed Job (--shards N with $JOB_COMPLETION_INDEX) or a Slurm array
+job ($SLURM_ARRAY_TASK_ID, _MIN, _COUNT) the shard is found without --shard. The sidecar records
+the shard, and --resume refuses another one. mirage merge joins the shards' files.
 
 Examples:
    mirage sample --model testdata/models/tiny-llama --data testdata/data/math500_sample.json --out samples.jsonl
@@ -34,6 +40,7 @@ Examples:
    mirage sample --model DIR --data problems.jsonl --out s.jsonl --template raw --stop "</answer>" --stop "\n\n\n"
    mirage sample --model DIR --data problems.jsonl --out s.jsonl --resume          # after a kill or Ctrl-C
    mirage sample --model DIR --data problems.jsonl --out s.jsonl --overwrite       # discard s.jsonl, start again
+   mirage sample --model DIR --data problems.jsonl --out s-1.jsonl --shard 1/4       # the second of four shards
    MIRAGE_ORT_LIB=/opt/ort-gpu/lib/libonnxruntime.so mirage sample --device cuda --model DIR --data d.json --out s.jsonl
 
 The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` fetched.`,
@@ -57,6 +64,8 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 			&cli.BoolFlag{Name: "resume", Usage: "continue the samples file (mirage align: OUT-DIR/samples.jsonl), skipping problems it already holds"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "start the samples file afresh even if it holds samples (they are lost)"},
 			&cli.IntFlag{Name: "limit", Usage: "use only the first N problems (0: all)"},
+			&cli.StringFlag{Name: "shard", Usage: "take shard I/N of the problems (those at positions i with i mod N = I; default: from $JOB_COMPLETION_INDEX with --shards, or $SLURM_ARRAY_TASK_ID)"},
+			&cli.IntFlag{Name: "shards", Usage: "number of shards when the index comes from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		},
 		Action: sampleAction,
@@ -65,6 +74,10 @@ The ONNX Runtime library is $MIRAGE_ORT_LIB, else the one ` + "`make ort`" + ` f
 
 func sampleAction(c *cli.Context) error {
 	o := sampleOptions(c, c.String("out"))
+	var err error
+	if o.Shard, err = shardFromFlags(c); err != nil {
+		return err
+	}
 	bar := newSampleBar(c.Bool("quiet"))
 	o.OnProgress = bar.update
 	p, err := pipeline.SampleFile(c.Context, o)
@@ -101,6 +114,15 @@ func sampleOptions(c *cli.Context, out string) pipeline.SampleOptions {
 		Load: loadOptions(c),
 		Warn: warner(c),
 	}
+}
+
+// shardFromFlags is the shard --shard names, else the one the batch scheduler's variables
+// give (--shards counts a Kubernetes Indexed Job's completions).
+func shardFromFlags(c *cli.Context) (datasets.Shard, error) {
+	if s := c.String("shard"); s != "" {
+		return datasets.ParseShard(s)
+	}
+	return datasets.ShardFromEnv(os.Getenv, c.Int("shards"))
 }
 
 // loadOptions reads --device and --threads.

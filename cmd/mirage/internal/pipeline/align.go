@@ -32,10 +32,14 @@ type AlignOptions struct {
 
 // AlignResult is what Align measured.
 type AlignResult struct {
+	// Report and Alignment are nil for one shard of a sharded run (Sample.Shard), whose pass@k
+	// is not the benchmark's: the report waits for mirage merge and mirage passk.
 	Report    *passk.Report
 	Alignment *passk.Alignment
-	// ReportPath is Dir/report.md.
+	// ReportPath is Dir/report.md ("" for a shard).
 	ReportPath string
+	// Scored is Dir/scored.jsonl.
+	Scored string
 }
 
 // Validate reports the first option outside its range, before anything is sampled: sampling
@@ -77,6 +81,9 @@ func Align(ctx context.Context, o AlignOptions) (AlignResult, error) {
 	if err != nil {
 		return AlignResult{}, err
 	}
+	if !o.Sample.Shard.Whole() {
+		return AlignResult{Scored: o.Verify.Out}, nil
+	}
 	// 3. pass@k and the report.
 	recs, err := passk.ReadFile(o.Verify.Out)
 	if err != nil {
@@ -100,7 +107,7 @@ func Align(ctx context.Context, o AlignOptions) (AlignResult, error) {
 		}
 	}
 	a.Plot = "passk.svg"
-	res := AlignResult{Report: rep, Alignment: a, ReportPath: filepath.Join(o.Dir, "report.md")}
+	res := AlignResult{Report: rep, Alignment: a, ReportPath: filepath.Join(o.Dir, "report.md"), Scored: o.Verify.Out}
 	if err := atomicfile.Write(res.ReportPath, a.WriteMarkdown); err != nil {
 		return res, fmt.Errorf("align: %w", err)
 	}

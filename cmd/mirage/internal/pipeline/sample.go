@@ -21,6 +21,9 @@ type SampleOptions struct {
 	Mode datasets.Mode
 	// Limit keeps the first Limit problems (0: all).
 	Limit int
+	// Shard takes one shard of the (limited) problems (datasets.Shard.Select); the zero value
+	// is all of them. It is recorded in the sidecar, so a resume with another shard is refused.
+	Shard datasets.Shard
 	// Run are the sampling settings: they must be valid as user input (RunOptions.Validate).
 	Run sampler.RunOptions
 	// Load says how the model is opened (device, threads).
@@ -53,6 +56,7 @@ func (o SampleOptions) settings() map[string]string {
 		"n": strconv.Itoa(r.N), "temperature": fmtFloat(r.Temperature), "top-p": fmtFloat(r.TopP),
 		"top-k": strconv.Itoa(r.TopK), "min-p": fmtFloat(r.MinP), "max-new-tokens": strconv.Itoa(r.MaxNewTokens),
 		"seed": strconv.FormatUint(r.Seed, 10), "stop": jsonText(r.StopStrings), "template": r.Template, "system": r.System,
+		"shard": o.Shard.String(), "streams": sampler.StreamScheme,
 	}
 }
 
@@ -77,6 +81,7 @@ func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) 
 	if err != nil {
 		return last, err
 	}
+	problems = o.Shard.Select(problems)
 	m, err := sampler.Open(ctx, o.Model, o.Load)
 	if err != nil {
 		return last, err

@@ -50,5 +50,12 @@ func VerifyFile(ctx context.Context, o VerifyOptions) (verify.Summary, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		// The scored file holds the same samples: it keeps their sidecar (model, flags, seed,
+		// shard), which mirage merge and passk --repeats check.
+		if ri, rerr := datasets.ReadRunInfo(o.In); rerr == nil {
+			err = datasets.WriteRunInfo(o.Out, ri)
+		}
+	}
 	return sum, errors.Join(err, w.Close())
 }
