@@ -467,7 +467,12 @@ func (c *comparer) relEqual(a, b *node) (bool, error) {
 
 // relInterval returns the interval an inequality in one variable describes (x > 3 is
 // (3, ∞), 3 >= x is (-∞, 3], -2 <= x < 7 is [-2, 7)), or nil.
-func relInterval(n *node) *node {
+func relInterval(n *node) *node { return relIntervalOf(n, isVarNode) }
+
+func isVarNode(n *node) bool { return n.op == opVar }
+
+// relIntervalOf is relInterval with isVar deciding what the one variable may be.
+func relIntervalOf(n *node, isVar func(*node) bool) *node {
 	if n.op != opRel {
 		return nil
 	}
@@ -486,17 +491,17 @@ func relInterval(n *node) *node {
 	switch {
 	case len(n.kids) == 2 && len(ops) == 1 && direction(ops[0]) != 0:
 		x, bound, op := n.kids[0], n.kids[1], ops[0]
-		if x.op != opVar {
+		if !isVar(x) {
 			x, bound, op = bound, x, mirrored[op]
 		}
-		if x.op != opVar {
+		if !isVar(x) {
 			return nil
 		}
 		if direction(op) < 0 {
 			return interval(&node{op: opNeg, kids: []*node{inf}}, bound, false, op == "<=")
 		}
 		return interval(bound, inf, op == ">=", false)
-	case len(n.kids) == 3 && n.kids[1].op == opVar && direction(ops[0]) != 0:
+	case len(n.kids) == 3 && isVar(n.kids[1]) && direction(ops[0]) != 0:
 		first, last := ops[0], ops[len(ops)-1]
 		if direction(first) < 0 {
 			return interval(n.kids[0], n.kids[2], first == "<=", last == "<=")

@@ -25,6 +25,12 @@
 // not equal with a Reason, and never hang. Parse never fails: input that is not math is
 // compared as text.
 //
+// A second mode reproduces Hugging Face math-verify (what lm-evaluation-harness, open-r1 and
+// TRL grade with): ExtractMathVerify finds the answer in free text by math-verify's priorities
+// (mvextract.go), ParseMathVerify reads a ground truth whole, and Options.MathVerify compares as
+// math-verify's verify does (mvcompare.go) — decimals rounded to 6 places, gold-led and so
+// asymmetric equation handling, inequalities up to a positive factor, matrix arithmetic.
+//
 // Base subscripts are dropped: 52_8 equals 52_{8} and 52 (the digits as written) but not 42.
 // i is the imaginary unit and e Euler's number; \log is the natural logarithm.
 package math

@@ -28,21 +28,30 @@ func isDigits(s string) bool {
 	return true
 }
 
-// onlySymbols reports a variable or a product of variables (f(x) parses as one): the left
-// side of an assignment such as "x = 5" or "f(x) = x^2".
+// onlySymbols reports what latex2sympy calls an expression of only symbols, the left side
+// of an assignment ("x = 5", "f(x) = x^2", "(p, q) = (3, 2)", "\frac{NO}{BO} = …"): a
+// variable, or sums, products, tuples and function applications of such, divided by such.
 func onlySymbols(n *node) bool {
 	switch n.op {
 	case opVar:
 		return true
-	case opMul:
+	case opPow:
+		return n.kids[1] == minusOne && onlySymbols(n.kids[0])
+	case opAdd, opMul, opTuple, opFunc:
 		for _, k := range n.kids {
 			if !onlySymbols(k) {
 				return false
 			}
 		}
-		return true
+		return len(n.kids) > 0
 	}
 	return false
+}
+
+// isSymbolic: a variable or a function application f(x), what may stand between the bounds of
+// an inequality read as an interval.
+func isSymbolic(n *node) bool {
+	return n.op == opVar || n.op == opMul && len(n.kids) == 2 && n.kids[0].op == opVar && n.kids[1].op == opVar
 }
 
 func isEquation(n *node) bool { return n.op == opRel && n.name == "=" }
@@ -82,7 +91,7 @@ func mvPrepare(a, b *node) (*node, *node) {
 		a = a.kids[len(a.kids)-1]
 	}
 	if a.op == opRel && isSetLike(b) {
-		if iv := relInterval(a); iv != nil {
+		if iv := relIntervalOf(a, isSymbolic); iv != nil {
 			a = iv
 		}
 	}

@@ -822,7 +822,7 @@ func parseLatexMV(s string, opts Options) *Answer {
 	if !strings.Contains(s, "matrix") {
 		s = undoubleCommands(s) // "\\frac" written for "\frac"
 	}
-	s = dropNegativeSpace(s)
+	s = andOrToComma(dropNegativeSpace(s))
 	a := Parse(s, opts)
 	if a.n != nil || a.err != nil || strings.ContainsAny(s, ",;") {
 		return a
@@ -984,4 +984,68 @@ func dropNegativeSpace(s string) string {
 		}
 		s = s[:i] + s[j:]
 	}
+}
+
+// andOrToComma writes "and" / "or" between items, with an optional comma before it and
+// possibly in \text{…}, as a comma, as math-verify does: "19, 46, and 82" and
+// "6 \text{ and } 8" are lists.
+func andOrToComma(s string) string {
+	if !strings.Contains(s, "and") && !strings.Contains(s, "or") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if end, ok := andOrAt(s, i); ok {
+			b.WriteByte(',')
+			i = end
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// andOrAt matches, at i and not right after a letter, ",? \s* (and|or)" not followed by a
+// letter, or ",? \s* \text{ \s* (and|or) \s* }", and returns the index after it.
+func andOrAt(s string, i int) (int, bool) {
+	if i > 0 && isLetter(s[i-1]) {
+		return 0, false
+	}
+	j := i
+	if j < len(s) && s[j] == ',' {
+		j++
+	}
+	for j < len(s) && isSpace(s[j]) {
+		j++
+	}
+	word := func(k int) int {
+		for _, w := range []string{"and", "or"} {
+			if strings.HasPrefix(s[k:], w) && (k+len(w) == len(s) || !isLetter(s[k+len(w)])) {
+				return k + len(w)
+			}
+		}
+		return -1
+	}
+	if k := word(j); k >= 0 {
+		return k, true
+	}
+	if !strings.HasPrefix(s[j:], `\text{`) {
+		return 0, false
+	}
+	k := j + len(`\text{`)
+	for k < len(s) && isSpace(s[k]) {
+		k++
+	}
+	e := word(k)
+	if e < 0 {
+		return 0, false
+	}
+	for e < len(s) && isSpace(s[e]) {
+		e++
+	}
+	if e < len(s) && s[e] == '}' {
+		return e + 1, true
+	}
+	return 0, false
 }

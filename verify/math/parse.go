@@ -311,8 +311,8 @@ func (p *parser) parseTerm() (*node, error) {
 		t := p.peek()
 		var div bool
 		switch {
-		case t.kind == tOp && (t.text == "*" || t.text == "/"):
-			div = t.text == "/"
+		case t.kind == tOp && (t.text == "*" || t.text == "/" || t.text == ":" && p.lim.mv):
+			div = t.text != "*" // math-verify reads a ratio 7:32 as 7/32
 			p.i++
 		case p.startsFactor():
 		default:
