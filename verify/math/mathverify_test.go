@@ -377,6 +377,9 @@ func TestExtractMathVerify(t *testing.T) {
 		{"answer not before equals", "the answer 12 = x", "12", RuleMVExpr},
 		{"plain number", "so it is 42", "42", RuleMVExpr},
 		{"plain expression", "so it is 3/4, done", "3/4", RuleMVExpr},
+		// An expression's match takes the space after it, so "3+4" has no anchor left; the
+		// number 3 ends last.
+		{"expressions do not overlap", "1+2 3+4", "3", RuleMVExpr},
 		{"thousands", "total 12,345,678 apples", "12345678", RuleMVExpr},
 		{"percent", "it is 28 percent", "28", RuleMVExpr},
 		{"neighbouring boxes join", `\boxed{1}, \boxed{2}`, "1,2", RuleMVBoxed},

@@ -118,15 +118,14 @@ func (t *mvText) envAt(i int, boxed bool) (content string, end int, ok bool) {
 	}
 	prevBackslash := i > 0 && s[i-1] == '\\'
 	found := false
-	switch {
-	case strings.HasPrefix(s[i:], "$$") && !prevBackslash:
+	if strings.HasPrefix(s[i:], "$$") && !prevBackslash {
 		// Display math may span lines; at least one character.
 		if j := next(t.dd, i+3); j >= 0 {
 			content, end, found = s[i+2:j], j+2, true
 		}
 	}
 	if !found && strings.HasPrefix(s[i:], `\[`) && !prevBackslash {
-		if j := next(t.brk, i+3); j >= 0 && s[j-1] != '\\' {
+		if j := next(t.brk, i+3); j >= 0 {
 			content, end, found = s[i+2:j], j+2, true
 		}
 	}
@@ -275,10 +274,11 @@ func (t *mvText) envAfterSpaces(i int, boxed bool) (string, int, bool) {
 // currencySigns may stand right before a plain number ("$100", "€5").
 const currencySigns = "$€£¥₹₽₪₩₫฿₡₦₱₴₸₺₼₾₿"
 
-// numberAt matches a plain number at i: thousands groups separated by "," or " ", a decimal
-// point or comma, a leading-point decimal or an integer, then an optional percent. It returns
-// the number written plainly ("1 000,5" is not one; "1,000.99" gives "1000.99", "2,74" gives
-// "2.74") and the index after the match.
+// numberAt matches a plain number at i, not right after a digit: thousands groups after ","
+// or " " with an optional decimal point ("1,000.99", "1 000"), else digits with a decimal
+// point or comma ("2,74"), a leading-point decimal (".5") or an integer; then an optional
+// percent. It returns the number written plainly ("1000.99", "1000", "2.74", "0.5") and the
+// index after the match.
 func numberAt(s string, i int) (string, int, bool) {
 	if i > 0 && isDigit(s[i-1]) {
 		return "", 0, false
@@ -369,13 +369,20 @@ func isExprOpAt(s string, i int) bool {
 	return isExprOp(s[i]) || strings.HasPrefix(s[i:], "×") || strings.HasPrefix(s[i:], "÷")
 }
 
-// exprSuffixAt reports whether a plain expression may end before s[i]: "**" then '.', ',', ':',
-// a space, ')', '$' or the end.
-func exprSuffixAt(s string, i int) bool {
+// exprSuffix returns the length of the suffix a plain expression needs at s[i] — an optional
+// "**", then '.', ',', ':', a space, ')', '$' or the end of the text — or -1 when there is none.
+func exprSuffix(s string, i int) int {
+	n := 0
 	if strings.HasPrefix(s[i:], "**") {
-		i += 2
+		n = 2
 	}
-	return i >= len(s) || strings.IndexByte(".,: \n\t\r\f\v)$", s[i]) >= 0
+	switch {
+	case i+n >= len(s):
+		return n
+	case strings.IndexByte(".,: \n\t\r\f\v)$", s[i+n]) >= 0:
+		return n + 1
+	}
+	return -1
 }
 
 // maxExprRun bounds how far a plain expression is scanned, keeping extraction linear.
@@ -383,7 +390,7 @@ const maxExprRun = 200
 
 // exprAt matches a plain expression with at least one operator at i: -?\(?-?<digit>, then
 // expression characters, an operator and at least one more, an optional ')', and a suffix. It
-// returns the expression and the index after it (the suffix not included).
+// returns the expression and the index after the match (the suffix included).
 func exprAt(s string, i int) (string, int, bool) {
 	j := i
 	if j < len(s) && s[j] == '-' {
@@ -415,19 +422,19 @@ func exprAt(s string, i int) (string, int, bool) {
 	// may follow (with ')' tried first), provided an operator comes at least two places before.
 	for q := len(offs) - 1; q >= 2; q-- {
 		e := offs[q]
-		end := -1
-		switch {
-		case e < len(s) && s[e] == ')' && exprSuffixAt(s, e+1):
-			end = e + 1
-		case exprSuffixAt(s, e):
-			end = e
+		end, suffix := -1, -1
+		if e < len(s) && s[e] == ')' {
+			end, suffix = e+1, exprSuffix(s, e+1)
 		}
-		if end < 0 {
+		if suffix < 0 {
+			end, suffix = e, exprSuffix(s, e)
+		}
+		if suffix < 0 {
 			continue
 		}
 		for p := q - 2; p >= 0; p-- {
 			if isExprOpAt(s, offs[p]) {
-				return s[i:end], end, true
+				return s[i:end], end + suffix, true
 			}
 		}
 		return "", 0, false // no operator early enough; shorter rests have none either
@@ -435,38 +442,41 @@ func exprAt(s string, i int) (string, int, bool) {
 	return "", 0, false
 }
 
-// exprOrNumberAt matches a plain expression or number with its anchor at i: the start of the
-// text, or a space or '=' at s[i]; then an optional "**"; an expression, else a number with an
-// optional currency sign before it.
-func exprOrNumberAt(s string, i int) (string, int, bool) {
-	j := i
+// anchorAt returns where a plain expression or number anchored at i begins: after the space
+// or '=' at s[i], or at the start of the text, and after an optional "**".
+func anchorAt(s string, i int) (int, bool) {
+	var j int
 	switch {
-	case i == 0:
-		if len(s) > 0 && (isSpace(s[0]) || s[0] == '=') {
-			if e, end, ok := exprOrNumberBody(s, 1); ok {
-				return e, end, true
-			}
-		}
 	case i < len(s) && (isSpace(s[i]) || s[i] == '='):
 		j = i + 1
+	case i == 0:
+		j = 0
 	default:
-		return "", 0, false
+		return 0, false
 	}
-	return exprOrNumberBody(s, j)
-}
-
-func exprOrNumberBody(s string, j int) (string, int, bool) {
 	if strings.HasPrefix(s[j:], "**") {
 		j += 2
+	}
+	return j, true
+}
+
+// exprOrNumberAt matches a plain expression, else a plain number, anchored at i.
+func exprOrNumberAt(s string, i int) (string, int, bool) {
+	j, ok := anchorAt(s, i)
+	if !ok {
+		return "", 0, false
 	}
 	if e, end, ok := exprAt(s, j); ok {
 		return e, end, true
 	}
-	if j < len(s) {
-		if r, w := utf8.DecodeRuneInString(s[j:]); r != utf8.RuneError && strings.ContainsRune(currencySigns, r) {
-			if n, end, ok := numberAt(s, j+w); ok {
-				return n, end, true
-			}
+	return currencyNumberAt(s, j)
+}
+
+// currencyNumberAt matches a plain number at j, after an optional currency sign.
+func currencyNumberAt(s string, j int) (string, int, bool) {
+	if r, w := utf8.DecodeRuneInString(s[j:]); r != utf8.RuneError && strings.ContainsRune(currencySigns, r) {
+		if n, end, ok := numberAt(s, j+w); ok {
+			return n, end, true
 		}
 	}
 	return numberAt(s, j)
@@ -693,38 +703,16 @@ func (t *mvText) plain() []mvCand {
 		i++
 	}
 	// Expressions and numbers are two patterns of their own, each scanned without overlaps.
-	for _, num := range []bool{false, true} {
-		for i := 0; i < len(s); {
-			if i > 0 && !isSpace(s[i]) && s[i] != '=' {
-				i++
+	for _, match := range []func(string, int) (string, int, bool){exprAt, currencyNumberAt} {
+		for i := 0; i < len(s); i++ {
+			j, ok := anchorAt(s, i)
+			if !ok {
 				continue
 			}
-			var e string
-			var end int
-			var ok bool
-			j := i
-			if i < len(s) && (isSpace(s[i]) || s[i] == '=') {
-				j = i + 1
-			}
-			if j < len(s) && strings.HasPrefix(s[j:], "**") {
-				j += 2
-			}
-			if num {
-				if r, w := utf8.DecodeRuneInString(s[j:]); j < len(s) && strings.ContainsRune(currencySigns, r) {
-					e, end, ok = numberAt(s, j+w)
-				}
-				if !ok {
-					e, end, ok = numberAt(s, j)
-				}
-			} else {
-				e, end, ok = exprAt(s, j)
-			}
-			if ok {
+			if e, end, ok := match(s, j); ok {
 				out = append(out, mvCand{start: i, end: end, parts: []string{e}, rule: RuleMVExpr})
-				i = max(end, i+1)
-				continue
+				i = end - 1
 			}
-			i++
 		}
 	}
 	return out
