@@ -23,7 +23,7 @@
 // Qwen2/3 and Llama-3 split regexes, drops added tokens inside text, ignores byte fallback and
 // ignore_merges, and its BPE word merge breaks ties between equal-rank pairs in heap order
 // instead of leftmost-first, which changes ids on repeated characters. Fixing all of that left
-// nothing of it in use, so this package implements the pipeline natively (see README).
+// nothing of it in use, so this package implements the pipeline natively (docs/tokenizer.md).
 //
 // A Tokenizer is safe for concurrent use. Unsupported tokenizer.json components fail Load with
 // an error naming the component, never a wrong tokenization.
