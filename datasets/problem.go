@@ -34,13 +34,29 @@ package datasets
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 )
 
 // Message is one chat turn.
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+}
+
+// Roles is every chat role mirage accepts in a prompt: the four of OpenAI's and HF chat
+// templates, and the developer, function and ipython roles some templates (OpenAI's newer
+// API, Llama 3.1) render.
+var Roles = []string{"system", "user", "assistant", "tool", "developer", "function", "ipython"}
+
+// checkRole refuses a role no chat template renders ("wizard"): templates would drop the
+// message or fail far from the file.
+func checkRole(role string) error {
+	if slices.Contains(Roles, role) {
+		return nil
+	}
+	return fmt.Errorf("role %q: want system, user, assistant or tool (or developer, function, ipython)", role)
 }
 
 // Prompt is a problem's prompt: either plain text or a list of chat messages. In JSON it is a
@@ -90,6 +106,11 @@ func (p *Prompt) UnmarshalJSON(b []byte) error {
 		if msgs == nil {
 			msgs = []Message{}
 		}
+		for i, m := range msgs {
+			if err := checkRole(m.Role); err != nil {
+				return fmt.Errorf("prompt: message %d: %w", i, err)
+			}
+		}
 		*p = Prompt{Messages: msgs}
 		return nil
 	case bytes.Equal(b, []byte("null")):
@@ -121,6 +142,28 @@ const (
 	FinishStop   = "stop"   // an EOS token or a stop string ended it
 	FinishLength = "length" // the token budget ended it
 )
+
+// UnmarshalJSON reads a completion and requires its text: a completion without one would be
+// graded as an empty answer, silently.
+func (c *Completion) UnmarshalJSON(b []byte) error {
+	type plain Completion // without this method
+	var v struct {
+		plain
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.Text == nil {
+		return errNoText
+	}
+	*c = Completion(v.plain)
+	c.Text = *v.Text
+	return nil
+}
+
+// errNoText is a completion without its text.
+var errNoText = errors.New(`missing "text": want the completion's text`)
 
 // Completion is one sampled answer to a problem.
 type Completion struct {

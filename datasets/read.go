@@ -177,10 +177,13 @@ func scanJSON(path string, r io.Reader, fn func(record, position) error) error {
 		first = head[i]
 	}
 	if first == '[' {
-		return decodeJSONArray(path, br, fn)
+		return decodeJSONArray(path, &utf8Reader{r: br}, fn)
 	}
 	index := 0
 	return scanJSONL(path, br, func(line int, b []byte) error {
+		if err := checkUTF8(b); err != nil {
+			return &DataError{File: path, Line: line, Group: -1, Err: err}
+		}
 		v, err := decodeValue(json.NewDecoder(bytes.NewReader(b)), true)
 		if err != nil {
 			return &DataError{File: path, Line: line, Group: -1, Err: fmt.Errorf("want one JSON object per line: %w", err)}
@@ -193,6 +196,37 @@ func scanJSON(path string, r io.Reader, fn func(record, position) error) error {
 		index++
 		return fn(rec, pos)
 	})
+}
+
+// utf8Reader passes r through and fails at the first byte that is not UTF-8, which
+// encoding/json would otherwise replace with U+FFFD unseen.
+type utf8Reader struct {
+	r     io.Reader
+	carry []byte // the start of a rune cut by the previous read
+	off   int64  // bytes passed before carry
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	b := append(u.carry, p[:n]...)
+	i := 0
+	for i < len(b) {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if !utf8.FullRune(b[i:]) && err == nil {
+			break // wait for the rest of the rune
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return 0, fmt.Errorf("invalid UTF-8 at byte %d of the file (0x%02x): want UTF-8 text", u.off+int64(i)+1, b[i])
+		}
+		i += size
+	}
+	u.off += int64(i)
+	u.carry = append(u.carry[:0:0], b[i:]...)
+	return n, err
 }
 
 // decodeJSONArray streams the elements of a top-level array; errors name the element

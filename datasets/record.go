@@ -305,6 +305,9 @@ func promptOf(v any) (Prompt, error) {
 				}
 				*f.dst = s
 			}
+			if err := checkRole(msg.Role); err != nil {
+				return Prompt{}, fmt.Errorf("message %d: %w", i, err)
+			}
 			msgs = append(msgs, msg)
 		}
 		return Prompt{Messages: msgs}, nil

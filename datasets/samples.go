@@ -10,6 +10,7 @@ import (
 	"iter"
 	"os"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxLine bounds one JSONL line: a problem with hundreds of long completions is large, but a
@@ -92,12 +93,31 @@ func foldExtraInfo(p *Problem, line []byte) error {
 // decodeSample decodes one samples line. Numbers in extra keep their type: integers read as
 // int64 and other numbers as float64, as ReadProblems reads them, so a line written again
 // says 3 where it said 3 and 2.0 where it said 2.0.
+//
+// A line must be UTF-8 (encoding/json would replace bad bytes with U+FFFD unseen), hold a
+// completions list (a line without one is a problem, not a sample: nothing would be graded)
+// and give every completion its text.
 func decodeSample(b []byte) (Sample, error) {
 	var s Sample
+	if err := checkUTF8(b); err != nil {
+		return s, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, errNoText) {
+			var raw struct{ Completions []map[string]json.RawMessage }
+			json.Unmarshal(b, &raw)
+			for i, c := range raw.Completions {
+				if _, ok := c["text"]; !ok {
+					return s, fmt.Errorf("completions[%d]: %w", i, err)
+				}
+			}
+		}
 		return s, err
+	}
+	if s.Completions == nil {
+		return s, errors.New(`no "completions" list: want the sampled completions (is this a problem file? sample it with mirage sample first)`)
 	}
 	if s.Extra != nil {
 		if _, err := normalize(s.Extra); err != nil {
@@ -105,6 +125,21 @@ func decodeSample(b []byte) (Sample, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkUTF8 reports the first byte of b that is not UTF-8.
+func checkUTF8(b []byte) error {
+	if utf8.Valid(b) {
+		return nil
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return fmt.Errorf("invalid UTF-8 at byte %d of the line (0x%02x): want UTF-8 text", i+1, b[i])
+		}
+		i += n
+	}
+	return nil
 }
 
 // ReadSamples reads a whole samples.jsonl file.
@@ -248,6 +283,9 @@ func (w *SampleWriter) Done(id string) bool { return w.done[id] }
 // Write appends one sample as a single line, written with one system call.
 func (w *SampleWriter) Write(s Sample) error {
 	s.Problem = withTypedNumbers(s.Problem)
+	if s.Completions == nil {
+		s.Completions = []Completion{} // a list, never null: readers require one
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("datasets: encode sample %q: %w", s.ID, err)
