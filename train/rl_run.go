@@ -105,7 +105,7 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 	defer m.Close()
 
 	// The sampler serves policy/, re-exported (data file only) after every update.
-	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir})
+	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir, Unsynced: true})
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
 	}

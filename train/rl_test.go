@@ -90,7 +90,7 @@ func synthWarmStart(t testing.TB, m *model.Model) model.Weights {
 // newSynthEnv exports w to a policy folder and opens the sampler on it.
 func newSynthEnv(t testing.TB, m *model.Model, w model.Weights, dir string) RLEnv {
 	t.Helper()
-	exp, err := onnx.NewExporter(dir, m.Config(), onnx.WriteOptions{})
+	exp, err := onnx.NewExporter(dir, m.Config(), onnx.WriteOptions{Unsynced: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,4 +305,69 @@ func timeless(t *testing.T, path string) []string {
 		out = append(out, string(s))
 	}
 	return out
+}
+
+// TestRLOneShotAndDynamicSampling checks two ways a step chooses its groups. One-shot: of
+// tasks whose gold answers cannot be produced except task 3's, a run on --one-shot-index 3 sees
+// correct answers and a run on index 0 none. Dynamic sampling: on the tasks without a producible
+// answer every group's ground-truth reward is 0, so each step samples MaxGenBatches batches,
+// keeps no group and makes no update — the weights do not move.
+func TestRLOneShotAndDynamicSampling(t *testing.T) {
+	m := newSynthModel(t)
+	w0 := synthWarmStart(t, m)
+	tasks := synthTasks(10)
+	for i := range tasks {
+		if i != 3 {
+			tasks[i].Problem = verify.Prepare(verify.Task{GroundTruth: "x"}, verify.Options{Grader: verify.GraderMath})
+		}
+	}
+	run := func(c RLConfig) ([]RLStep, model.Weights) {
+		t.Helper()
+		w := cloneWeights(w0)
+		dir := t.TempDir()
+		var recs []RLStep
+		w, err := RL(context.Background(), newSynthEnv(t, m, w, filepath.Join(dir, PolicyDir)), w, nil, tasks, nil, c, dir, false,
+			func(s RLStep) error { recs = append(recs, s); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs, w
+	}
+	for _, c := range []struct {
+		index   int
+		correct bool
+	}{{3, true}, {0, false}} {
+		cfg := synthRLConfig(verify.RewardGroundTruth, 2)
+		cfg.OneShot, cfg.OneShotIndex = true, c.index
+		recs, _ := run(cfg)
+		var acc float64
+		for _, r := range recs {
+			acc += r.Accuracy
+			if r.SampledGroups != cfg.BatchPrompts {
+				t.Errorf("one-shot step %d sampled %d groups, want %d", r.Step, r.SampledGroups, cfg.BatchPrompts)
+			}
+		}
+		if (acc > 0) != c.correct {
+			t.Errorf("one-shot index %d: mean accuracy %.3f, want %v", c.index, acc/2, map[bool]string{true: "> 0", false: "0"}[c.correct])
+		}
+	}
+	if _, err := RL(context.Background(), RLEnv{Model: m}, w0, nil, tasks, nil, RLConfig{OneShot: true, OneShotIndex: 10}, t.TempDir(), false, nil); err == nil {
+		t.Error("one-shot index 10 of 10 tasks: no error")
+	}
+
+	tasks = append(tasks[:3], tasks[4:]...)
+	cfg := synthRLConfig(verify.RewardGroundTruth, 2)
+	cfg.DynamicSampling, cfg.MaxGenBatches = true, 3
+	recs, w := run(cfg)
+	for _, r := range recs {
+		if r.KeptGroups != 0 || r.GenBatches != 3 || r.SampledGroups != 3*cfg.BatchPrompts || r.Updates != 0 {
+			t.Errorf("step %d: kept %d of %d groups in %d batches, %d updates; want 0 kept of %d in 3, no update",
+				r.Step, r.KeptGroups, r.SampledGroups, r.GenBatches, r.Updates, 3*cfg.BatchPrompts)
+		}
+	}
+	for name, t0 := range w0 {
+		if !slices.Equal(w[name].Data, t0.Data) {
+			t.Fatalf("weight %s moved although no group was kept", name)
+		}
+	}
 }

@@ -16,7 +16,19 @@ import (
 // syncs it, gives it mode 0644 and renames it to path. If fill or any step fails, the temporary
 // file is removed, path is left as it was, and the error is returned: fill's error as fill
 // returned it.
-func Write(path string, fill func(io.Writer) error) (err error) {
+func Write(path string, fill func(io.Writer) error) error {
+	return write(path, fill, true)
+}
+
+// WriteUnsynced is Write without the sync: readers still see the old file or the whole new one,
+// but after a crash (of the machine, not the process) the new file may be empty. It suits files
+// rebuilt from elsewhere after a crash, rewritten often (the RL trainer's policy folder, rebuilt
+// from its checkpoint on resume).
+func WriteUnsynced(path string, fill func(io.Writer) error) error {
+	return write(path, fill, false)
+}
+
+func write(path string, fill func(io.Writer) error, sync bool) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -31,8 +43,10 @@ func Write(path string, fill func(io.Writer) error) (err error) {
 		return err
 	}
 	// Sync before the rename: otherwise a crash soon after can leave path renamed but empty.
-	if err := f.Sync(); err != nil {
-		return err
+	if sync {
+		if err := f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := f.Chmod(0o644); err != nil {
 		return err

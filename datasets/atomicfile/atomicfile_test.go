@@ -24,47 +24,53 @@ func TestWrite(t *testing.T) {
 			return boom
 		}, "old content", boom},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "out.bin")
-			if tt.old != "" {
-				if err := os.WriteFile(path, []byte(tt.old), 0o600); err != nil {
-					t.Fatal(err)
+	writers := []struct {
+		name  string
+		write func(string, func(io.Writer) error) error
+	}{{"Write", Write}, {"WriteUnsynced", WriteUnsynced}}
+	for _, wr := range writers {
+		for _, tt := range tests {
+			t.Run(wr.name+"/"+tt.name, func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "out.bin")
+				if tt.old != "" {
+					if err := os.WriteFile(path, []byte(tt.old), 0o600); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			err := Write(path, tt.fill)
-			if err != tt.wantErr { // fill's error comes back as it is, not wrapped
-				t.Fatalf("Write error = %v, want %v", err, tt.wantErr)
-			}
-			got, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != tt.want {
-				t.Errorf("content = %q, want %q", got, tt.want)
-			}
-			if tt.wantErr == nil {
-				st, err := os.Stat(path)
+				err := wr.write(path, tt.fill)
+				if err != tt.wantErr { // fill's error comes back as it is, not wrapped
+					t.Fatalf("%s error = %v, want %v", wr.name, err, tt.wantErr)
+				}
+				got, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.Mode().Perm() != 0o644 {
-					t.Errorf("mode = %v, want 0644", st.Mode().Perm())
+				if string(got) != tt.want {
+					t.Errorf("content = %q, want %q", got, tt.want)
 				}
-			}
-			ents, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ents) != 1 {
-				var names []string
-				for _, e := range ents {
-					names = append(names, e.Name())
+				if tt.wantErr == nil {
+					st, err := os.Stat(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if st.Mode().Perm() != 0o644 {
+						t.Errorf("mode = %v, want 0644", st.Mode().Perm())
+					}
 				}
-				t.Errorf("folder holds %v, want only out.bin (no temporary file left)", names)
-			}
-		})
+				ents, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ents) != 1 {
+					var names []string
+					for _, e := range ents {
+						names = append(names, e.Name())
+					}
+					t.Errorf("folder holds %v, want only out.bin (no temporary file left)", names)
+				}
+			})
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -104,45 +105,50 @@ func TestFolderContents(t *testing.T) {
 	}
 }
 
-// Re-exporting leaves model.onnx untouched and the new weights take effect.
+// TestExporterRewritesOnlyData re-exports new weights, with and without the fsync (Unsynced, as
+// the RL policy folder): model.onnx stays the same file, the data file holds the new weights.
 func TestExporterRewritesOnlyData(t *testing.T) {
-	cfg := smallConfig()
-	dir := t.TempDir()
-	e, err := NewExporter(dir, cfg, WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
+	for _, unsynced := range []bool{false, true} {
+		t.Run(fmt.Sprint("unsynced=", unsynced), func(t *testing.T) {
+			cfg := smallConfig()
+			dir := t.TempDir()
+			e, err := NewExporter(dir, cfg, WriteOptions{Unsynced: unsynced})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := e.Export(ctx, testWeights(cfg, 1)); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Stat(filepath.Join(dir, ModelFile))
+			beforeBytes, _ := os.ReadFile(filepath.Join(dir, ModelFile))
+			w2 := testWeights(cfg, 2)
+			if err := e.Export(ctx, w2); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := os.Stat(filepath.Join(dir, ModelFile))
+			afterBytes, _ := os.ReadFile(filepath.Join(dir, ModelFile))
+			if !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) || !bytes.Equal(beforeBytes, afterBytes) {
+				t.Errorf("model.onnx was rewritten by the second export")
+			}
+			_, back, err := weights.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, w2) {
+				t.Errorf("data file does not hold the second weights")
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
+			if len(leftovers) > 0 {
+				t.Errorf("temporary files left behind: %v", leftovers)
+			}
+			t.Run("ort", func(t *testing.T) {
+				needORT(t)
+				c := &checker{t: t, vocab: cfg.VocabSize}
+				checkPaddedDecode(t, c, openORT(t, dir, cfg, WriteOptions{}, true), cfg, w2, true)
+			})
+		})
 	}
-	ctx := context.Background()
-	if err := e.Export(ctx, testWeights(cfg, 1)); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.Stat(filepath.Join(dir, ModelFile))
-	beforeBytes, _ := os.ReadFile(filepath.Join(dir, ModelFile))
-	w2 := testWeights(cfg, 2)
-	if err := e.Export(ctx, w2); err != nil {
-		t.Fatal(err)
-	}
-	after, _ := os.Stat(filepath.Join(dir, ModelFile))
-	afterBytes, _ := os.ReadFile(filepath.Join(dir, ModelFile))
-	if !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) || !bytes.Equal(beforeBytes, afterBytes) {
-		t.Errorf("model.onnx was rewritten by the second export")
-	}
-	_, back, err := weights.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(back, w2) {
-		t.Errorf("data file does not hold the second weights")
-	}
-	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
-	if len(leftovers) > 0 {
-		t.Errorf("temporary files left behind: %v", leftovers)
-	}
-	t.Run("ort", func(t *testing.T) {
-		needORT(t)
-		c := &checker{t: t, vocab: cfg.VocabSize}
-		checkPaddedDecode(t, c, openORT(t, dir, cfg, WriteOptions{}, true), cfg, w2, true)
-	})
 }
 
 func TestWriteErrors(t *testing.T) {

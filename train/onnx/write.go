@@ -87,6 +87,9 @@ type WriteOptions struct {
 	// DataFile is the external data file name; default "model.onnx.data". (transformers.js in a
 	// browser looks for "model.onnx_data"; under node it reads whatever model.onnx names.)
 	DataFile string
+	// Unsynced skips the fsync before the data file's rename (atomicfile.WriteUnsynced): for a
+	// folder rebuilt after a crash anyway, re-exported every step (the RL policy folder).
+	Unsynced bool
 }
 
 // tokenizerFiles are copied from WriteOptions.TokenizerDir when present.
@@ -255,7 +258,11 @@ func (e *Exporter) copyTokenizer() error {
 // writeData streams the weights in entry order, converting to the stored type.
 func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) error {
 	path := filepath.Join(e.dir, e.opts.DataFile)
-	err := atomicfile.Write(path, func(f io.Writer) error {
+	write := atomicfile.Write
+	if e.opts.Unsynced {
+		write = atomicfile.WriteUnsynced
+	}
+	err := write(path, func(f io.Writer) error {
 		bw := bufio.NewWriterSize(f, 1<<20)
 		buf := make([]byte, 0, 1<<16)
 		var pos int64
