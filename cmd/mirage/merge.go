@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,16 +30,20 @@ Examples:
    mirage merge s-0.jsonl s-1.jsonl s-2.jsonl --data problems.jsonl --out samples.jsonl --overwrite
    mirage merge seed1.jsonl seed2.jsonl --data problems.jsonl --out more.jsonl --repeats`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data", Usage: "the problems the shards were sampled from (verl parquet, .jsonl or .json)", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "samples file to write", Required: true},
+			&cli.StringFlag{Name: "data", Usage: "the problems the shards were sampled from (verl parquet, .jsonl or .json; required)"},
+			&cli.StringFlag{Name: "out", Usage: "samples file to write (required)"},
 			&cli.IntFlag{Name: "limit", Usage: "the runs' --limit: only the first N problems of --data (0: all)"},
 			&cli.BoolFlag{Name: "repeats", Usage: "the files are runs with different seeds: concatenate a problem's completions"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace --out if it already holds samples"},
 			&cli.BoolFlag{Name: "json", Usage: "print what was written as JSON on stdout"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return fmt.Errorf("merge: no samples files given; want mirage merge FILES... --data FILE --out FILE")
+			files, err := flagsAmongArgs(c)
+			if err != nil {
+				return err
+			}
+			if len(files) == 0 || c.String("data") == "" || c.String("out") == "" {
+				return fmt.Errorf("merge: want mirage merge FILES... --data FILE --out FILE")
 			}
 			ids, err := dataIDs(c.String("data"), c.Int("limit"))
 			if err != nil {
@@ -48,7 +53,7 @@ Examples:
 			if c.Bool("overwrite") {
 				mode = datasets.Overwrite
 			}
-			rep, err := datasets.MergeSamples(ids, c.Args().Slice(), c.String("out"), datasets.MergeOptions{Repeats: c.Bool("repeats"), Mode: mode})
+			rep, err := datasets.MergeSamples(ids, files, c.String("out"), datasets.MergeOptions{Repeats: c.Bool("repeats"), Mode: mode})
 			for _, w := range rep.Warnings {
 				fmt.Fprintf(c.App.ErrWriter, "merge: warning: %s\n", w)
 			}
@@ -62,6 +67,44 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// flagsAmongArgs sets the flags that follow the first file argument (urfave/cli stops reading
+// flags there, but mirage merge FILES... --data FILE --out FILE puts them last) and returns the
+// other arguments.
+func flagsAmongArgs(c *cli.Context) ([]string, error) {
+	bools := map[string]bool{}
+	names := map[string]bool{}
+	for _, f := range c.Command.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			names[n], bools[n] = true, isBool
+		}
+	}
+	var rest []string
+	args := c.Args().Slice()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || a == "-" || !names[name] {
+			rest = append(rest, a)
+			continue
+		}
+		switch {
+		case hasValue:
+		case bools[name]:
+			value = "true"
+		case i+1 < len(args):
+			i++
+			value = args[i]
+		default:
+			return nil, fmt.Errorf("%s: flag %s needs a value", c.Command.Name, a)
+		}
+		if err := c.Set(name, value); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", c.Command.Name, a, err)
+		}
+	}
+	return rest, nil
 }
 
 // dataIDs are the ids of the problems of a data file, in order, limited to the first limit.
