@@ -377,9 +377,10 @@ func TestExtractMathVerify(t *testing.T) {
 		{"answer not before equals", "the answer 12 = x", "12", RuleMVExpr},
 		{"plain number", "so it is 42", "42", RuleMVExpr},
 		{"plain expression", "so it is 3/4, done", "3/4", RuleMVExpr},
-		// An expression's match takes the space after it, so "3+4" has no anchor left; the
-		// number 3 ends last.
-		{"expressions do not overlap", "1+2 3+4", "3", RuleMVExpr},
+		// Spaces are expression characters, so "1+2 3+4" is one candidate, which Python's
+		// parse_expr rejects (no implicit products); of the numbers, 3 ends last.
+		{"no implicit products in plain expressions", "1+2 3+4", "3", RuleMVExpr},
+		{"no implicit products before a bracket", "so 2(3+4)", "2", RuleMVExpr},
 		{"thousands", "total 12,345,678 apples", "12345678", RuleMVExpr},
 		{"percent", "it is 28 percent", "28", RuleMVExpr},
 		{"neighbouring boxes join", `\boxed{1}, \boxed{2}`, "1,2", RuleMVBoxed},

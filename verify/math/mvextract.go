@@ -767,6 +767,9 @@ const maxMVText = 64 << 10
 // parse parses a candidate; ok is false when it is not math (math-verify's parser fails).
 func (c mvCand) parse(opts Options) (*Answer, string, bool) {
 	if !c.latex {
+		if juxtaposed(c.parts[0]) {
+			return nil, "", false // Python's parse_expr has no implicit products: "1+2 3", "2(3)"
+		}
 		a := Parse(c.parts[0], opts)
 		return a, c.parts[0], a.n != nil || a.err != nil
 	}
@@ -1036,4 +1039,22 @@ func andOrAt(s string, i int) (int, bool) {
 		return e + 1, true
 	}
 	return 0, false
+}
+
+// juxtaposed reports a digit or ')' followed, after optional spaces, by a digit or '(' in a
+// plain expression.
+func juxtaposed(e string) bool {
+	for i := 0; i < len(e); i++ {
+		if !isDigit(e[i]) && e[i] != ')' {
+			continue
+		}
+		j := i + 1
+		for j < len(e) && isSpace(e[j]) {
+			j++
+		}
+		if j < len(e) && (e[j] == '(' || isDigit(e[j]) && (j > i+1 || e[i] == ')')) {
+			return true
+		}
+	}
+	return false
 }
