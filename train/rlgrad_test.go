@@ -64,20 +64,59 @@ func TestPolicyGradientChain(t *testing.T) {
 	// Direction: the gradient itself (normalised), so the derivative is large against noise.
 	norm := GlobalNorm(grads)
 	const h = 1e-2
-	step := func(sign float64) model.Weights {
-		out := cloneWeights(w)
-		for name, g := range grads {
-			for i, v := range g.Data {
-				out[name].Data[i] += float32(sign * h * float64(v) / norm)
-			}
-		}
-		return out
-	}
-	plus, _ := total(step(1))
-	minus, _ := total(step(-1))
+	plus, _ := total(moved(w, grads, h))
+	minus, _ := total(moved(w, grads, -h))
 	fd := (plus - minus) / (2 * h)
 	t.Logf("directional derivative: analytic %.6g, finite difference %.6g", norm, fd)
 	if math.Abs(fd-norm) > 0.02*norm {
 		t.Errorf("directional derivative along the gradient: analytic %.6g, finite difference %.6g", norm, fd)
 	}
+}
+
+// TestEntropyBonusGradient checks LossAndGrads' entropy term (Batch.EntropyWeight, the
+// --entropy-coef bonus) at temperature 0.8: with a zero mask the loss is −Σ weight·H, and its
+// gradient along itself must match a central finite difference of −Σ weight·H computed from
+// TokenLogProbsEntropy.
+func TestEntropyBonusGradient(t *testing.T) {
+	m := newSynthModel(t)
+	w := arch.RandomWeights(m.Config(), 8)
+	seq := []int{synthBOS, 4, synthSEP, synthOpen, 7, synthClose, synthEOS}
+	batch := model.Batch{IDs: [][]int{seq[:6]}, Targets: [][]int{seq[1:]}, Mask: [][]float32{make([]float32, 6)},
+		EntropyWeight: [][]float32{{0, 0, 0.5, 1, 1, 0.25}}, Temperature: 0.8}
+	bonus := func(w model.Weights) float64 {
+		_, ent, err := m.TokenLogProbsEntropy(w, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s float64
+		for i, h := range ent[0] {
+			s -= float64(batch.EntropyWeight[0][i]) * float64(h)
+		}
+		return s
+	}
+	loss, grads, err := m.LossAndGrads(w, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := bonus(w); math.Abs(loss-b) > 1e-5*math.Abs(b) {
+		t.Errorf("loss %.7g, −Σ weight·H %.7g", loss, b)
+	}
+	norm := GlobalNorm(grads)
+	const h = 1e-2
+	fd := (bonus(moved(w, grads, h)) - bonus(moved(w, grads, -h))) / (2 * h)
+	if math.Abs(fd-norm) > 0.02*norm {
+		t.Errorf("directional derivative along the gradient: analytic %.6g, finite difference %.6g", norm, fd)
+	}
+}
+
+// moved returns w + t·dir/|dir| (a step of length t along dir).
+func moved(w, dir model.Weights, t float64) model.Weights {
+	norm := GlobalNorm(dir)
+	out := cloneWeights(w)
+	for name, g := range dir {
+		for i, v := range g.Data {
+			out[name].Data[i] += float32(t * float64(v) / norm)
+		}
+	}
+	return out
 }
