@@ -30,9 +30,9 @@ func TestFormatByContent(t *testing.T) {
 		want       string // "" reads one problem
 	}{
 		{"empty parquet", "x.parquet", nil, "an empty file (0 bytes)"},
-		{"empty json", "x.json", nil, "an empty file (0 bytes)"},
-		{"empty jsonl", "x.jsonl", nil, "an empty file (0 bytes)"},
-		{"blank jsonl", "x.jsonl", []byte(" \n\n\t\n"), "white space only"},
+		{"empty json", "x.json", nil, "an empty file (0 bytes): want verl parquet, JSONL or a JSON array of problems"},
+		{"empty jsonl", "x.jsonl", nil, "an empty file (0 bytes): want verl parquet, JSONL or a JSON array of problems"},
+		{"blank jsonl", "x.jsonl", []byte(" \n\n\t\n"), "white space only: want verl parquet"},
 		{"empty array", "x.json", []byte(" [ ] "), "holds no problems"},
 		{"text named parquet", "x.parquet", []byte("hello, this is not data\nat all\n"), `named .parquet but not a parquet file (it does not start with the magic PAR1): it looks like text starting "hello, this is not data"`},
 		{"jsonl named parquet", "x.parquet", jsonl, "named .parquet but not a parquet file (it does not start with the magic PAR1): it looks like JSON lines"},

@@ -90,7 +90,8 @@ func scanRecords(path string, fn func(record, position) error) error {
 		return fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
+	const sniff = 4096
+	head := make([]byte, sniff)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -105,7 +106,7 @@ func scanRecords(path string, fn func(record, position) error) error {
 		return scanParquet(path, f, fn)
 	case strings.EqualFold(filepath.Ext(path), ".parquet"):
 		return bad("named .parquet but not a parquet file (it does not start with the magic PAR1): it looks like %s", looks)
-	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\ufeff")))) == 0 && n < len(head):
+	case firstByte(head) == 0 && n < sniff: // the whole file is blank
 		return bad("%s: want verl parquet, JSONL or a JSON array of problems", looks)
 	}
 	if first := firstByte(head); first != '{' && first != '[' {
