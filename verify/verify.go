@@ -360,6 +360,9 @@ func (p *Problem) Grade(completion string) Outcome {
 		pred, ex, ok := vmath.ExtractMathVerify(completion, mo)
 		if !ok {
 			o.NoAnswer, o.Reason = true, "no answer found (math-verify extraction: no LaTeX, number or expression that parses)"
+			if ex.Reason != "" {
+				o.Reason += ": " + ex.Reason
+			}
 			break
 		}
 		p.compare(&o, ex, pred, mo)

@@ -132,6 +132,9 @@ func TestGrade(t *testing.T) {
 		{"math-verify no answer", Task{GroundTruth: "5"}, Options{Grader: GraderMathVerify},
 			"<think>x</think><answer>5</answer>",
 			Outcome{Grader: GraderMathVerify, FormatOK: true, NoAnswer: true, Reason: "no answer found (math-verify extraction: no LaTeX, number or expression that parses)"}},
+		{"math-verify unclosed box", Task{GroundTruth: "2"}, Options{Grader: GraderMathVerify},
+			"The answer is \\boxed{2",
+			Outcome{Grader: GraderMathVerify, NoAnswer: true, Reason: "no answer found (math-verify extraction: no LaTeX, number or expression that parses): the last \\boxed{ is never closed (a truncated answer)"}},
 		// Issue 17: an unclosed box is no answer, with the reason; GSM8K's marker only at a line start.
 		{"unclosed box", Task{GroundTruth: "2"}, Options{},
 			"The answer is \\boxed{2",

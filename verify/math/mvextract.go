@@ -742,7 +742,7 @@ const (
 // with its default extraction (LaTeX and plain expressions; the rules are at the top of
 // this file). ex.Answer is the LaTeX or expression that was parsed (boxes unwrapped, several
 // joined by ", "). ok is false when nothing in the text parses, as math-verify then returns
-// no answer. opts.MathVerify is implied.
+// no answer (ex.Reason says when a \boxed{ never closes). opts.MathVerify is implied.
 func ExtractMathVerify(text string, opts Options) (a *Answer, ex Extraction, ok bool) {
 	opts.MathVerify = true
 	if len(text) > maxMVText {
@@ -757,6 +757,9 @@ func ExtractMathVerify(text string, opts Options) (a *Answer, ex Extraction, ok 
 				return a, Extraction{Answer: s, Rule: c.rule}, true
 			}
 		}
+	}
+	if unclosedBox(text) {
+		return nil, Extraction{Reason: reasonUnclosed}, false
 	}
 	return nil, Extraction{}, false
 }
