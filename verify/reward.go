@@ -3,7 +3,6 @@ package verify
 import (
 	"fmt"
 	"math/rand/v2"
-	"regexp"
 	"strings"
 )
 
@@ -67,21 +66,37 @@ type Graded struct {
 	TokenLogprobs []float32
 }
 
-// The think/answer format: the paper's regex ^<think>.*?</think>\s*<answer>.*?</answer>$ on the
-// trimmed completion, with '.' matching newlines (formatRe) or, as released, not (formatStrictRe).
-var (
-	formatRe       = regexp.MustCompile(`(?s)\A<think>.*?</think>\s*<answer>.*?</answer>\z`)
-	formatStrictRe = regexp.MustCompile(`\A<think>.*?</think>\s*<answer>.*?</answer>\z`)
-)
-
 // RLFormat reports whether a completion is "<think>…</think>" then "<answer>…</answer>" and
-// nothing else (surrounding white space ignored), newlines allowed anywhere unless strict.
+// nothing else (surrounding white space ignored), newlines allowed anywhere unless strict. It is
+// the paper's regex ^<think>.*?</think>\s*<answer>.*?</answer>$ on the trimmed completion, with
+// '.' matching newlines or, strict as released, not; written with string searches because the
+// regex backtracks over every character of a long completion (TestRLFormatIsTheRegex checks
+// the two agree).
 func RLFormat(text string, strict bool) bool {
-	text = strings.TrimSpace(text)
-	if strict {
-		return formatStrictRe.MatchString(text)
+	const open, closeThink, answer, closeAnswer = "<think>", "</think>", "<answer>", "</answer>"
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, open) || !strings.HasSuffix(t, closeAnswer) {
+		return false
 	}
-	return formatRe.MatchString(text)
+	end := len(t) - len(closeAnswer) // where the answer's content ends
+	// Any "</think>" may end the think part; the white space after it (\s: ASCII) runs up to
+	// "<answer>", whose content must end where the final "</answer>" begins.
+	for from := len(open); ; {
+		i := strings.Index(t[from:], closeThink)
+		if i < 0 {
+			return false
+		}
+		i += from
+		k := i + len(closeThink)
+		for k < len(t) && strings.IndexByte(" \t\n\f\r", t[k]) >= 0 {
+			k++
+		}
+		if strings.HasPrefix(t[k:], answer) && k+len(answer) <= end &&
+			(!strict || !strings.Contains(t[len(open):i], "\n") && !strings.Contains(t[k+len(answer):end], "\n")) {
+			return true
+		}
+		from = i + 1
+	}
 }
 
 // GroupRewards returns the reward of every completion of one group. rng is read only by

@@ -2,8 +2,10 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -152,9 +154,25 @@ func scored(j job, o verify.Outcome) grade {
 	return grade{Outcome: o}
 }
 
+// rewardGroup scores the jobs idx, one group asking for the RL reward kind.
+func (h *Handler) rewardGroup(kind verify.RewardKind, idx []int, jobs []job, grades []grade, rng *rand.Rand) error {
+	group := make([]verify.Graded, len(idx))
+	for n, i := range idx {
+		group[n] = verify.Graded{Text: jobs[i].response, Outcome: grades[i].Outcome}
+	}
+	r, err := verify.GroupRewards(group, verify.RewardOptions{Kind: kind, P: h.opts.RandomP, FormatStrict: h.opts.FormatStrict}, rng)
+	if err != nil {
+		return err
+	}
+	for n, i := range idx {
+		grades[i].Score = r[n]
+	}
+	return nil
+}
+
 // rewardAll sets each grade's Score. A grader's reward is the outcome's own; an RL reward is
 // verify.GroupRewards over the jobs of one group that ask for it, in request order. Random
-// rewards draw from a source seeded afresh for each request.
+// rewards draw from sources seeded afresh for each request.
 func (h *Handler) rewardAll(jobs []job, grades []grade) error {
 	type key struct {
 		kind  verify.RewardKind
@@ -177,22 +195,26 @@ func (h *Handler) rewardAll(jobs []job, grades []grade) error {
 		}
 		groups[k] = append(groups[k], i)
 	}
-	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	ropts := verify.RewardOptions{P: h.opts.RandomP, FormatStrict: h.opts.FormatStrict}
-	for _, k := range order {
-		idx := groups[k]
-		group := make([]verify.Graded, len(idx))
-		for n, i := range idx {
-			group[n] = verify.Graded{Text: jobs[i].response, Outcome: grades[i].Outcome}
-		}
-		ropts.Kind = k.kind
-		r, err := verify.GroupRewards(group, ropts, rng)
-		if err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
-		for n, i := range idx {
-			grades[i].Score = r[n]
-		}
+	// Groups are scored on the workers too (the format regex over long responses is not
+	// cheap), each random group from its own stream of a seed drawn for the request.
+	seed := rand.Uint64()
+	errs := make([]error, len(order))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(h.opts.Workers, len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := int(next.Add(1) - 1); g < len(order); g = int(next.Add(1) - 1) {
+				h.sem <- struct{}{}
+				errs[g] = h.rewardGroup(order[g].kind, groups[order[g]], jobs, grades, rand.New(rand.NewPCG(seed, uint64(g))))
+				<-h.sem
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }
