@@ -29,13 +29,17 @@ const (
 // CheckResults refuses an output file that a run with settings ri must not touch, before the run
 // loads anything (a model can take minutes to load): with Keep, one that already holds what
 // (e.g. "samples"); with Resume, one whose sidecar records other settings than ri, each named
-// (old → new), since one file would then mix two distributions. It writes nothing. A resumed
+// (old → new), since one file would then mix two distributions; in any mode, one that another
+// run is writing (it holds the file's lock; see OpenResults). It writes nothing. A resumed
 // file without a sidecar (written before mirage recorded run settings) is allowed with a
 // warning for the user, returned as text.
 //
 // OpenSamples and OpenResults check again (without the warning), so a caller that skips
 // CheckResults is still protected; it only learns later.
 func CheckResults(path, what string, mode Mode, ri RunInfo) (warning string, err error) {
+	if err := probeLock(path); err != nil {
+		return "", err
+	}
 	fi, err := os.Stat(path)
 	if err != nil || fi.Size() == 0 {
 		return "", nil // nothing to keep or continue: a fresh start
@@ -61,6 +65,17 @@ func CheckResults(path, what string, mode Mode, ri RunInfo) (warning string, err
 	return "", nil
 }
 
+// probeLock fails if another run holds the lock of the results file at path (a missing file is
+// free): the refusal comes before this run loads anything.
+func probeLock(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close() // releases the lock taken here
+	return lockFile(f)
+}
+
 // ResultsFile is an output of JSON lines that a run appends to, one result a line, each written
 // with one system call and kept by a kill; OpenResults opens it. It is not safe for concurrent
 // use.
@@ -74,6 +89,10 @@ type ResultsFile struct {
 // its complete lines, calling each with every one (1-based line number and the line without its
 // newline) so the caller can take them back, and cuts a torn last line (a kill mid-write). The
 // sidecar then records ri. On error nothing the file held is lost.
+//
+// The file stays locked (flock, exclusive) until Close or Abandon: a second run on the same
+// file, which would interleave its lines with this one's, is refused with an error saying so,
+// and so is any CheckResults of it. The sidecar is only written under that lock.
 func OpenResults(path, what string, mode Mode, ri RunInfo, each func(line int, b []byte) error) (*ResultsFile, error) {
 	if _, err := CheckResults(path, what, mode, ri); err != nil {
 		return nil, err
@@ -97,6 +116,11 @@ func openResults(path string, mode Mode, each func(line int, b []byte) error, re
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	r := &ResultsFile{f: f, path: path}
+	if err := lockFile(f); err != nil {
+		// Another run holds it: leave the file (and its sidecar) alone, even if still empty.
+		f.Close()
+		return nil, err
+	}
 	keep := int64(0)
 	if mode == Resume {
 		data, err := io.ReadAll(f)

@@ -137,3 +137,44 @@ func TestResultsAbandon(t *testing.T) {
 		t.Errorf("resumed lines %q, want the one written before the abandon", lines)
 	}
 }
+
+// One run at a time writes a results file (issue 17: two mirage sample runs on one --out both
+// exited 0 and left interleaved, invalid lines): while a writer holds it, every other open and
+// every check is refused, saying so, and changes nothing; once it is closed the file is free.
+func TestResultsLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	ri := RunInfo{Command: "sample", Settings: map[string]string{"seed": "0"}}
+	first, err := OpenSamples(path, Keep, ri, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Write(Sample{Problem: Problem{ID: "a"}, Completions: []Completion{{Text: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	held, _ := os.ReadFile(path)
+	for _, mode := range []Mode{Keep, Overwrite, Resume} {
+		if w, err := OpenSamples(path, mode, ri, 1); err == nil || !strings.Contains(err.Error(), "being written by another run") {
+			if err == nil {
+				w.Close()
+			}
+			t.Errorf("mode %d: second OpenSamples: %v; want a refusal naming the other run", mode, err)
+		}
+		if _, err := CheckResults(path, "samples", mode, ri); err == nil || !strings.Contains(err.Error(), "being written by another run") {
+			t.Errorf("mode %d: CheckResults: %v; want a refusal naming the other run", mode, err)
+		}
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(held) {
+		t.Errorf("the refused runs changed the file:\n%s\nwant\n%s", now, held)
+	}
+	if _, err := os.Stat(RunInfoPath(path)); err != nil {
+		t.Errorf("the refused runs removed the sidecar: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenSamples(path, Resume, ri, 1)
+	if err != nil {
+		t.Fatalf("after the first run closed: %v", err)
+	}
+	again.Close()
+}

@@ -293,3 +293,23 @@ func TestSampleFailedRunLeavesNoFile(t *testing.T) {
 		t.Errorf("the failed resume changed %s:\n%s\nwant\n%s", out, again, first)
 	}
 }
+
+// A second mirage sample on an --out that a run is writing is refused before it loads anything,
+// with --overwrite and --resume too, and leaves that run's file alone (issue 17).
+func TestSampleRefusesAnOutInUse(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	running, err := datasets.OpenSamples(out, datasets.Keep, datasets.RunInfo{Command: "sample", Settings: map[string]string{}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	for _, extra := range [][]string{nil, {"--overwrite"}, {"--resume"}} {
+		_, err := mirageOutput(t, "", append([]string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--out", out, "--quiet"}, extra...)...)
+		if err == nil || !strings.Contains(err.Error(), out+" is being written by another run") {
+			t.Errorf("sample %v on an --out in use: %v; want a refusal naming it", extra, err)
+		}
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() != 0 {
+		t.Errorf("the refused runs touched %s: %v", out, err)
+	}
+}
