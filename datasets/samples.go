@@ -282,17 +282,27 @@ func (w *SampleWriter) Done(id string) bool { return w.done[id] }
 
 // Write appends one sample as a single line, written with one system call.
 func (w *SampleWriter) Write(s Sample) error {
-	s.Problem = withTypedNumbers(s.Problem)
-	if s.Completions == nil {
-		s.Completions = []Completion{} // a list, never null: readers require one
-	}
-	b, err := json.Marshal(s)
+	b, err := EncodeSample(s)
 	if err != nil {
-		return fmt.Errorf("datasets: encode sample %q: %w", s.ID, err)
+		return err
 	}
 	if _, err := w.f.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("datasets: write sample %q: %w", s.ID, err)
 	}
 	w.done[s.ID] = true
 	return nil
+}
+
+// EncodeSample is s as one line of samples.jsonl, without the newline: what SampleWriter
+// writes, for writers of a whole file at once (mirage verify's atomically replaced --out).
+func EncodeSample(s Sample) ([]byte, error) {
+	s.Problem = withTypedNumbers(s.Problem)
+	if s.Completions == nil {
+		s.Completions = []Completion{} // a list, never null: readers require one
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: encode sample %q: %w", s.ID, err)
+	}
+	return b, nil
 }

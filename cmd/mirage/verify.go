@@ -26,7 +26,8 @@ ground_truth, and writes the same lines to --out with "correct", "reward" and "a
 normalised extracted answer, used for maj@k) set in every completion, plus "rule" (the extraction
 rule that found the answer) and "reason" (why it could not be graded correct: no answer found,
 over budget, ...) when there is one. Grading runs on all cores;
-lines keep their order. Counts (problems, completions, correct, extraction failures, format
+lines keep their order. --out appears whole when grading ends (a temporary file renamed over
+it): a failed, killed or out-of-disk run leaves the old --out, never a torn one. Counts (problems, completions, correct, extraction failures, format
 errors, comparisons over budget, unknown SynLogic tasks by name) go to stderr, and with --json
 to stdout as one JSON object.
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,10 +134,21 @@ func TestVerifyCommandErrors(t *testing.T) {
 			}
 		})
 	}
-	// The lines before the bad one are written and stay valid.
-	got, err := datasets.ReadSamples(filepath.Join(dir, "o.jsonl"))
-	if err != nil || len(got) != 2 || got[1].Completions[0].Correct == nil || !*got[1].Completions[0].Correct {
-		t.Errorf("partial output: %d lines, %v", len(got), err)
+	// --out is written atomically (issue 17): a run that fails on a bad line leaves no output
+	// (it used to leave the lines before it), and an output of an earlier run stays whole.
+	if _, err := os.Stat(filepath.Join(dir, "o.jsonl")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed verify left --out behind: %v", err)
+	}
+	earlier := filepath.Join(dir, "earlier.jsonl")
+	writeSamples(t, earlier, good)
+	if _, _, err := runVerify(t, "--in", in, "--out", earlier); err == nil {
+		t.Fatal("bad line: no error")
+	}
+	if b, _ := os.ReadFile(earlier); string(b) != good+"\n" {
+		t.Errorf("a failed verify changed the earlier --out to %q", b)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*")); len(tmp) > 0 {
+		t.Errorf("temporary files left behind: %q", tmp)
 	}
 	// The input is untouched by the same-file refusal.
 	if b, _ := os.ReadFile(in); !strings.HasPrefix(string(b), good) {
