@@ -16,12 +16,12 @@ func TestOpenSamples(t *testing.T) {
 	// start writes a file holding problems p1 and p2 (two completions each) with ri's sidecar.
 	start := func(t *testing.T) string {
 		path := filepath.Join(t.TempDir(), "s.jsonl")
-		w, err := OpenSamples(path, Keep, ri, 2)
+		w, err := OpenSamples(path, SamplesRun{Mode: Keep, Info: ri, N: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"p1", "p2"} {
-			if err := w.Write(Sample{Problem: Problem{ID: id}, Completions: two}); err != nil {
+			if err := w.Write(Sample{Problem: Problem{ID: id, Prompt: Prompt{Text: "q " + id}}, Completions: two}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -39,18 +39,25 @@ func TestOpenSamples(t *testing.T) {
 		prepare func(path string) // changes the file before it is opened again
 		wantErr []string          // the refusal names these; nil: opens
 		done    []string          // ids Done after opening
+		data    []Problem         // SamplesRun.Problems
 	}{
-		{"keep refuses", Keep, ri, 2, nil, []string{"already holds samples", "--resume", "--overwrite"}, nil},
-		{"overwrite starts afresh", Overwrite, other, 2, nil, nil, nil},
-		{"resume continues", Resume, ri, 2, nil, nil, []string{"p1", "p2"}},
-		{"resume with other settings", Resume, other, 2, nil, []string{`seed: "0" → "7"`}, nil},
-		{"resume with another n, no sidecar", Resume, ri, 3, func(p string) { os.Remove(RunInfoPath(p)) }, []string{"2 of its problems have 2 completions, but --n is 3"}, nil},
-		{"resume without sidecar", Resume, other, 2, func(p string) { os.Remove(RunInfoPath(p)) }, nil, []string{"p1", "p2"}},
+		{"keep refuses", Keep, ri, 2, nil, []string{"already holds samples", "--resume", "--overwrite"}, nil, nil},
+		{"overwrite starts afresh", Overwrite, other, 2, nil, nil, nil, nil},
+		{"resume continues", Resume, ri, 2, nil, nil, []string{"p1", "p2"}, nil},
+		{"resume with other settings", Resume, other, 2, nil, []string{`seed: "0" → "7"`}, nil, nil},
+		{"resume with another n, no sidecar", Resume, ri, 3, func(p string) { os.Remove(RunInfoPath(p)) }, []string{"2 of its problems have 2 completions, but --n is 3"}, nil, nil},
+		{"resume without sidecar", Resume, other, 2, func(p string) { os.Remove(RunInfoPath(p)) }, nil, []string{"p1", "p2"}, nil},
 		{"resume cuts a torn line", Resume, ri, 2, func(p string) {
 			f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
 			f.WriteString(`{"id":"p3","compl`)
 			f.Close()
-		}, nil, []string{"p1", "p2"}},
+		}, nil, []string{"p1", "p2"}, nil},
+		// Issue 17: resuming with another data set mixed its prompts under the same ids.
+		{"resume with the same data, more of it", Resume, ri, 2, nil, nil, []string{"p1", "p2"},
+			[]Problem{{ID: "p1", Prompt: Prompt{Text: "q p1"}}, {ID: "p2", Prompt: Prompt{Text: "q p2"}}, {ID: "p3", Prompt: Prompt{Text: "q p3"}}}},
+		{"resume with another data set", Resume, ri, 2, nil,
+			[]string{"2 of the problems it holds are not those of the data", `line 1, problem "p1": the data gives it another prompt`, `line 2, problem "p2": not in the data`, "--overwrite"}, nil,
+			[]Problem{{ID: "p1", Prompt: Prompt{Messages: []Message{{Role: "user", Content: "q p1"}}}}, {ID: "p3", Prompt: Prompt{Text: "q p2"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := start(t)
@@ -59,7 +66,7 @@ func TestOpenSamples(t *testing.T) {
 			}
 			before, _ := os.ReadFile(path)
 			beforeSide, _ := os.ReadFile(RunInfoPath(path))
-			w, err := OpenSamples(path, tc.mode, tc.ri, tc.n)
+			w, err := OpenSamples(path, SamplesRun{Mode: tc.mode, Info: tc.ri, N: tc.n, Problems: tc.data})
 			if tc.wantErr != nil {
 				if err == nil {
 					w.Close()
@@ -144,7 +151,7 @@ func TestResultsAbandon(t *testing.T) {
 func TestResultsLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.jsonl")
 	ri := RunInfo{Command: "sample", Settings: map[string]string{"seed": "0"}}
-	first, err := OpenSamples(path, Keep, ri, 1)
+	first, err := OpenSamples(path, SamplesRun{Mode: Keep, Info: ri, N: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +160,7 @@ func TestResultsLock(t *testing.T) {
 	}
 	held, _ := os.ReadFile(path)
 	for _, mode := range []Mode{Keep, Overwrite, Resume} {
-		if w, err := OpenSamples(path, mode, ri, 1); err == nil || !strings.Contains(err.Error(), "being written by another run") {
+		if w, err := OpenSamples(path, SamplesRun{Mode: mode, Info: ri, N: 1}); err == nil || !strings.Contains(err.Error(), "being written by another run") {
 			if err == nil {
 				w.Close()
 			}
@@ -172,7 +179,7 @@ func TestResultsLock(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := OpenSamples(path, Resume, ri, 1)
+	again, err := OpenSamples(path, SamplesRun{Mode: Resume, Info: ri, N: 1})
 	if err != nil {
 		t.Fatalf("after the first run closed: %v", err)
 	}

@@ -3,12 +3,14 @@ package datasets
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"os"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -214,7 +216,7 @@ type SampleWriter struct {
 // CreateSamples starts a new samples file, truncating any file at path. It writes no sidecar:
 // a run that may be resumed opens its file with OpenSamples.
 func CreateSamples(path string) (*SampleWriter, error) {
-	return openSamples(path, Overwrite, 0)
+	return openSamples(path, SamplesRun{Mode: Overwrite})
 }
 
 // ResumeSamples opens path for appending after the problems it already holds. A torn last line
@@ -222,36 +224,68 @@ func CreateSamples(path string) (*SampleWriter, error) {
 // complete line is kept. A missing file is created. It neither checks nor writes the sidecar
 // (OpenSamples does).
 func ResumeSamples(path string) (*SampleWriter, error) {
-	return openSamples(path, Resume, 0)
+	return openSamples(path, SamplesRun{Mode: Resume})
 }
 
-// OpenSamples opens the samples file of a run with settings ri (the protocol of mirage sample
-// and align): it refuses what CheckResults refuses, then starts the file (Keep, Overwrite) or
-// continues it (Resume, as ResumeSamples), and records ri in the sidecar. With Resume and n > 0,
-// a file whose problems have another number of completions than n is refused too (the sidecar
-// compares n, but a file written before sidecars existed has none): pass@k's default k would
-// silently shrink. Nothing the file held is lost on error; a run that then fails closes the
-// writer with Abandon, which removes an output still empty.
-func OpenSamples(path string, mode Mode, ri RunInfo, n int) (*SampleWriter, error) {
-	if _, err := CheckResults(path, "samples", mode, ri); err != nil {
+// SamplesRun is what a run that writes a samples file asks for: OpenSamples records it and
+// checks a file it resumes against it.
+type SamplesRun struct {
+	// Mode says what to do with a file that already holds samples.
+	Mode Mode
+	// Info is recorded in the sidecar; on Resume its Settings (model fingerprint, sampling and
+	// prompt settings: template, system prompt) must equal the recorded ones.
+	Info RunInfo
+	// N is the number of completions per problem; on Resume every line must have N (0: not
+	// checked). The sidecar compares it too, but a file from before sidecars has none, and
+	// pass@k's default k would silently shrink.
+	N int
+	// Problems are the problems of the data file, all of them (before any limit). On Resume,
+	// every problem the file holds must be among them with the same prompt: resuming with
+	// another data set would otherwise mix its prompts under the same ids. Checked problem by
+	// problem against the prompts the file's lines hold, so the limit may change and a file
+	// from before sidecars is checked too. Nil: not checked.
+	Problems []Problem
+}
+
+// OpenSamples opens the samples file of a run (the protocol of mirage sample and align): it
+// refuses what CheckResults refuses, then starts the file (Keep, Overwrite) or continues it
+// (Resume, as ResumeSamples) after checking its lines against run.N and run.Problems, and
+// records run.Info in the sidecar. A refusal names every difference (up to a few) and changes
+// nothing; the file stays locked until Close or Abandon (see OpenResults). A run that fails
+// closes the writer with Abandon, which removes an output still empty.
+func OpenSamples(path string, run SamplesRun) (*SampleWriter, error) {
+	if _, err := CheckResults(path, "samples", run.Mode, run.Info); err != nil {
 		return nil, err
 	}
-	w, err := openSamples(path, mode, n)
+	w, err := openSamples(path, run)
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteRunInfo(path, ri); err != nil {
+	if err := WriteRunInfo(path, run.Info); err != nil {
 		return nil, errors.Join(err, w.Abandon())
 	}
 	return w, nil
 }
 
-func openSamples(path string, mode Mode, n int) (*SampleWriter, error) {
+// maxListed bounds the differences a refusal to resume lists.
+const maxListed = 5
+
+func openSamples(path string, run SamplesRun) (*SampleWriter, error) {
 	w := &SampleWriter{done: map[string]bool{}}
 	sizes := map[int]int{} // completions per problem → problems, of the lines kept
+	var prompts map[string][sha256.Size]byte
+	if run.Problems != nil {
+		prompts = make(map[string][sha256.Size]byte, len(run.Problems))
+		for _, p := range run.Problems {
+			prompts[p.ID] = promptHash(p.Prompt)
+		}
+	}
+	var foreign []string // problems of the file that the data does not have
+	nForeign := 0
 	each := func(line int, b []byte) error {
 		var s struct {
 			ID          *string           `json:"id"`
+			Prompt      Prompt            `json:"prompt"`
 			Completions []json.RawMessage `json:"completions"`
 		}
 		if err := json.Unmarshal(b, &s); err != nil || s.ID == nil {
@@ -259,22 +293,62 @@ func openSamples(path string, mode Mode, n int) (*SampleWriter, error) {
 		}
 		w.done[*s.ID] = true
 		sizes[len(s.Completions)]++
-		return nil
-	}
-	ready := func() error {
-		for have, problems := range sizes {
-			if n > 0 && have != n {
-				return fmt.Errorf("datasets: cannot resume %s: %d of its problems have %d completions, but --n is %d; resume with the first run's flags", path, problems, have, n)
+		if prompts != nil {
+			why := ""
+			if h, ok := prompts[*s.ID]; !ok {
+				why = "not in the data"
+			} else if h != promptHash(s.Prompt) {
+				why = "the data gives it another prompt"
+			}
+			if why != "" {
+				if nForeign++; len(foreign) < maxListed {
+					foreign = append(foreign, fmt.Sprintf("line %d, problem %q: %s", line, *s.ID, why))
+				}
 			}
 		}
 		return nil
 	}
-	r, err := openResults(path, mode, each, ready)
+	ready := func() error {
+		for have, problems := range sizes {
+			if run.N > 0 && have != run.N {
+				return fmt.Errorf("datasets: cannot resume %s: %d of its problems have %d completions, but --n is %d; resume with the first run's flags", path, problems, have, run.N)
+			}
+		}
+		if nForeign > 0 {
+			more := ""
+			if nForeign > len(foreign) {
+				more = fmt.Sprintf("\n  ... and %d more", nForeign-len(foreign))
+			}
+			return fmt.Errorf("datasets: cannot resume %s: %d of the problems it holds are not those of the data (another data file?), and one file would mix two data sets under the same ids:\n  %s%s\nresume with the data of the run that wrote it, or start afresh with --overwrite",
+				path, nForeign, strings.Join(foreign, "\n  "), more)
+		}
+		return nil
+	}
+	r, err := openResults(path, run.Mode, each, ready)
 	if err != nil {
 		return nil, err
 	}
 	w.ResultsFile = r
 	return w, nil
+}
+
+// promptHash identifies a prompt by its JSON form (text, or the role and content of every
+// message).
+func promptHash(p Prompt) [sha256.Size]byte {
+	b, _ := json.Marshal(p) // strings only: cannot fail
+	return sha256.Sum256(b)
+}
+
+// ProblemsFingerprint is "N problems, sha256 X" over the ids and prompts of ps in order: the
+// sidecar records it with the data file's path, so a reader can tell which problems a file was
+// sampled from (a resume checks problem by problem, see SamplesRun.Problems).
+func ProblemsFingerprint(ps []Problem) string {
+	h := sha256.New()
+	for _, p := range ps {
+		ph := promptHash(p.Prompt)
+		fmt.Fprintf(h, "%q %x\n", p.ID, ph)
+	}
+	return fmt.Sprintf("%d problems, sha256 %x", len(ps), h.Sum(nil)[:8])
 }
 
 // Done reports whether the file already holds the problem with this id.

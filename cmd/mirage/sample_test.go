@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -298,7 +299,7 @@ func TestSampleFailedRunLeavesNoFile(t *testing.T) {
 // with --overwrite and --resume too, and leaves that run's file alone (issue 17).
 func TestSampleRefusesAnOutInUse(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "s.jsonl")
-	running, err := datasets.OpenSamples(out, datasets.Keep, datasets.RunInfo{Command: "sample", Settings: map[string]string{}}, 0)
+	running, err := datasets.OpenSamples(out, datasets.SamplesRun{Info: datasets.RunInfo{Command: "sample", Settings: map[string]string{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,5 +312,43 @@ func TestSampleRefusesAnOutInUse(t *testing.T) {
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Size() != 0 {
 		t.Errorf("the refused runs touched %s: %v", out, err)
+	}
+}
+
+// --resume with another data file, whose problems have the ids of those already sampled but
+// other prompts, is refused naming them (issue 17: it mixed two data sets under one set of
+// ids); the same data with a larger --limit resumes.
+func TestSampleResumeOtherData(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.jsonl")
+	args := func(data string, extra ...string) []string {
+		return append([]string{"sample", "--model", tinyLlamaDir, "--data", data, "--n", "1", "--max-new-tokens", "2", "--quiet", "--out", out}, extra...)
+	}
+	if _, err := mirageOutput(t, "", args(math500Sample, "--limit", "1")...); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(out)
+	sampled, err := datasets.ReadSamples(out)
+	if err != nil || len(sampled) != 1 {
+		t.Fatalf("%d samples, %v", len(sampled), err)
+	}
+	other := filepath.Join(dir, "other.jsonl")
+	line, _ := json.Marshal(map[string]string{"id": sampled[0].ID, "prompt": "What is 2 + 2?", "ground_truth": "4"})
+	if err := os.WriteFile(other, append(line, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mirageOutput(t, "", args(other, "--resume")...)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("problem %q: the data gives it another prompt", sampled[0].ID)) {
+		t.Errorf("resume with another data file: %v; want a refusal naming problem %s", err, sampled[0].ID)
+	}
+	if again, _ := os.ReadFile(out); string(again) != string(first) {
+		t.Errorf("the refused resume changed %s", out)
+	}
+	if _, err := mirageOutput(t, "", args(math500Sample, "--limit", "2", "--resume")...); err != nil {
+		t.Errorf("resume with the same data and a larger --limit: %v", err)
+	}
+	if ri, err := datasets.ReadRunInfo(out); err != nil || !strings.HasPrefix(ri.Info["problems"], "2 problems, sha256 ") || ri.Info["data"] == "" {
+		t.Errorf("sidecar info %v, %v; want the data file and a fingerprint of its 2 problems", ri.Info, err)
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 
 	"github.com/mirage-rl/mirage/datasets"
@@ -61,10 +62,11 @@ func (o SampleOptions) settings() map[string]string {
 }
 
 // SampleFile samples o.Run.N completions of every problem into o.Out with the samples-file
-// protocol (datasets.OpenSamples): the model and settings are recorded in the sidecar, a resumed
-// file must match them, a kill loses at most the problems in flight, and a run that fails before
-// writing a sample leaves no file. The options, the output and the problems are checked before
-// the model is loaded. It returns the last progress.
+// protocol (datasets.OpenSamples): the model, settings and data are recorded in the sidecar, a
+// resumed file must match them (and hold only problems of o.Data, with their prompts), a kill
+// loses at most the problems in flight, another run on o.Out is refused, and a run that fails
+// before writing a sample leaves no file. The options and the output are checked before the
+// model is loaded. It returns the last progress.
 func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) {
 	var last sampler.Progress
 	if err := o.Validate(); err != nil {
@@ -77,17 +79,25 @@ func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) 
 	if err := checkResults(o.Out, "samples", o.Mode, ri, o.Warn); err != nil {
 		return last, err
 	}
-	problems, err := readProblems(o.Data, o.Limit)
+	all, err := datasets.ReadProblems(o.Data)
 	if err != nil {
 		return last, err
 	}
+	problems := all
+	if o.Limit > 0 && o.Limit < len(all) {
+		problems = all[:o.Limit]
+	}
 	problems = o.Shard.Select(problems)
+	if data, err := filepath.Abs(o.Data); err == nil {
+		ri.Info["data"] = data
+	}
+	ri.Info["problems"] = datasets.ProblemsFingerprint(problems)
 	m, err := sampler.Open(ctx, o.Model, o.Load)
 	if err != nil {
 		return last, err
 	}
 	defer m.Close()
-	out, err := datasets.OpenSamples(o.Out, o.Mode, ri, o.Run.N)
+	out, err := datasets.OpenSamples(o.Out, datasets.SamplesRun{Mode: o.Mode, Info: ri, N: o.Run.N, Problems: all})
 	if err != nil {
 		return last, err
 	}
