@@ -44,9 +44,5 @@ func verifyBuggyTables(g GameData, region string, o Options) Result {
 }
 
 func lastTwoDecimal(s string) string {
-	all := twoDecimals.FindAllString(s, -1)
-	if len(all) == 0 {
-		return ""
-	}
-	return all[len(all)-1]
+	return lastMatchInRuns(s, twoDecimals, '.', func(c byte) bool { return c >= '0' && c <= '9' || c == '.' || c == '-' })
 }

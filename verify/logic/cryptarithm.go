@@ -56,11 +56,13 @@ func verifyCryptarithm(g GameData, region string, o Options) Result {
 	if puzzle == "" {
 		puzzle = letterEquation.FindString(g.Question)
 	}
-	all := digitEquation.FindAllString(region, -1)
-	if len(all) == 0 {
+	ans := lastMatchInRuns(region, digitEquation, '=', func(c byte) bool {
+		return c >= '0' && c <= '9' || c == '+' || c == '-' || c == '*' || c == '=' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+	})
+	if ans == "" {
 		return incorrect("", "no equation in the answer")
 	}
-	ans := strings.TrimSpace(all[len(all)-1])
+	ans = strings.TrimSpace(ans)
 	if o.Upstream {
 		puzzle = ""
 	}

@@ -1,6 +1,7 @@
 package logic
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -453,4 +454,31 @@ func afterLastTag(text, tag string) string {
 		text = text[:i]
 	}
 	return strings.TrimSpace(text)
+}
+
+// lastMatchInRuns returns the last of re's leftmost, non-overlapping matches in text (the
+// last element of re.FindAllString(text, -1)) for a pattern whose matches consist of bytes
+// inRun accepts, contain the byte must and end in at most a \b after the run: it runs re only
+// on the maximal runs of such bytes that hold must, from the last one back, so a long response
+// costs a backward scan instead of a regexp pass.
+func lastMatchInRuns(text string, re *regexp.Regexp, must byte, inRun func(byte) bool) string {
+	for end := len(text); end > 0; {
+		i := strings.LastIndexByte(text[:end], must)
+		if i < 0 {
+			return ""
+		}
+		lo, hi := i, i+1
+		for lo > 0 && inRun(text[lo-1]) {
+			lo--
+		}
+		for hi < len(text) && inRun(text[hi]) {
+			hi++
+		}
+		window := text[lo:min(hi+1, len(text))] // one byte more, for a trailing \b
+		if all := re.FindAllString(window, -1); len(all) > 0 {
+			return all[len(all)-1]
+		}
+		end = lo
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,7 @@ func FuzzExtract(f *testing.F) {
 		`\boxed{1} and \boxed{{2}}`, `\boxed{\frac{1}{2}`, "```python\n[1]\n```\n```\nx\n```", "[[a]] [[b]]",
 		"The answer is **yes, no**.", "answer is: 15", `}}\boxed{a{b}c}{`, "```py x```", "",
 		"[(0, 1), (2, 3)] ]", "[[1, 2],\n [3, 4]]", "a] [b [c]] d",
+		"12.34.56 and -1.00x 3.14", "1 + 2 = 3 = 4, 5*6=30\n7 - 8 =-1", "9 + = 2 + 3=5",
 	} {
 		f.Add(s)
 	}
@@ -183,7 +185,30 @@ func FuzzExtract(f *testing.F) {
 		_ = bareGrids(s, false)
 		_ = bareTuples(s)
 		_ = splitPairs(s)
-		_ = digitEquation.FindAllString(s, -1)
+		// The backward searches find what a whole-text regexp pass finds last.
+		wantBr, wantOK := "", false
+		if all := oneLineBrackets.FindAllStringSubmatch(s, -1); len(all) > 0 {
+			wantBr, wantOK = strings.TrimSpace(all[len(all)-1][1]), true
+		}
+		if got, ok := lastOneLineBrackets(s); got != wantBr || ok != wantOK {
+			t.Fatalf("lastOneLineBrackets(%q) = %q, %v; want %q, %v", s, got, ok, wantBr, wantOK)
+		}
+		for _, c := range []struct {
+			re   *regexp.Regexp
+			must byte
+			in   func(byte) bool
+		}{
+			{twoDecimals, '.', func(c byte) bool { return c >= '0' && c <= '9' || c == '.' || c == '-' }},
+			{digitEquation, '=', func(c byte) bool { return c >= '0' && c <= '9' || strings.IndexByte("+-*= \t\n\r\f\v", c) >= 0 }},
+		} {
+			want := ""
+			if all := c.re.FindAllString(s, -1); len(all) > 0 {
+				want = all[len(all)-1]
+			}
+			if got := lastMatchInRuns(s, c.re, c.must, c.in); got != want {
+				t.Fatalf("lastMatchInRuns(%q, %s) = %q, want %q", s, c.re, got, want)
+			}
+		}
 	})
 }
 

@@ -19,6 +19,24 @@ type mathPathMeta struct {
 // oneLineBrackets is upstream's \[\[(.*?)\]\] without DOTALL.
 var oneLineBrackets = regexp.MustCompile(`\[\[(.*?)\]\]`)
 
+// lastOneLineBrackets returns the content, trimmed, of the last match of oneLineBrackets: it
+// lies on the last line that has one, so only lines holding "]]" are searched, from the end.
+func lastOneLineBrackets(text string) (string, bool) {
+	for end := len(text); end > 0; {
+		j := strings.LastIndex(text[:end], "]]")
+		if j < 0 {
+			return "", false
+		}
+		lo := strings.LastIndexByte(text[:j], '\n') + 1
+		hi := j + strings.IndexByte(text[j:]+"\n", '\n')
+		if all := oneLineBrackets.FindAllStringSubmatch(text[lo:hi], -1); len(all) > 0 {
+			return strings.TrimSpace(all[len(all)-1][1]), true
+		}
+		end = lo
+	}
+	return "", false
+}
+
 // questionTemplate finds "3 ? 4 + ? = 15"-like equations with '?' blanks in a question.
 var questionTemplate = regexp.MustCompile(`[0-9?(][0-9?+\-*/%×÷() ]*=\s*-?[0-9?]+`)
 
@@ -43,11 +61,10 @@ func verifyMathPath(g GameData, region string, o Options) Result {
 	}
 	// The prompt asks for the equation "enclosed between [[ and ]]" and upstream reads only
 	// the last one-line [[...]]; a bare, boxed or fenced equation is a format failure here.
-	all := oneLineBrackets.FindAllStringSubmatch(region, -1)
-	if len(all) == 0 {
+	ans, ok := lastOneLineBrackets(region)
+	if !ok {
 		return incorrect("", "no [[...]] equation in the answer")
 	}
-	ans := strings.TrimSpace(all[len(all)-1][1])
 	got, done := equationOrGold(g, ans, tmpl, "template")
 	if done != nil {
 		return *done
