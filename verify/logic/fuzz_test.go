@@ -3,8 +3,8 @@ package logic
 import (
 	"fmt"
 	"math/big"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
