@@ -10,8 +10,6 @@ func init() {
 	registerOpts("dyck_language_errors", verifyDyckLanguageErrors)
 }
 
-const openers, closers = "([{<", ")]}>"
-
 type dyckMeta struct {
 	FullSequence string `json:"full_sequence"`
 }

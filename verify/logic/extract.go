@@ -2,7 +2,6 @@ package logic
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -26,72 +25,6 @@ func answerRegion(resp string) string {
 		}
 	}
 	return resp
-}
-
-// lastFenced returns the body of the last closed ``` block whose language tag (compared in
-// lower case) is one of langs; "" in langs matches an untagged fence. The tag is the run of
-// letters, digits, '+', '-' or '_' right after the opening fence, so ```python [1, 2]``` on
-// one line works too. One pass over text.
-func lastFenced(text string, langs ...string) (body string, ok bool) {
-	body, _, ok = lastFencedAt(text, langs...)
-	return body, ok
-}
-
-// lastFencedAt is lastFenced that also returns where the block's opening fence starts (-1
-// when there is none).
-func lastFencedAt(text string, langs ...string) (body string, at int, ok bool) {
-	pos, at := 0, -1
-	for {
-		i := strings.Index(text[pos:], "```")
-		if i < 0 {
-			return body, at, ok
-		}
-		open := pos + i + 3
-		tagEnd := open
-		for tagEnd < len(text) && isTagByte(text[tagEnd]) {
-			tagEnd++
-		}
-		j := strings.Index(text[tagEnd:], "```")
-		if j < 0 {
-			return body, at, ok
-		}
-		closeAt := tagEnd + j
-		tag := strings.ToLower(text[open:tagEnd])
-		for _, l := range langs {
-			if tag == l {
-				body, at, ok = strings.TrimSpace(text[tagEnd:closeAt]), open-3, true
-				break
-			}
-		}
-		pos = closeAt + 3
-	}
-}
-
-func isTagByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '_'
-}
-
-// pythonTags are the fence tags accepted for the ```python blocks most SynLogic prompts ask for.
-var pythonTags = []string{"python", "py", "python3"}
-
-// lastPythonBlock is lastFenced for ```python blocks.
-func lastPythonBlock(text string) (string, bool) {
-	return lastFenced(text, pythonTags...)
-}
-
-// blockOrBrackets returns the later of the last ```python block and the last [[...]] answer;
-// brackets reports which one it is.
-func blockOrBrackets(text string) (body string, brackets, ok bool) {
-	py, pyAt, pyOK := lastFencedAt(text, pythonTags...)
-	br, brAt, brOK := lastDoubleBracketAt(text)
-	switch {
-	// Brackets inside the python block ("[[1, 2], [3, 4]]") are the block's own content.
-	case brOK && (!pyOK || brAt > pyAt && strings.Contains(text[pyAt+3:brAt], "```")):
-		return br, true, true
-	case pyOK:
-		return py, false, true
-	}
-	return "", false, false
 }
 
 // lastBoxed returns the content of the last balanced \boxed{...} in text. A single forward pass
@@ -143,94 +76,11 @@ func lastBoxedAt(text string) (string, int, bool) {
 	return strings.TrimSpace(text[bestStart:bestEnd]), bestStart, true
 }
 
-// lastDoubleBracketAt returns the text between the last "]]" and the "[[" before it (the
-// KOR-style answer wrapper), and where that "[[" starts.
-func lastDoubleBracketAt(text string) (string, int, bool) {
-	end := strings.LastIndex(text, "]]")
-	if end < 0 {
-		return "", -1, false
-	}
-	start := strings.LastIndex(text[:end], "[[")
-	if start < 0 {
-		return "", -1, false
-	}
-	return strings.TrimSpace(text[start+2 : end]), start, true
-}
-
-// afterLastMarker returns the rest of the line after the last occurrence of any marker,
-// matched ASCII-case-insensitively ("The answer is", "答案是"), without a leading colon.
-func afterLastMarker(text string, markers ...string) (string, bool) {
-	s, _, ok := afterLastMarkerAt(text, markers...)
-	return s, ok
-}
-
-// afterLastMarkerAt is afterLastMarker that also returns where the marker starts.
-func afterLastMarkerAt(text string, markers ...string) (string, int, bool) {
-	best, bestLen := lastMarker(text, markers)
-	if best < 0 {
-		return "", -1, false
-	}
-	rest := text[best+bestLen:]
-	if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-		rest = rest[:nl]
-	}
-	return strings.TrimLeft(strings.TrimSpace(rest), ":： "), best, true
-}
-
-// lastMarker finds the last occurrence of any marker (ASCII letters matched case-
-// insensitively) in one backward pass without copying text; it returns its start and the
-// marker's length, or -1.
-func lastMarker(text string, markers []string) (int, int) {
-	for i := len(text) - 1; i >= 0; i-- {
-		c := lowerByte(text[i])
-		for _, m := range markers {
-			if c != lowerByte(m[0]) || len(text)-i < len(m) {
-				continue
-			}
-			match := true
-			for k := 1; k < len(m) && match; k++ {
-				match = lowerByte(text[i+k]) == lowerByte(m[k])
-			}
-			if match {
-				return i, len(m)
-			}
-		}
-	}
-	return -1, 0
-}
-
 func lowerByte(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// answerMarkers introduce a final answer in English and Chinese prompts' formats.
-var answerMarkers = []string{"answer is", "answer:", "答案是", "答案为", "答案：", "答案:"}
-
-// finalAnswerCandidates returns the places a short final answer may be, latest first: the
-// last \boxed{}, the text after the last answer marker, and the last non-empty line.
-func finalAnswerCandidates(region string) []string {
-	type cand struct {
-		text string
-		at   int
-	}
-	var cs []cand
-	if s, at, ok := lastBoxedAt(region); ok {
-		cs = append(cs, cand{s, at})
-	}
-	if s, at, ok := afterLastMarkerAt(region, answerMarkers...); ok {
-		cs = append(cs, cand{s, at})
-	}
-	trimmed := strings.TrimRight(region, " \t\r\n")
-	cs = append(cs, cand{lastNonEmptyLine(region), strings.LastIndexByte(trimmed, '\n') + 1})
-	slices.SortStableFunc(cs, func(a, b cand) int { return b.at - a.at })
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.text
-	}
-	return out
 }
 
 // lastNonEmptyLine returns the last line of text with non-space content, trimmed.
@@ -256,31 +106,6 @@ func stripDecoration(s string) string {
 		}
 		s = t
 	}
-}
-
-// lastListLiteral returns the last bracketed literal in text — the "[...]" that ends at the
-// last ']' and starts at its matching '[' — and where it starts. Prompts that ask for a bare
-// Python list (kukurasu, numbrix, minesweeper) get no fence or [[...]] wrapper to look for.
-// One backward pass of at most maxAnswerBytes; brackets inside quoted strings are counted
-// too, which no grid or coordinate answer contains.
-func lastListLiteral(text string) (string, int, bool) {
-	end := strings.LastIndexByte(text, ']')
-	if end < 0 {
-		return "", -1, false
-	}
-	depth := 0
-	for i := end; i >= 0 && end-i < maxAnswerBytes; i-- {
-		switch text[i] {
-		case ']':
-			depth++
-		case '[':
-			depth--
-			if depth == 0 {
-				return text[i : end+1], i, true
-			}
-		}
-	}
-	return "", -1, false
 }
 
 // pythonFences returns the trimmed bodies of the ```python blocks of text, in order, as

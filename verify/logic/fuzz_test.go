@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,6 +128,9 @@ func naiveLastBoxed(s string) (string, bool) {
 	}
 }
 
+// ws is the white space skipSpace skips, as a regexp class.
+const ws = `[ \t\n\r\f\v]`
+
 func FuzzExtract(f *testing.F) {
 	for _, s := range []string{
 		`\boxed{1} and \boxed{{2}}`, `\boxed{\frac{1}{2}`, "```python\n[1]\n```\n```\nx\n```", "[[a]] [[b]]",
@@ -142,43 +146,27 @@ func FuzzExtract(f *testing.F) {
 		if got != want || ok != wantOK {
 			t.Fatalf("lastBoxed(%q) = %q, %v; reference %q, %v", s, got, ok, want, wantOK)
 		}
-		if body, ok := lastPythonBlock(s); ok && !strings.Contains(s, body) {
-			t.Fatalf("python block %q is not part of the input", body)
-		}
-		if body, _, ok := lastDoubleBracketAt(s); ok && !strings.Contains(s, body) {
-			t.Fatalf("[[...]] body %q is not part of the input", body)
-		}
-		if lit, at, ok := lastListLiteral(s); ok {
-			// It ends at the last ']', starts with '[', and its brackets balance.
-			depth := 0
-			for i := range len(lit) {
-				switch lit[i] {
-				case '[':
-					depth++
-				case ']':
-					depth--
-				}
-				if depth <= 0 && i < len(lit)-1 {
-					t.Fatalf("lastListLiteral(%q) = %q closes early", s, lit)
-				}
-			}
-			if s[at:at+len(lit)] != lit || at+len(lit)-1 != strings.LastIndexByte(s, ']') || depth != 0 {
-				t.Fatalf("lastListLiteral(%q) = %q at %d", s, lit, at)
-			}
-		} else if strings.Contains(s, "]") && len(s) < maxAnswerBytes {
-			// Only an unbalanced tail (more ']' than '[' before it) has no literal.
-			end, depth := strings.LastIndexByte(s, ']'), 0
-			for i := end; i >= 0; i-- {
-				if s[i] == ']' {
-					depth++
-				} else if s[i] == '[' {
-					if depth--; depth == 0 {
-						t.Fatalf("lastListLiteral(%q) found nothing, but [%d:%d] balances", s, i, end+1)
-					}
-				}
+		// The hand scanners find what upstream's patterns find (white space as skipSpace's).
+		for _, c := range []struct {
+			name string
+			got  []string
+			re   *regexp.Regexp
+		}{
+			{"bareGrids", bareGrids(s, false), regexp.MustCompile(`(?s)\[` + ws + `*\[.*?\]` + ws + `*\]`)},
+			{"bareGrids digit", bareGrids(s, true), regexp.MustCompile(`(?s)\[` + ws + `*\[` + ws + `*\d+.*?\]` + ws + `*\]`)},
+			{"bareTuples", bareTuples(s), regexp.MustCompile(`(?s)\(` + ws + `*\(` + ws + `*\d+` + ws + `*,.*?\)` + ws + `*\)`)},
+		} {
+			if want := c.re.FindAllString(s, -1); !slices.Equal(c.got, want) && len(c.got)+len(want) > 0 {
+				t.Fatalf("%s(%q) = %q, want %q", c.name, s, c.got, want)
 			}
 		}
-		_, _ = afterLastMarker(s, "answer is", "答案是")
+		var wantPy []string
+		for _, m := range regexp.MustCompile("(?s)```python(.*?)```").FindAllStringSubmatch(s, -1) {
+			wantPy = append(wantPy, strings.TrimSpace(m[1]))
+		}
+		if got := pythonFences(s, false); !slices.Equal(got, wantPy) && len(got)+len(wantPy) > 0 {
+			t.Fatalf("pythonFences(%q) = %q, want %q", s, got, wantPy)
+		}
 		_ = pythonFences(s, true)
 		_ = pythonFences(s, false)
 		_ = untaggedFences(s)

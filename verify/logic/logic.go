@@ -10,22 +10,24 @@
 //	v, ok := logic.Lookup(row.DataSource) // false: unknown task, report it by name
 //	res := v.Verify(g, completionText)    // res.Correct, res.Reason, res.Extracted
 //
-// Each verifier follows its task's own answer convention (the last ```python block, the last
-// \boxed{}, "The answer is **...**", a bare sequence on the last line) and, where a task has
-// many valid answers (sudoku, arrow maze, star placement, skyscraper, game of 24, mathador,
-// futoshiki, kukurasu, cryptarithm, math path, numbrix, survo, campsite, norinori, number wall,
-// calcudoko, wordscapes), checks the task's rules instead of comparing with one stored
-// solution. Text after the last "</think>" is graded when the response has one, so a reasoning
-// model's scratch work is never mistaken for its answer.
+// Each verifier gives the verdict of upstream SynLogic's verifier for its task
+// (MiniMax-AI/SynLogic, games/tasks/<task>/scripts/<task>_verifier.py): it reads the answer
+// where upstream reads it (the last or first ```python block, the last \boxed{}, the whole
+// response, "The answer is: **...**", [[...]], ...), with upstream's quirks, and checks what
+// upstream checks — the task's rules where a task has many valid answers (sudoku, arrow maze,
+// star placement, skyscraper, futoshiki, kukurasu, numbrix, survo, campsite, norinori, number
+// wall, calcudoko, wordscapes), the gold answer elsewhere. It grades the text upstream's
+// harness hands over: after the last "</think>", inside <answer>…</answer> when there is one.
+//
+// Where upstream is wrong we are right, and say so at the task and in docs/synlogic.md: for
+// example upstream game_of_24 (and mathador, graded by the same code) compares the evaluated
+// answer with itself, so the target is never checked. Options.Upstream (LookupWith) turns
+// every such fix off and gives upstream's verdicts.
 //
 // Responses are untrusted: extraction scans the text linearly, literals are read by a small
 // bounded parser (never eval), and arithmetic uses exact rationals, so a 1 MB response is graded
 // in a few milliseconds. Verify never panics on any response; a malformed instance (metadata
 // that does not match the task) yields Correct=false with a Reason starting "bad instance:".
-//
-// Where the upstream SynLogic verifier is wrong we are right, and say so at the task: upstream
-// game_of_24 (and mathador, graded by the same code) compares the evaluated answer with itself,
-// so the target is never checked.
 package logic
 
 import (

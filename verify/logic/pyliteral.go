@@ -392,19 +392,6 @@ func intGrid(v pyValue, rows, cols int) ([][]int, error) {
 	return out, nil
 }
 
-// parsePythonAnswer extracts the last ```python block of text and parses it as one literal.
-func parsePythonAnswer(text string) (pyValue, string, error) {
-	block, ok := lastPythonBlock(text)
-	if !ok {
-		return pyValue{}, "", errors.New("no ```python code block in the answer")
-	}
-	v, err := parsePyLiteral(block)
-	if err != nil {
-		return pyValue{}, block, fmt.Errorf("python block is not a literal: %w", err)
-	}
-	return v, block, nil
-}
-
 // mustLiteral parses text that a pattern has already matched as a literal; a failure (which
 // the pattern rules out) gives the zero value, which every reader rejects.
 func mustLiteral(text string) pyValue {
