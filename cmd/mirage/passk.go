@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
 	"github.com/mirage-rl/mirage/passk"
 )
 
@@ -65,66 +65,17 @@ Examples:
 }
 
 func runPassk(c *cli.Context) error {
-	files, labels := c.StringSlice("in"), c.StringSlice("label")
-	if len(labels) > 0 && len(labels) != len(files) {
-		return fmt.Errorf("passk: %d --label for %d --in; give one label per file (files with the same label are merged)", len(labels), len(files))
-	}
-	if len(labels) == 0 {
-		labels = make([]string, len(files))
-	}
-	var want []string
+	o := pipeline.PassKOptions{Files: c.StringSlice("in"), Labels: c.StringSlice("label"), Repeats: c.Bool("repeats"), PassK: bootstrapOptions(c)}
+	o.PassK.Ks = c.IntSlice("k")
 	if d := c.String("data"); d != "" {
 		var err error
-		if want, err = dataIDs(d, c.Int("limit")); err != nil {
+		if o.Want, err = dataIDs(d, c.Int("limit")); err != nil {
 			return err
 		}
 	}
-	var order []string
-	parts := map[string][][]passk.Record{}
-	found := map[string][]datasets.Located{}
-	for i, f := range files {
-		recs, err := passk.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if _, ok := parts[labels[i]]; !ok {
-			order = append(order, labels[i])
-		}
-		parts[labels[i]] = append(parts[labels[i]], recs)
-		seed := ""
-		if ri, err := datasets.ReadRunInfo(f); err == nil {
-			seed = ri.Settings["seed"]
-		}
-		for _, r := range recs {
-			found[labels[i]] = append(found[labels[i]], datasets.Located{ID: r.ID, File: f, Seed: seed})
-		}
-	}
-	for _, label := range order {
-		if err := datasets.CheckCoverage(want, found[label], c.Bool("repeats")); err != nil {
-			if label != "" {
-				return fmt.Errorf("passk: curve %q: %w", label, err)
-			}
-			return fmt.Errorf("passk: %w", err)
-		}
-	}
-	opts := bootstrapOptions(c)
-	opts.Ks = c.IntSlice("k")
-	var reps []*passk.Report
-	for _, label := range order {
-		recs, err := passk.Merge(parts[label]...)
-		if err != nil {
-			return err
-		}
-		o := opts
-		o.Label = label
-		rep, err := passk.Estimate(recs, o)
-		if err != nil && label != "" {
-			return fmt.Errorf("%w (curve %q)", err, label)
-		}
-		if err != nil {
-			return err
-		}
-		reps = append(reps, rep)
+	reps, err := pipeline.PassK(o)
+	if err != nil {
+		return err
 	}
 	if path := c.String("csv"); path != "" {
 		if err := writeFileWith(path, func(f *os.File) error { return passk.WriteCSV(f, reps) }); err != nil {

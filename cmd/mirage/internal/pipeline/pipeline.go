@@ -1,7 +1,7 @@
 // Package pipeline composes mirage's packages into the runs that the CLI and the lab make:
-// SampleFile (problems → samples.jsonl), VerifyFile (samples → scored samples), Align (sample →
-// verify → pass@k → the alignment report) and Contamination (the partial-prompt memorisation
-// test). Each takes an options struct that its caller fills (from flags, from a lab study),
+// SampleFile (problems → samples.jsonl), VerifyFile (samples → scored samples), PassK (scored
+// files → pass@k curves), Align (sample → verify → pass@k → the alignment report) and
+// Contamination (the partial-prompt memorisation test). Each takes an options struct that its caller fills (from flags, from a lab study),
 // checks it before loading anything, reports progress through callbacks and prints nothing:
 // the caller decides what the user sees. The file protocols these runs rely on (results files,
 // their sidecar, model fingerprints) live in datasets and sampler, where the RL trainer and the
