@@ -213,7 +213,9 @@ func (ex Example) sequence(maxLen int) (ids, targets []int, mask []float32) {
 		seq = seq[:maxLen+1]
 	}
 	n := len(seq) - 1
-	ids, targets, mask = seq[:n], seq[1:], make([]float32, n)
+	// ids is capped at n: ids and targets share seq, and makeBatch's padding appended to ids
+	// must not write over the last target (the EOS the model learns to stop with).
+	ids, targets, mask = seq[:n:n], seq[1:], make([]float32, n)
 	for t := range mask {
 		if t+1 >= len(ex.Prompt) {
 			mask[t] = 1

@@ -121,6 +121,14 @@ func TestMakeBatch(t *testing.T) {
 			t.Errorf("row %d: padding is scored", i)
 		}
 	}
+	// Fixed bug: padding appended in place overwrote the last target (the response's EOS) with
+	// the pad id whenever the row's spare capacity held the padding, so SFT taught the model to
+	// emit the pad token instead of EOS (prompt 8 + response 7 tokens: 14 inputs, padded to 16).
+	long := Example{Prompt: []int{1, 2, 3, 4, 5, 6, 7, 8}, Response: []int{9, 10, 11, 12, 13, 14, 15}}
+	b, _ = makeBatch([]Example{long}, 100)
+	if got := b.Targets[0][:14]; !slices.Equal(got, []int{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}) {
+		t.Errorf("targets %v, want 2 … 15 (the last response token kept)", got)
+	}
 	// Truncation keeps the first maxLen inputs.
 	b, tokens = makeBatch(examples[1:], 2)
 	if !slices.Equal(b.IDs[0], []int{6, 7}) || !slices.Equal(b.Targets[0], []int{7, 8}) || tokens != 2 {
