@@ -107,8 +107,8 @@ type RLConfig struct {
 	EvalTemperature float64 `json:"eval_temperature"`
 	EvalTopP        float64 `json:"eval_top_p"`
 
-	// CheckpointEvery saves a checkpoint every so many steps (default 10) and after the last;
-	// KeepCheckpoints is how many to keep (default 2).
+	// CheckpointEvery saves a checkpoint every so many steps (default 1: a killed run loses at
+	// most the step in flight) and after the last; KeepCheckpoints is how many to keep (default 2).
 	CheckpointEvery int `json:"checkpoint_every"`
 	KeepCheckpoints int `json:"keep_checkpoints"`
 }
@@ -140,7 +140,7 @@ func (c RLConfig) withDefaults() RLConfig {
 	defaultInt(&c.MaxNewTokens, 256)
 	defaultInt(&c.MaxGenBatches, 2)
 	defaultInt(&c.EvalN, 16)
-	defaultInt(&c.CheckpointEvery, 10)
+	defaultInt(&c.CheckpointEvery, 1)
 	defaultInt(&c.KeepCheckpoints, 2)
 	defaultFloat(&c.Temperature, 1)
 	defaultFloat(&c.EvalTemperature, c.Temperature)
@@ -375,7 +375,11 @@ func RL(ctx context.Context, env RLEnv, w, ref model.Weights, tasks, eval []RLTa
 		return nil, err
 	}
 	defer steps.Close()
-	evals, err := openMetrics(filepath.Join(out, EvalFile), 0, st.Step)
+	keepEval := st.Step // evaluations up to the checkpoint's step; a fresh start redoes step 0's
+	if st.Step == 0 {
+		keepEval = -1
+	}
+	evals, err := openMetrics(filepath.Join(out, EvalFile), 0, keepEval)
 	if err != nil {
 		return nil, err
 	}

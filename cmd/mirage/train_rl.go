@@ -80,7 +80,7 @@ var rlFlags = []rlFlag{
 	rlInt("eval-n", "samples per evaluation prompt (default 16; paper 1)", func(c *train.RLConfig) *int { return &c.EvalN }),
 	rlFloat("eval-temperature", "evaluation temperature (default --temperature)", func(c *train.RLConfig) *float64 { return &c.EvalTemperature }),
 	rlFloat("eval-top-p", "evaluation top-p (default off; paper 0.7)", func(c *train.RLConfig) *float64 { return &c.EvalTopP }),
-	rlInt("checkpoint-every", "checkpoint every N steps (default 10)", func(c *train.RLConfig) *int { return &c.CheckpointEvery }),
+	rlInt("checkpoint-every", "checkpoint every N steps (default 1: a kill loses at most the step in flight)", func(c *train.RLConfig) *int { return &c.CheckpointEvery }),
 	rlInt("keep-checkpoints", "newest checkpoints kept (default 2)", func(c *train.RLConfig) *int { return &c.KeepCheckpoints }),
 }
 
