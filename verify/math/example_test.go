@@ -36,3 +36,24 @@ func ExampleCheck() {
 	// Output:
 	// false math: over budget: number too large to compare
 }
+
+func ExampleExtractMathVerify() {
+	opts := vmath.Options{MathVerify: true}
+	gold := vmath.ParseMathVerify(`\frac{1}{3}`, opts)
+	for _, text := range []string{
+		"Each of the three is equally likely, so the probability is 0.333333.",
+		`We get $x = 5+5+1 = 11$, and the final answer is $\frac{1}{3}$. I hope it is correct.`,
+		"<answer>1/3</answer>",
+	} {
+		pred, ex, ok := vmath.ExtractMathVerify(text, opts)
+		if !ok {
+			fmt.Println("no answer")
+			continue
+		}
+		fmt.Println(ex.Answer, ex.Rule, vmath.Compare(gold, pred, opts).Equal)
+	}
+	// Output:
+	// 0.333333 mv-expr true
+	// \frac{1}{3} mv-final-answer true
+	// no answer
+}

@@ -478,3 +478,24 @@ func FuzzExtractMathVerify(f *testing.F) {
 		}
 	})
 }
+
+// On the MATH-500 sample the mode is consistent with itself and with the default rules'
+// equivalences: each gold answer equals itself written in a box or in the Minerva phrase, and
+// every rewrite that the default rules accept (math500_test.go) is accepted too.
+func TestMathVerifyMATH500(t *testing.T) {
+	for _, g := range loadMATH500(t) {
+		gold := ParseMathVerify(g, Options{})
+		texts := []string{"The answer is $\\boxed{" + g + "}$.", "Final Answer: The final answer is $" + g + "$. I hope it is correct."}
+		for _, rw := range rewrites {
+			if s, ok := rw.fn(g); ok {
+				texts = append(texts, "so $\\boxed{"+s+"}$")
+			}
+		}
+		for _, text := range texts {
+			p, ex, ok := ExtractMathVerify(text, Options{})
+			if !ok || !Compare(gold, p, Options{MathVerify: true}).Equal {
+				t.Errorf("gold %q, completion %q: extracted %q (%v), not equal", g, text, ex.Answer, ok)
+			}
+		}
+	}
+}
