@@ -318,6 +318,15 @@ func RL(ctx context.Context, env RLEnv, w, ref model.Weights, tasks, eval []RLTa
 	if len(tasks) == 0 {
 		return nil, errors.New("train: no training prompts")
 	}
+	ctxLen := env.Model.Config().MaxPositionEmbeddings
+	for what, ts := range map[string][]RLTask{"training": tasks, "evaluation": eval} {
+		for i, t := range ts {
+			if len(t.Prompt) == 0 || len(t.Prompt) >= ctxLen {
+				return nil, fmt.Errorf("train: %s prompt %d (id %q) has %d tokens; want 1 to %d (the model's context is %d, prompt plus completion)",
+					what, i, t.ID, len(t.Prompt), ctxLen-1, ctxLen)
+			}
+		}
+	}
 	if c.OneShot {
 		if c.OneShotIndex >= len(tasks) {
 			return nil, fmt.Errorf("train: one-shot index %d: the data has %d prompts", c.OneShotIndex, len(tasks))

@@ -10,8 +10,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/mirage-rl/mirage/sampler"
@@ -381,5 +383,52 @@ func TestRLOneShotAndDynamicSampling(t *testing.T) {
 		if !slices.Equal(w[name].Data, t0.Data) {
 			t.Fatalf("weight %s moved although no group was kept", name)
 		}
+	}
+}
+
+// TestPolicyReload checks what the loop relies on after every update: re-exporting new weights
+// (data file only) and Reload make the running sampler draw exactly what a sampler freshly
+// opened on the new folder draws. A prompt longer than the context is refused by name.
+func TestPolicyReload(t *testing.T) {
+	m := newSynthModel(t)
+	dir := filepath.Join(t.TempDir(), PolicyDir)
+	env := newSynthEnv(t, m, arch.RandomWeights(m.Config(), 1), dir)
+	prompts := [][]int{{synthBOS, 2, synthSEP}}
+	opts := sampler.GenerateOptions{Choice: sampler.Choice{Temperature: 1}, N: 6, MaxNewTokens: 8, Seed: 4, TokenLogprobs: true}
+	before, err := env.Policy.Generate(context.Background(), prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2 := arch.RandomWeights(m.Config(), 2)
+	if err := env.Exporter.Export(context.Background(), w2); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Policy.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reloaded, err := env.Policy.Generate(context.Background(), prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := sampler.Open(context.Background(), dir, sampler.ModelOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	want, err := fresh.Generate(context.Background(), prompts, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(reloaded, want) {
+		t.Errorf("after Reload the sampler draws %v, a fresh session on the new folder %v", reloaded, want)
+	}
+	if reflect.DeepEqual(before, want) {
+		t.Error("new weights drew the same completions and log-probs as the old ones: the test cannot tell")
+	}
+
+	long := RLTask{ID: "long", Prompt: make([]int, 16)}
+	_, err = RL(context.Background(), env, w2, nil, []RLTask{long}, nil, RLConfig{}, t.TempDir(), false, nil)
+	if err == nil || !strings.Contains(err.Error(), `"long"`) {
+		t.Errorf("a prompt as long as the context: err = %v, want one naming it", err)
 	}
 }
