@@ -270,14 +270,13 @@ type RLStep struct {
 
 // RLEval is one evaluation: unbiased pass@k (passk.PassAtK) over the evaluation prompts.
 type RLEval struct {
-	Step       int       `json:"step"` // updates made before it (0: the initial policy)
-	N          int       `json:"n"`
-	PassAtK    []KPass   `json:"pass_at_k"`
-	Accuracy   float64   `json:"accuracy"` // mean correct rate (= pass@1)
-	FormatRate float64   `json:"format_rate"`
-	Problems   int       `json:"problems"`
-	Seconds    float64   `json:"seconds"`
-	PerProblem []float64 `json:"-"`
+	Step       int     `json:"step"` // updates made before it (0: the initial policy)
+	N          int     `json:"n"`
+	PassAtK    []KPass `json:"pass_at_k"`
+	Accuracy   float64 `json:"accuracy"` // mean correct rate (= pass@1)
+	FormatRate float64 `json:"format_rate"`
+	Problems   int     `json:"problems"`
+	Seconds    float64 `json:"seconds"`
 }
 
 // KPass is pass@K.
