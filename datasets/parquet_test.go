@@ -22,11 +22,25 @@ const sharedParquet = "testdata/verl/aime-2024.parquet"
 // when MIRAGE_NODE_MODULES is unset and fails when it is set but does not work.
 func hyparquet(t *testing.T, path string) (schema []map[string]any, groups int, rows []record) {
 	t.Helper()
+	d := hyparquetFiles(t, path)[0]
+	return d.schema, d.groups, d.rows
+}
+
+// hyparquetDump is what hyparquet reads in one file.
+type hyparquetDump struct {
+	schema []map[string]any
+	groups int
+	rows   []record
+}
+
+// hyparquetFiles reads several parquet files in one run of node (each run costs a start-up).
+func hyparquetFiles(t *testing.T, paths ...string) []hyparquetDump {
+	t.Helper()
 	mods := os.Getenv("MIRAGE_NODE_MODULES")
 	if mods == "" {
 		t.Skip("MIRAGE_NODE_MODULES is unset: run `make node-deps` (make test sets it) to compare with hyparquet")
 	}
-	cmd := exec.Command("node", "testdata/parquet_dump.mjs", mods, path)
+	cmd := exec.Command("node", append([]string{"testdata/parquet_dump.mjs", mods}, paths...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -35,18 +49,22 @@ func hyparquet(t *testing.T, path string) (schema []map[string]any, groups int, 
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	dec.UseNumber()
-	var doc struct {
-		Schema    []map[string]any
-		RowGroups int `json:"row_groups"`
-		Rows      []any
+	dumps := make([]hyparquetDump, len(paths))
+	for i := range paths {
+		var doc struct {
+			Schema    []map[string]any
+			RowGroups int `json:"row_groups"`
+			Rows      []any
+		}
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("hyparquet output for %s: %v", paths[i], err)
+		}
+		dumps[i] = hyparquetDump{schema: doc.Schema, groups: doc.RowGroups}
+		for _, r := range doc.Rows {
+			dumps[i].rows = append(dumps[i].rows, fromHyparquet(r).(map[string]any))
+		}
 	}
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range doc.Rows {
-		rows = append(rows, fromHyparquet(r).(map[string]any))
-	}
-	return doc.Schema, doc.RowGroups, rows
+	return dumps
 }
 
 // fromHyparquet maps the node script's JSON to record types: {"$int64": s} is an int64,

@@ -30,7 +30,7 @@ func deepscalerParquet(t *testing.T, dir, name string) string {
 // the source JSON; reading the file back gives the same ground truths.
 func TestListGroundTruthsInParquet(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		// the schema elements under reward_model.ground_truth, as "name type repetition"
 		want []string
@@ -38,10 +38,15 @@ func TestListGroundTruthsInParquet(t *testing.T) {
 		{"minerva", []string{"ground_truth <nil> OPTIONAL", "list <nil> REPEATED", "element BYTE_ARRAY OPTIONAL"}},
 		{"olympiad_bench", []string{"ground_truth <nil> OPTIONAL", "list <nil> REPEATED", "element BYTE_ARRAY OPTIONAL"}},
 		{"amc", []string{"ground_truth DOUBLE OPTIONAL"}},
-	} {
+	}
+	var paths []string
+	for _, tc := range cases {
+		paths = append(paths, deepscalerParquet(t, dir, tc.name))
+	}
+	dumps := hyparquetFiles(t, paths...)
+	for k, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			path := deepscalerParquet(t, dir, tc.name)
-			schema, _, rows := hyparquet(t, path)
+			schema, rows := dumps[k].schema, dumps[k].rows
 			var got []string
 			for i, e := range schema {
 				if e["name"] == "ground_truth" {
@@ -54,7 +59,7 @@ func TestListGroundTruthsInParquet(t *testing.T) {
 				t.Errorf("ground_truth schema %q, want %q", got, tc.want)
 			}
 			raw := rawObjects(t, "testdata/deepscaler/"+tc.name+"_sample.json")
-			ps, err := ReadProblems(path)
+			ps, err := ReadProblems(paths[k])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,53 +94,69 @@ func TestRoundTripsKeepTypes(t *testing.T) {
 	for _, name := range []string{"minerva", "amc"} {
 		sources = append(sources, deepscalerParquet(t, dir, name))
 	}
+	routes := []struct {
+		name, ext string
+		opts      WriteOptions
+	}{
+		{"parquet", "", WriteOptions{}},
+		{"jsonl", ".jsonl", WriteOptions{}},
+		{"verl json", ".json", WriteOptions{VerlJSON: true}},
+	}
+	// Every trip first, then one run of the independent reader over sources and results.
+	type trip struct{ name, src, out string }
+	var trips []trip
 	for _, src := range sources {
-		wantSchema, _, wantRows := hyparquet(t, src)
-		for _, route := range []struct {
-			name, ext string
-			opts      WriteOptions
-		}{
-			{"parquet", "", WriteOptions{}},
-			{"jsonl", ".jsonl", WriteOptions{}},
-			{"verl json", ".json", WriteOptions{VerlJSON: true}},
-		} {
-			t.Run(filepath.Base(src)+" via "+route.name, func(t *testing.T) {
-				ps, err := ReadProblems(src)
-				if err != nil {
-					t.Fatal(err)
+		for _, route := range routes {
+			ps, err := ReadProblems(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := filepath.Base(src) + " via " + route.name
+			if route.ext != "" {
+				mid := filepath.Join(t.TempDir(), "mid"+route.ext)
+				if err := WriteFile(mid, ps, route.opts); err != nil {
+					t.Fatalf("%s: %v", name, err)
 				}
-				if route.ext != "" {
-					mid := filepath.Join(t.TempDir(), "mid"+route.ext)
-					if err := WriteFile(mid, ps, route.opts); err != nil {
-						t.Fatal(err)
-					}
-					if ps, err = ReadProblems(mid); err != nil {
-						t.Fatal(err)
-					}
+				if ps, err = ReadProblems(mid); err != nil {
+					t.Fatalf("%s: %v", name, err)
 				}
-				out := filepath.Join(t.TempDir(), "out.parquet")
-				if err := WriteProblems(out, ps, WriteOptions{}); err != nil {
-					t.Fatal(err)
-				}
-				gotSchema, _, gotRows := hyparquet(t, out)
-				// The root's repetition: pyarrow says REQUIRED, parquet-go leaves it unset (the
-				// format ignores it).
-				gotSchema[0]["repetition_type"] = wantSchema[0]["repetition_type"]
-				if !reflect.DeepEqual(gotSchema, wantSchema) {
-					g, _ := json.Marshal(gotSchema)
-					w, _ := json.Marshal(wantSchema)
-					t.Errorf("schema changed:\ngot  %s\nwant %s", g, w)
-				}
-				if !reflect.DeepEqual(dropNulls(any(gotRows)), dropNulls(any(wantRows))) {
-					for i := range gotRows {
-						if !reflect.DeepEqual(gotRows[i], wantRows[i]) {
-							t.Fatalf("row %d changed:\ngot  %#v\nwant %#v", i, gotRows[i], wantRows[i])
-						}
-					}
-					t.Fatalf("rows changed")
-				}
-			})
+			}
+			out := filepath.Join(t.TempDir(), "out.parquet")
+			if err := WriteProblems(out, ps, WriteOptions{}); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			trips = append(trips, trip{name, src, out})
 		}
+	}
+	paths := append([]string(nil), sources...)
+	for _, tr := range trips {
+		paths = append(paths, tr.out)
+	}
+	dumps := hyparquetFiles(t, paths...)
+	bySource := map[string]hyparquetDump{}
+	for i, src := range sources {
+		bySource[src] = dumps[i]
+	}
+	for i, tr := range trips {
+		t.Run(tr.name, func(t *testing.T) {
+			want, got := bySource[tr.src], dumps[len(sources)+i]
+			// The root's repetition: pyarrow says REQUIRED, parquet-go leaves it unset (the
+			// format ignores it).
+			got.schema[0]["repetition_type"] = want.schema[0]["repetition_type"]
+			if !reflect.DeepEqual(got.schema, want.schema) {
+				g, _ := json.Marshal(got.schema)
+				w, _ := json.Marshal(want.schema)
+				t.Errorf("schema changed:\ngot  %s\nwant %s", g, w)
+			}
+			if !reflect.DeepEqual(dropNulls(any(got.rows)), dropNulls(any(want.rows))) {
+				for i := range got.rows {
+					if !reflect.DeepEqual(got.rows[i], want.rows[i]) {
+						t.Fatalf("row %d changed:\ngot  %#v\nwant %#v", i, got.rows[i], want.rows[i])
+					}
+				}
+				t.Fatalf("rows changed")
+			}
+		})
 	}
 }
 
