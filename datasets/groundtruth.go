@@ -83,7 +83,8 @@ func (g GroundTruth) Value() any {
 
 // Alternatives lists the accepted answers as text: one for a single value, one per element
 // for a list, none for the zero value. Numbers are written as JSON writes them (142.0 is
-// "142"); text is kept byte for byte (Minerva's trailing newlines included: graders trim).
+// "142"); text is kept byte for byte, Minerva's trailing newlines included (the math graders
+// trim them; math-strict, the paper's byte-for-byte rule, does not).
 func (g GroundTruth) Alternatives() []string {
 	switch x := g.v.(type) {
 	case nil:
