@@ -49,6 +49,7 @@ func parityRows(tb testing.TB) []parityRow {
 	goods := loadSamples(tb, "goods_exchange")
 	cjk := goods[1]
 	cjkUnquoted := strings.NewReplacer("'", "").Replace(cjk.Answer)
+	zhFutoshiki, brokenGiven := futoshikiGivenBroken(tb)
 	numbrix := gd("", `{"grid": [[1, "X"], ["X", "X"]]}`)
 	steps := gd("7,9", `{"error_indices": [7, 9]}`)
 	validDyck := gd("-1", `{"is_valid": true, "first_error_pos": null}`)
@@ -241,6 +242,7 @@ func parityRows(tb testing.TB) []parityRow {
 		{task: "futoshiki", name: "brackets", resp: same, upstream: true},
 		{task: "futoshiki", name: "python lists", resp: lit("[[1, 3, 4, 2], [3, 4, 2, 1], [4, 2, 1, 3], [2, 1, 3, 4]]"), upstream: false},
 		{task: "futoshiki", name: "in prose", resp: func(g, _ string) string { return "The grid is " + g + "." }, upstream: true},
+		{task: "futoshiki", name: "given broken, Chinese prompt", g: &zhFutoshiki, resp: lit(korRows(brokenGiven)), upstream: true, diff: "futoshiki: givens checked on every prompt"},
 	}
 }
 
@@ -295,4 +297,25 @@ func TestUpstreamParity(t *testing.T) {
 			t.Errorf("task %s has no row in the parity table", task)
 		}
 	}
+}
+
+// futoshikiGivenBroken returns a generated futoshiki instance with a Chinese prompt (no
+// "Current puzzle:" block, so upstream reads no givens) and a Latin square that meets its
+// inequalities but not its givens.
+func futoshikiGivenBroken(tb testing.TB) (GameData, [][]int) {
+	latin := allLatin(4)
+	for seed := range uint64(40) {
+		g, sol := futoshikiInstance(tb, seed, 4)
+		if strings.Contains(g.Question, "Current puzzle:") {
+			continue
+		}
+		m := meta[futoshikiTestMeta](tb, g)
+		for _, sq := range latin {
+			if futoshikiHolds(futoshikiTestMeta{Constraints: m.Constraints}, sol, sq) && !futoshikiHolds(m, sol, sq) {
+				return g, sq
+			}
+		}
+	}
+	tb.Fatal("no Chinese futoshiki instance with a square that breaks only the givens")
+	return GameData{}, nil
 }
