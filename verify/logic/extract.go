@@ -307,3 +307,60 @@ func lastMatchInRuns(text string, re *regexp.Regexp, must byte, inRun func(byte)
 	}
 	return ""
 }
+
+// openPattern is a regexp whose every match starts with the bytes of open, white space
+// between them allowed, followed (after white space) by a byte next accepts: "[[" then a cell,
+// "[(" then a digit. matches finds its matches trying only such places, so a response full of
+// near misses ("[[[[…") costs a scan instead of a regexp pass.
+type openPattern struct {
+	re       *regexp.Regexp // the pattern
+	anchored *regexp.Regexp // ^(?:pattern)
+	open     string
+	next     func(byte) bool
+}
+
+func newOpenPattern(expr, open string, next func(byte) bool) openPattern {
+	return openPattern{regexp.MustCompile(expr), regexp.MustCompile(`^(?:` + expr + `)`), open, next}
+}
+
+// opensAt reports whether text[i:] starts as every match of p does.
+func (p openPattern) opensAt(text string, i int) bool {
+	for k := 0; k < len(p.open); k++ {
+		if k > 0 {
+			i = skipSpace(text, i)
+		}
+		if i >= len(text) || text[i] != p.open[k] {
+			return false
+		}
+		i++
+	}
+	i = skipSpace(text, i)
+	return i < len(text) && p.next(text[i])
+}
+
+// matches returns p's leftmost non-overlapping matches in text, as re.FindAllString does (at
+// most limit of them when limit > 0).
+func (p openPattern) matches(text string, limit int) []string {
+	var out []string
+	for i := 0; i < len(text); {
+		j := strings.IndexByte(text[i:], p.open[0])
+		if j < 0 {
+			break
+		}
+		i += j
+		if p.opensAt(text, i) {
+			if loc := p.anchored.FindStringIndex(text[i:]); loc != nil {
+				out = append(out, text[i:i+loc[1]])
+				if limit > 0 && len(out) == limit {
+					break
+				}
+				i += max(loc[1], 1)
+				continue
+			}
+		}
+		i++
+	}
+	return out
+}
+
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }

@@ -160,6 +160,19 @@ func FuzzExtract(f *testing.F) {
 				t.Fatalf("%s(%q) = %q, want %q", c.name, s, c.got, want)
 			}
 		}
+		for _, p := range []openPattern{kukurasuGrid, mineTupleLists, mineListLists, mineTupleRuns, numberWallAnswer, dominoPairs} {
+			if got, want := p.matches(s, 0), p.re.FindAllString(s, -1); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+				t.Fatalf("%s: matches(%q) = %q, want %q", p.re, s, got, want)
+			}
+		}
+		if line := strings.TrimSpace(s[strings.LastIndexByte(s, '\n')+1:]); true {
+			re := regexp.MustCompile(`(?:答案是|[Tt]he answer is)[：:=]?\s*(.*?)(?:[.。]|$)`)
+			m := re.FindStringSubmatch(line)
+			got, ok := afterAnswerIs(line)
+			if ok != (m != nil) || ok && got != strings.TrimSpace(m[1]) {
+				t.Fatalf("afterAnswerIs(%q) = %q, %v; regexp %q", line, got, ok, m)
+			}
+		}
 		var wantPy []string
 		for _, m := range regexp.MustCompile("(?s)```python(.*?)```").FindAllStringSubmatch(s, -1) {
 			wantPy = append(wantPy, strings.TrimSpace(m[1]))

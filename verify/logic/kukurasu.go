@@ -1,7 +1,5 @@
 package logic
 
-import "regexp"
-
 func init() { register("kukurasu", verifyKukurasu) }
 
 // kukurasuMeta is kukurasu's metadata as the upstream generator writes it: the row and column
@@ -17,7 +15,8 @@ type kukurasuMeta struct {
 
 // kukurasuGrid is upstream's answer pattern: the first list of rows whose cells are all "1"
 // (black) or "X" (white) in double quotes.
-var kukurasuGrid = regexp.MustCompile(`\[\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*(?:,\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*)*\]`)
+var kukurasuGrid = newOpenPattern(`\[\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*(?:,\s*\[(?:\s*"[X1]"\s*,\s*)*\s*"[X1]"\s*\]\s*)*\]`,
+	"[[", func(c byte) bool { return c == '"' })
 
 // verifyKukurasu checks the black/white grid of the answer — the first list of rows of "1"
 // (black) and "X" (white) cells in double quotes, [["X", "1"], ["1", "X"]] as the prompt
@@ -31,8 +30,8 @@ func verifyKukurasu(g GameData, region string) Result {
 	if rows == nil {
 		rows, cols = m.RowCons, m.ColCons
 	}
-	text := kukurasuGrid.FindString(region)
-	if text == "" {
+	text, ok := first(kukurasuGrid.matches(region, 1))
+	if !ok {
 		return incorrect("", `no [["X", "1"], ...] grid of "1" and "X" cells`)
 	}
 	grid, err := gridCells(mustLiteral(text))

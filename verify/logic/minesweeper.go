@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 func init() { register("minesweeper", verifyMinesweeper) }
@@ -60,9 +61,9 @@ func verifyMinesweeper(g GameData, region string) Result {
 
 // The coordinate forms upstream's minesweeper verifier looks for, in order.
 var (
-	mineTupleLists = regexp.MustCompile(`\[\s*\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*\s*\]`)
-	mineListLists  = regexp.MustCompile(`\[\s*\[\s*\d+\s*,\s*\d+\s*\](?:\s*,\s*\[\s*\d+\s*,\s*\d+\s*\])*\s*\]`)
-	mineTupleRuns  = regexp.MustCompile(`\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*`)
+	mineTupleLists = newOpenPattern(`\[\s*\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*\s*\]`, "[(", isDigitByte)
+	mineListLists  = newOpenPattern(`\[\s*\[\s*\d+\s*,\s*\d+\s*\](?:\s*,\s*\[\s*\d+\s*,\s*\d+\s*\])*\s*\]`, "[[", isDigitByte)
+	mineTupleRuns  = newOpenPattern(`\(\s*\d+\s*,\s*\d+\s*\)(?:\s*,\s*\(\s*\d+\s*,\s*\d+\s*\))*`, "(", isDigitByte)
 	minePair       = regexp.MustCompile(`[(\[]\s*(\d+)\s*,\s*(\d+)\s*[)\]]`)
 	mineNumbers    = regexp.MustCompile(`(\d+)[^\d]+(\d+)`)
 )
@@ -78,8 +79,8 @@ func mineCoords(text string) [][2]int {
 			out = append(out, [2]int{r, c})
 		}
 	}
-	for _, form := range []*regexp.Regexp{mineTupleLists, mineListLists, mineTupleRuns} {
-		for _, span := range form.FindAllString(text, -1) {
+	for _, form := range []openPattern{mineTupleLists, mineListLists, mineTupleRuns} {
+		for _, span := range form.matches(text, 0) {
 			for _, p := range minePair.FindAllStringSubmatch(span, -1) {
 				add(p[1], p[2])
 			}
@@ -87,6 +88,9 @@ func mineCoords(text string) [][2]int {
 		if out != nil {
 			return out
 		}
+	}
+	if !strings.ContainsAny(text, "0123456789") {
+		return nil
 	}
 	for _, p := range mineNumbers.FindAllStringSubmatch(text, -1) {
 		add(p[1], p[2])

@@ -100,7 +100,7 @@ func verifyNorinori(g GameData, region string, o Options) Result {
 // after "[" or "("), else any "(r, c), (r, c)" pair of pairs.
 var (
 	dominoBracketed = regexp.MustCompile(`\[\((\d+),\s*(\d+)\),\s*\((\d+),\s*(\d+)\)\]`)
-	dominoPairs     = regexp.MustCompile(`\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*,\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)`)
+	dominoPairs     = newOpenPattern(`\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*,\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)`, "(", isDigitByte)
 )
 
 // dominoAnswer reads every domino of the response as upstream does: all "[(r, c), (r, c)]"
@@ -108,7 +108,9 @@ var (
 func dominoAnswer(region string) ([][2][2]int, string, error) {
 	ms := dominoBracketed.FindAllStringSubmatch(region, -1)
 	if ms == nil {
-		ms = dominoPairs.FindAllStringSubmatch(region, -1)
+		for _, span := range dominoPairs.matches(region, 0) {
+			ms = append(ms, dominoPairs.anchored.FindStringSubmatch(span))
+		}
 	}
 	out := make([][2][2]int, 0, len(ms))
 	for _, m := range ms {

@@ -2,7 +2,6 @@ package logic
 
 import (
 	"encoding/json"
-	"regexp"
 	"strconv"
 )
 
@@ -19,7 +18,8 @@ type numberWallMeta struct {
 // are "X", "A" (either quote), numbers or quoted numbers.
 const numberWallCellRE = `(?:"[XA]"|'[XA]'|[0-9]+|"[0-9]+"|'[0-9]+')`
 
-var numberWallAnswer = regexp.MustCompile(`\[\s*\[(?:\s*` + numberWallCellRE + `\s*,\s*)*\s*` + numberWallCellRE + `\s*\]\s*(?:,\s*\[(?:\s*` + numberWallCellRE + `\s*,\s*)*\s*` + numberWallCellRE + `\s*\]\s*)*\]`)
+var numberWallAnswer = newOpenPattern(`\[\s*\[(?:\s*`+numberWallCellRE+`\s*,\s*)*\s*`+numberWallCellRE+`\s*\]\s*(?:,\s*\[(?:\s*`+numberWallCellRE+`\s*,\s*)*\s*`+numberWallCellRE+`\s*\]\s*)*\]`,
+	"[[", func(c byte) bool { return c == '"' || c == '\'' || isDigitByte(c) })
 
 // verifyNumberWall checks the grid in the answer (the last list of rows of "A", "X" and number
 // cells in the response, as upstream reads it) against the rules upstream checks: every cell is a wall "A", an
@@ -37,11 +37,10 @@ func verifyNumberWall(g GameData, region string, o Options) Result {
 	if n == 0 || n > 50 {
 		return badInstance("grid has %d rows", n)
 	}
-	all := numberWallAnswer.FindAllString(region, -1)
-	if len(all) == 0 {
+	text, ok := last(numberWallAnswer.matches(region, 0))
+	if !ok {
 		return incorrect("", `no [["A", "X", 1, ...], ...] grid in the answer`)
 	}
-	text := all[len(all)-1]
 	grid, err := gridCells(mustLiteral(text))
 	if err != nil {
 		return incorrect(text, "%v", err)

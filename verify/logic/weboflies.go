@@ -13,7 +13,6 @@ func init() { register("web_of_lies", verifyWebOfLies) }
 // Upstream web_of_lies extraction patterns, tried in order (see webOfLiesAnswer).
 var (
 	wolBold      = regexp.MustCompile(`\*\*([^*]+)\*\*`)
-	wolLastLine  = regexp.MustCompile(`(?:答案是|[Tt]he answer is)[：:=]?\s*(.*?)(?:[.。]|$)`)
 	wolTruthWord = regexp.MustCompile(`(yes|true|truth|是|真话|真)|(no|false|lie|否|假话|假|谎)`)
 )
 
@@ -27,6 +26,9 @@ func verifyWebOfLies(g GameData, region string) Result {
 		return badInstance("gold answer %q is not a yes/no list", g.Answer)
 	}
 	text := webOfLiesAnswer(region)
+	if len(text) > maxAnswerBytes {
+		return incorrect(text[:64], "answer too long")
+	}
 	if got := truthWords(text); !slices.Equal(got, want) {
 		return incorrect(clip(text, 64), "answers %v, want %v", got, want)
 	}
@@ -46,8 +48,8 @@ func webOfLiesAnswer(region string) string {
 	if m := wolBold.FindStringSubmatch(lastLine); m != nil {
 		return strings.TrimSpace(m[1])
 	}
-	if m := wolLastLine.FindStringSubmatch(lastLine); m != nil {
-		return strings.TrimSpace(m[1])
+	if s, ok := afterAnswerIs(lastLine); ok {
+		return s
 	}
 	return lastYesNoRun(strings.ToLower(region))
 }
@@ -132,4 +134,29 @@ func finalBoldAnswer(text string) (string, bool) {
 func lastRune(s string) rune {
 	r, _ := utf8.DecodeLastRuneInString(s)
 	return r
+}
+
+// afterAnswerIs is upstream's (?:答案是|[Tt]he answer is)[：:=]?\s*(.*?)(?:[.。]|$) on one
+// line: what follows the first marker (and an optional separator) up to a full stop.
+func afterAnswerIs(line string) (string, bool) {
+	at, size := -1, 0
+	for _, m := range []string{"答案是", "The answer is", "the answer is"} {
+		if i := strings.Index(line, m); i >= 0 && (at < 0 || i < at) {
+			at, size = i, len(m)
+		}
+	}
+	if at < 0 {
+		return "", false
+	}
+	rest := line[at+size:]
+	for _, sep := range []string{"：", ":", "="} {
+		if r, ok := strings.CutPrefix(rest, sep); ok {
+			rest = r
+			break
+		}
+	}
+	if i := strings.IndexAny(rest, ".。"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.TrimSpace(rest), true
 }
