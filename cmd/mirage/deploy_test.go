@@ -19,9 +19,8 @@ import (
 	"github.com/mirage-rl/mirage/datasets"
 )
 
-// TestMirageHelperProcess is not a test: the deploy tests run the test binary with only this
-// function selected as a stand-in for the mirage binary (a wrapper script passes the
-// arguments after "--").
+// TestMirageHelperProcess is not a test: the deploy and signal tests run the test binary with
+// only this function selected as the mirage binary (main's run, with the arguments after "--").
 func TestMirageHelperProcess(t *testing.T) {
 	if os.Getenv("MIRAGE_HELPER_MAIN") != "1" {
 		t.Skip("helper process for the deploy tests")
@@ -30,11 +29,7 @@ func TestMirageHelperProcess(t *testing.T) {
 	if i := slices.Index(args, "--"); i >= 0 {
 		args = args[i+1:]
 	}
-	if err := newApp().Run(append([]string{"mirage"}, args...)); err != nil {
-		fmt.Fprintln(os.Stderr, "mirage:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	os.Exit(run(append([]string{"mirage"}, args...)))
 }
 
 // mirageOnPath writes an executable "mirage" into a temporary folder that runs this test binary

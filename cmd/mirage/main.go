@@ -15,13 +15,18 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-func main() {
+func main() { os.Exit(run(os.Args)) }
+
+// run is mirage with these arguments (args[0] is the program name): Ctrl-C and SIGTERM end
+// its context. It returns the exit code.
+func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newApp().RunContext(ctx, os.Args); err != nil {
+	if err := newApp().RunContext(ctx, args); err != nil {
 		fmt.Fprintln(os.Stderr, "mirage:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 func newApp() *cli.App {

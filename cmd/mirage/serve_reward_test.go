@@ -5,8 +5,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,5 +87,76 @@ func TestServeRewardCommandErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want an error with %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestServeRewardSIGTERM runs mirage serve-reward as its own process, sends SIGTERM while a
+// large batch is being graded, and checks that the batch still gets all its results and that
+// the process then exits 0.
+func TestServeRewardSIGTERM(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run=^TestMirageHelperProcess$", "--", "serve-reward", "--addr", "127.0.0.1:0", "--workers", "1")
+	cmd.Env = append(os.Environ(), "MIRAGE_HELPER_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	if !lines.Scan() {
+		t.Fatal("serve-reward printed nothing")
+	}
+	m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("first line %q names no address", lines.Text())
+	}
+	var rest strings.Builder
+	drained := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+			rest.WriteString(lines.Text() + "\n")
+		}
+		close(drained)
+	}()
+	const n = 60000 // about a second of grading on one worker
+	items := strings.Repeat(`{"response": "<think>x</think><answer>4</answer>", "ground_truth": "4"},`, n-1) + `{"response": "x", "ground_truth": "4"}`
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Post(m[1]+"/v1/score", "application/json", strings.NewReader(`{"items": [`+items+`]}`))
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{resp.StatusCode, string(b), err}
+	}()
+	time.Sleep(300 * time.Millisecond) // the batch is being read or graded
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	a := <-answered
+	t.Logf("answered %v after SIGTERM", time.Since(signalled))
+	if a.err != nil || a.code != 200 || strings.Count(a.body, `"score":1`) != n-1 {
+		t.Errorf("the batch under way at SIGTERM: %d, %v, %d scores of 1; want 200 with %d", a.code, a.err, strings.Count(a.body, `"score":1`), n-1)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve-reward after SIGTERM: %v, want exit 0", err)
+	}
+	<-drained
+	if !strings.Contains(rest.String(), "stopped") {
+		t.Errorf("stderr after the address: %q, want the stop reported", rest.String())
 	}
 }
