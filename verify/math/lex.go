@@ -472,6 +472,14 @@ func (lx *lexer) command(s string, i int) int {
 		lx.toks = append(lx.toks, t)
 		return j
 	}
+	if lx.lim.mv {
+		// "\quadx": latex2sympy reads the spacing command, then x.
+		for _, sp := range []string{"qquad", "quad"} {
+			if rest := strings.TrimPrefix(name, sp); rest != name && rest != "" {
+				return lx.word(s, i+1+len(sp))
+			}
+		}
+	}
 	lx.emit(tWord, "\\"+name)
 	return j
 }

@@ -245,8 +245,9 @@ var mvCases = map[string][]mvCase{
 			differs: "NO is the product N·O to math-verify; mirage reads the two-letter word \"no\" as text, so the equation is not math"},
 		{gold: "$p=5,q=2;p=7,q=2$", pred: "$(5,2),(7,2)$", want: mvYes, rev: mvSkip,
 			differs: "math-verify groups p=5,q=2;p=7,q=2 into two pairs; mirage reads one list of four assignments"},
-		{gold: `$x_{1}=\frac{1}{2}+\frac{31\sqrt{5}}{216},\quadx_{2}=\frac{1}{2}-\frac{31\sqrt{5}}{216}$`, pred: `$\boxed{\dfrac{108 + 31\sqrt{5}}{216}} \quad \text{and} \quad \boxed{\dfrac{108 - 31\sqrt{5}}{216}}$`, want: mvYes, rev: mvSkip,
-			differs: "\\quadx (no space) is one unknown command to mirage; latex2sympy reads \\quad, then x"},
+		// "\quadx" (no space) is \quad, then x, as latex2sympy reads it.
+		{gold: `$x_{1}=\frac{1}{2}+\frac{31\sqrt{5}}{216},\quadx_{2}=\frac{1}{2}-\frac{31\sqrt{5}}{216}$`, pred: `$\boxed{\dfrac{108 + 31\sqrt{5}}{216}} \quad \text{and} \quad \boxed{\dfrac{108 - 31\sqrt{5}}{216}}$`, want: mvYes, rev: mvYes},
+		{gold: `$x_{1}=10^{\frac{-5+\sqrt{13}}{6}},\quadx_{2}=10^{\frac{-5-\sqrt{13}}{6}}$`, pred: `$\boxed{10^{\frac{\sqrt{13} - 5}{6}}} \quad \text{and} \quad \boxed{10^{-\frac{5 + \sqrt{13}}{6}}}$`, want: mvYes, rev: mvYes},
 	},
 	// test_sets_handling, test_set_rel_assymetry, test_symbols and the set/tuple cases of
 	// test_math_extraction_additional_cases.
