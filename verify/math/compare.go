@@ -249,6 +249,8 @@ func (c *comparer) equal(a, b *node) (bool, error) {
 			return c.seqEqual(a.kids, b.kids) // "1, 2" is the tuple (1, 2) written without brackets
 		case len(t.kids) == 2 && (t.open != '(' || t.close != ')'):
 			return false, nil // an interval is not a two-element set
+		case c.mv && len(t.kids) == 2:
+			return c.openIntervalSetEqual(a, b)
 		}
 		return c.setEqual(a.kids, b.kids)
 	case isUnordered(a) || isUnordered(b):

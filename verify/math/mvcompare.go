@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"math/cmplx"
+	"slices"
 )
 
 // This file is the comparison half of the math-verify–compatible mode (Options.MathVerify):
@@ -309,4 +310,37 @@ func matMul(a, b *node) *node {
 		}
 	}
 	return &node{op: opMatrix, kids: cells, rows: a.rows, cols: b.cols}
+}
+
+// openIntervalSetEqual compares a pair (x, y) with a set under MathVerify, where (x, y) is the
+// open interval: equal to the set {x, y} written in any order only when x < y ((3, 1) is
+// empty, so not {1, 3}). Sets of non-constants compare as sets.
+func (c *comparer) openIntervalSetEqual(a, b *node) (bool, error) {
+	t, u := a, b
+	if t.op != opTuple {
+		t, u = b, a
+	}
+	vals := make([]float64, 0, 4)
+	for _, n := range append(slices.Clip(t.kids), u.kids...) {
+		re, im, ok, err := c.constValue(n)
+		if err != nil {
+			return false, err
+		}
+		if !ok || im.Sign() != 0 {
+			return c.setEqual(a.kids, b.kids)
+		}
+		f, _ := re.Float64()
+		vals = append(vals, f)
+	}
+	if len(u.kids) != 2 || vals[0] >= vals[1] {
+		return false, nil
+	}
+	set := slices.Clone(u.kids)
+	if vals[2] > vals[3] {
+		set[0], set[1] = set[1], set[0]
+	}
+	if t == a {
+		return c.seqEqual(t.kids, set)
+	}
+	return c.seqEqual(set, t.kids)
 }
