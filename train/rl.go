@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mirage-rl/mirage/passk"
@@ -355,7 +358,7 @@ func RL(ctx context.Context, env RLEnv, w, ref model.Weights, tasks, eval []RLTa
 				return nil, fmt.Errorf("train: --resume: the checkpoint in %s is not an RL run's", out)
 			}
 			if *ck.RL != c {
-				return nil, fmt.Errorf("train: --resume with different settings: checkpoint has %+v, this run %+v", *ck.RL, c)
+				return nil, fmt.Errorf("train: --resume with different settings than the checkpoint's (%s)", configDiff(*ck.RL, c))
 			}
 			if ck.Data != data {
 				return nil, fmt.Errorf("train: --resume with different training prompts than the checkpoint's (%s, now %s)", ck.Data, data)
@@ -938,6 +941,22 @@ func taskFingerprint(tasks []RLTask) string {
 		ex[i] = Example{Prompt: t.Prompt}
 	}
 	return fingerprint(ex)
+}
+
+// configDiff lists the fields in which two configs differ, as "name: old → new", by JSON name.
+func configDiff(old, now RLConfig) string {
+	var a, b map[string]any
+	ja, _ := json.Marshal(old)
+	jb, _ := json.Marshal(now)
+	_ = json.Unmarshal(ja, &a)
+	_ = json.Unmarshal(jb, &b)
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		if fmt.Sprint(a[k]) != fmt.Sprint(b[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s: %v → %v", k, a[k], b[k]))
+		}
+	}
+	return strings.Join(diffs, ", ")
 }
 
 func writeRLConfig(path string, c RLConfig) error {

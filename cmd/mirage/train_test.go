@@ -127,6 +127,11 @@ func TestTrainRLCommand(t *testing.T) {
 	if err := newApp().RunContext(context.Background(), args); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("second run into the same folder: err = %v, want a hint to use --resume", err)
 	}
+	// A resume with other settings names what changed.
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume", "--steps", "3", "--clip-c", "5")); err == nil ||
+		!strings.Contains(err.Error(), "clip_c: 10 → 5, steps: 2 → 3") {
+		t.Errorf("resume with other settings: err = %v, want the changed fields listed", err)
+	}
 }
 
 func readLines(t *testing.T, path string) []map[string]any {
