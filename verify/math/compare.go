@@ -136,7 +136,8 @@ func Check(gold, pred string, opts Options) Result {
 
 // Compare compares two parsed answers: numbers exactly as rationals where possible, other
 // expressions numerically (variables at several fixed pseudo-random points), lists and sets
-// without order, tuples, intervals and matrices elementwise, text after normalisation.
+// without order, tuples, intervals and matrices elementwise, text after normalisation. Under
+// opts.MathVerify the roles matter: gold is math-verify's gold, pred its prediction.
 func Compare(gold, pred *Answer, opts Options) Result {
 	for _, a := range []*Answer{gold, pred} {
 		if a.err != nil {

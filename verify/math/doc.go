@@ -20,9 +20,9 @@
 //   - multiple-choice letters ((C), \text{(C)}); text answers after lowercasing and dropping
 //     \text wrappers, punctuation and articles.
 //
-// Comparisons are symmetric. Each runs under a budget (Options: length, nesting depth,
-// work and time): 10^{10^{10}}, 5,000-character answers or deeply nested braces compare as
-// not equal with a Reason, and never hang. Parse never fails: input that is not math is
+// Comparisons are symmetric (except under Options.MathVerify, below). Each runs under a
+// budget (Options: length, nesting depth, work and time): 10^{10^{10}}, 5,000-character
+// answers or deeply nested braces compare as not equal with a Reason, and never hang. Parse never fails: input that is not math is
 // compared as text.
 //
 // A second mode reproduces Hugging Face math-verify (what lm-evaluation-harness, open-r1 and
