@@ -250,6 +250,11 @@ func withTourSizes(app *cli.App, args []string) ([]string, error) {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(tourSizes)) {
+		// --limit counts problems of --data: a line that reads no --data (passk over scored
+		// files) gets none, as passk refuses a --limit without --data.
+		if name == "limit" && has["data"] && !set["data"] {
+			continue
+		}
 		if has[name] && !set[name] {
 			out = append(out, "--"+name, tourSizes[name])
 		}
