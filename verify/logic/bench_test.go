@@ -87,7 +87,7 @@ var hostile = map[string]string{
 // response, so reasoning in front of the answer must sit inside <think>…</think>.
 var readsFirstOrWhole = map[string]bool{
 	"dyck_language": true, "dyck_language_errors": true, "dyck_language_reasoning_errors": true,
-	"calcudoko": true, "campsite": true, "kukurasu": true, "minesweeper": true, "norinori": true, "wordscapes": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
+	"operation": true, "calcudoko": true, "campsite": true, "kukurasu": true, "minesweeper": true, "norinori": true, "wordscapes": true, "skyscraper_puzzle": true, "star_placement_puzzle": true,
 }
 
 // withFiller puts the 1 MB filler before resp: in the graded text, or inside a <think> block

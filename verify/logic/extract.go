@@ -27,69 +27,11 @@ func answerRegion(resp string) string {
 	return resp
 }
 
-// lastBoxed returns the content of the last balanced \boxed{...} in text. A single forward pass
-// keeps a stack of open braces, so adversarial input (thousands of unclosed \boxed{) stays linear.
-func lastBoxed(text string) (string, bool) {
-	s, _, ok := lastBoxedAt(text)
-	return s, ok
-}
-
-// lastBoxedAt is lastBoxed that also returns where the content starts.
-func lastBoxedAt(text string) (string, int, bool) {
-	const marker = `\boxed{`
-	type open struct {
-		at    int
-		boxed bool
-	}
-	var stack []open
-	// Braces nested deeper than the stack holds are only counted, so matching stays right
-	// (such deep \boxed{ are never answers).
-	overflow := 0
-	bestStart, bestEnd := -1, -1
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '{':
-			if len(stack) == 1<<16 {
-				overflow++
-				continue
-			}
-			boxed := i+1 >= len(marker) && text[i+1-len(marker):i+1] == marker
-			stack = append(stack, open{i + 1, boxed})
-		case '}':
-			if overflow > 0 {
-				overflow--
-				continue
-			}
-			if len(stack) == 0 {
-				continue
-			}
-			top := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if top.boxed && top.at > bestStart {
-				bestStart, bestEnd = top.at, i
-			}
-		}
-	}
-	if bestStart < 0 {
-		return "", -1, false
-	}
-	return strings.TrimSpace(text[bestStart:bestEnd]), bestStart, true
-}
-
 func lowerByte(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// lastNonEmptyLine returns the last line of text with non-space content, trimmed.
-func lastNonEmptyLine(text string) string {
-	text = strings.TrimRight(text, " \t\r\n")
-	if i := strings.LastIndexByte(text, '\n'); i >= 0 {
-		text = text[i+1:]
-	}
-	return strings.TrimSpace(text)
 }
 
 // stripDecoration removes markdown and quoting around a short answer: bold/italic stars,

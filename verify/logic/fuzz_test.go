@@ -105,29 +105,6 @@ func FuzzEvalArith(f *testing.F) {
 	})
 }
 
-// naiveLastBoxed is a reference: try each \boxed{ from the last, scanning forward with a
-// depth counter; the first one that closes wins.
-func naiveLastBoxed(s string) (string, bool) {
-	for end := len(s); ; {
-		i := strings.LastIndex(s[:end], `\boxed{`)
-		if i < 0 {
-			return "", false
-		}
-		depth := 0
-		for j := i + len(`\boxed`); j < len(s); j++ {
-			if s[j] == '{' {
-				depth++
-			} else if s[j] == '}' {
-				depth--
-				if depth == 0 {
-					return strings.TrimSpace(s[i+len(`\boxed{`) : j]), true
-				}
-			}
-		}
-		end = i
-	}
-}
-
 // ws is the white space skipSpace skips, as a regexp class.
 const ws = `[ \t\n\r\f\v]`
 
@@ -141,10 +118,15 @@ func FuzzExtract(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := lastBoxed(s)
-		want, wantOK := naiveLastBoxed(s)
-		if got != want || ok != wantOK {
-			t.Fatalf("lastBoxed(%q) = %q, %v; reference %q, %v", s, got, ok, want, wantOK)
+		// upstreamBoxed(s, false) is upstream's \\boxed\{([^}]*)\} after the last \boxed{.
+		wantBox, wantBoxOK := "", false
+		if i := strings.LastIndex(s, `\boxed{`); i >= 0 {
+			if m := regexp.MustCompile(`\\boxed\{([^}]*)\}`).FindStringSubmatch(s[i:]); m != nil {
+				wantBox, wantBoxOK = strings.TrimSpace(m[1]), true
+			}
+		}
+		if got, ok := upstreamBoxed(s, false); got != wantBox || ok != wantBoxOK {
+			t.Fatalf("upstreamBoxed(%q, false) = %q, %v; regexp %q, %v", s, got, ok, wantBox, wantBoxOK)
 		}
 		// The hand scanners find what upstream's patterns find (white space as skipSpace's).
 		for _, c := range []struct {

@@ -23,8 +23,6 @@ type parityRow struct {
 	// diff names the documented difference (a row of docs/synlogic.md's table) when mirage's
 	// default verdict is deliberately the opposite; "" when it must agree with upstream.
 	diff string
-	// approx marks rows where Options.Upstream only approximates upstream (math_verify).
-	approx bool
 }
 
 // Helpers that build responses.
@@ -136,7 +134,8 @@ func parityRows(tb testing.TB) []parityRow {
 
 		{task: "operation", name: "boxed fraction", resp: same, upstream: true},
 		{task: "operation", name: "bare number", resp: lit("0.5"), upstream: true},
-		{task: "operation", name: "number in prose", resp: lit("The result is 0.5"), upstream: true, diff: "operation: math_verify is not ported", approx: true},
+		{task: "operation", name: "number in prose", resp: lit("The result is 0.5"), upstream: true},
+		{task: "operation", name: "later box wrong", resp: lit(`\boxed{0.5} or \boxed{0.25}`), upstream: false},
 
 		{task: "space_reasoning", name: "boxed", resp: same, upstream: true},
 		{task: "space_reasoning", name: "padded", resp: lit(`\boxed{ teapot }`), upstream: true},
@@ -248,7 +247,8 @@ func parityRows(tb testing.TB) []parityRow {
 
 // TestUpstreamParity checks every row of the table: mirage's default verdict is upstream's
 // unless the row names a documented difference (then it is the opposite, and the difference
-// is in docs/synlogic.md), and Options.Upstream gives upstream's verdict on every row. The
+// is in docs/synlogic.md), and Options.Upstream gives upstream's verdict on every row.
+// operation's rows take math_verify's verdicts as verify/math's math-verify mode gives them. The
 // same holds with the answer inside <think>…</think> <answer>…</answer>, as upstream's
 // harness hands it over. Every task is in the table.
 func TestUpstreamParity(t *testing.T) {
@@ -287,7 +287,7 @@ func TestUpstreamParity(t *testing.T) {
 				t.Errorf("%s/%s%s: default %v, want %v (upstream %v, difference %q; reason %q)\nresponse: %.300q",
 					r.task, r.name, wrap.name, got.Correct, want, r.upstream, r.diff, got.Reason, wrap.resp)
 			}
-			if got := up.Verify(g, wrap.resp); got.Correct != r.upstream && !r.approx {
+			if got := up.Verify(g, wrap.resp); got.Correct != r.upstream {
 				t.Errorf("%s/%s%s: Options.Upstream %v, upstream %v (reason %q)", r.task, r.name, wrap.name, got.Correct, r.upstream, got.Reason)
 			}
 		}

@@ -2,11 +2,11 @@ package logic
 
 import (
 	"encoding/json"
-	"math/big"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	vmath "github.com/mirage-rl/mirage/verify/math"
 )
 
 // Tasks graded by comparing a short final answer with the gold one, read as upstream's
@@ -302,84 +302,26 @@ func verifyTimeSequence(g GameData, region string) Result {
 	return Result{Correct: true, Extracted: lit}
 }
 
-// verifyOperation compares the number in the last \boxed{} (else a bare number on the last
-// line, which upstream's math_verify also finds) with the gold number. The generator stores
-// str() of a Python result: an int, or a float such as "0.3333333333333333" for 1/3. Numbers
-// are compared as exact rationals ("0.5" equals "1/2", \frac{1}{2} too); against a float
-// gold, an answer that agrees to 6 decimal places is right, as math_verify's default
-// rounding has it, so "1/3" and "0.333333" match "0.3333333333333333". A non-numeric gold
-// must match as text (spaces and case ignored).
+// verifyOperation grades as upstream does: math_verify's parse of the whole response, verified
+// against math_verify's parse of the gold (the generator's str() of a Python result: "12",
+// "0.3333333333333333"), with upstream's argument order (the response's answer as verify's
+// gold). verify/math's math-verify mode stands in for math_verify; where that mode knowingly
+// differs from math_verify is listed in docs/verify.md.
 func verifyOperation(g GameData, region string) Result {
-	want := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(g.Answer), "[["), "]]"))
-	if want == "" {
+	if strings.TrimSpace(g.Answer) == "" {
 		return badInstance("empty gold answer")
 	}
-	text, ok := boxedAnswer(region)
+	opts := vmath.Options{MathVerify: true}
+	want, _, ok := vmath.ExtractMathVerify(g.Answer, opts)
 	if !ok {
-		text = stripDecoration(lastNonEmptyLine(region))
-		if _, isNum := exactNumber(text); !isNum {
-			return incorrect(text, "no \\boxed{} answer")
-		}
+		return badInstance("gold answer %q does not parse", g.Answer)
 	}
-	if len(text) > 256 {
-		return incorrect(text[:64], "answer too long")
-	}
-	if w, wOK := exactNumber(want); wOK {
-		got, gotOK := exactNumber(text)
-		if !gotOK {
-			return incorrect(text, "answer is not a number")
-		}
-		if got.Cmp(w) != 0 && !(strings.Contains(want, ".") && sameTo6Places(got, w)) {
-			return incorrect(text, "answer %s, want %s", got.RatString(), w.RatString())
-		}
-		return Result{Correct: true, Extracted: text}
-	}
-	if !strings.EqualFold(strings.Join(strings.Fields(text), ""), strings.Join(strings.Fields(want), "")) {
-		return incorrect(text, "answer differs from %q", want)
-	}
-	return Result{Correct: true, Extracted: text}
-}
-
-// sameTo6Places reports whether a and b round to the same multiple of 1e-6.
-func sameTo6Places(a, b *big.Rat) bool {
-	scale := big.NewRat(1_000_000, 1)
-	round := func(x *big.Rat) *big.Int {
-		y := new(big.Rat).Mul(x, scale)
-		y.Add(y, big.NewRat(1, 2))
-		return new(big.Int).Div(y.Num(), y.Denom()) // floor(x·1e6 + 1/2)
-	}
-	return round(a).Cmp(round(b)) == 0
-}
-
-// latexFrac matches a whole (optionally negative) \frac{a}{b} or \dfrac{a}{b}.
-var latexFrac = regexp.MustCompile(`^(-?)\\d?frac\{(-?\d+)\}\{(\d+)\}$`)
-
-// exactNumber reads an integer, decimal or fraction ("-3", "2.50", "3/4", \frac{3}{4}) as a
-// rational.
-func exactNumber(s string) (*big.Rat, bool) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if f := latexFrac.FindStringSubmatch(s); f != nil {
-		s = f[1] + f[2] + "/" + f[3]
-	}
-	if s == "" || len(s) > 64 || strings.ContainsAny(s, "eE") {
-		return nil, false
-	}
-	r, ok := new(big.Rat).SetString(s)
-	return r, ok
-}
-
-// boxedAnswer returns the last \boxed{} of region with decoration and a \text{} wrapper
-// removed.
-func boxedAnswer(region string) (string, bool) {
-	s, ok := lastBoxed(region)
+	got, ex, ok := vmath.ExtractMathVerify(region, opts)
 	if !ok {
-		return "", false
+		return incorrect("", "no answer math_verify would parse")
 	}
-	s = stripDecoration(s)
-	for _, w := range []string{`\text{`, `\textbf{`, `\mathrm{`} {
-		if strings.HasPrefix(s, w) && strings.HasSuffix(s, "}") {
-			s = stripDecoration(s[len(w) : len(s)-1])
-		}
+	if r := vmath.Compare(got, want, opts); !r.Equal {
+		return incorrect(clip(ex.Answer, 64), "answer %s differs from %s%s", clip(ex.Answer, 64), g.Answer, strings.TrimSpace(" "+r.Reason))
 	}
-	return s, true
+	return Result{Correct: true, Extracted: ex.Answer}
 }
