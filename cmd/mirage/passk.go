@@ -67,9 +67,6 @@ Examples:
 func runPassk(c *cli.Context) error {
 	o := pipeline.PassKOptions{Files: c.StringSlice("in"), Labels: c.StringSlice("label"), Repeats: c.Bool("repeats"), PassK: bootstrapOptions(c)}
 	o.PassK.Ks = c.IntSlice("k")
-	if c.Int("limit") != 0 && c.String("data") == "" {
-		return fmt.Errorf("passk: --limit %d without --data; --limit cuts the --data problems", c.Int("limit"))
-	}
 	if d := c.String("data"); d != "" {
 		var err error
 		if o.Want, err = dataIDs(d, c.Int("limit")); err != nil {
