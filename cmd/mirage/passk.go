@@ -3,11 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
+	"github.com/mirage-rl/mirage/datasets/atomicfile"
 	"github.com/mirage-rl/mirage/passk"
 )
 
@@ -78,7 +79,8 @@ func runPassk(c *cli.Context) error {
 		return err
 	}
 	if path := c.String("csv"); path != "" {
-		if err := writeFileWith(path, func(f *os.File) error { return passk.WriteCSV(f, reps) }); err != nil {
+		// Replaced whole or not at all: a failed write (a full disk) keeps the old file.
+		if err := atomicfile.Write(path, func(w io.Writer) error { return passk.WriteCSV(w, reps) }); err != nil {
 			return fmt.Errorf("passk: --csv: %w", err)
 		}
 	}
@@ -99,17 +101,4 @@ func runPassk(c *cli.Context) error {
 		return enc.Encode(reps)
 	}
 	return passk.WriteTable(c.App.Writer, reps)
-}
-
-// writeFileWith creates path, lets fill write it and closes it, reporting the first error.
-func writeFileWith(path string, fill func(*os.File) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

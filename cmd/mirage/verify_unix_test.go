@@ -16,9 +16,10 @@ import (
 	"github.com/mirage-rl/mirage/datasets"
 )
 
-// TestVerifyHelperProcess is not a test: TestVerifyFullDisk runs the test binary with only this
-// function selected, as a `mirage verify` process whose files may not grow past
-// $MIRAGE_VERIFY_HELPER_FSIZE bytes (RLIMIT_FSIZE: writes beyond it fail as on a full disk).
+// TestVerifyHelperProcess is not a test: runFullDisk runs the test binary with only this
+// function selected, as a mirage process (TestVerifyFullDisk: verify, TestPasskCSVFullDisk:
+// passk) whose files may not grow past $MIRAGE_VERIFY_HELPER_FSIZE bytes (RLIMIT_FSIZE: writes
+// beyond it fail as on a full disk).
 func TestVerifyHelperProcess(t *testing.T) {
 	args, size := os.Getenv("MIRAGE_VERIFY_HELPER_ARGS"), os.Getenv("MIRAGE_VERIFY_HELPER_FSIZE")
 	if args == "" {
@@ -59,16 +60,43 @@ func TestVerifyFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := json.Marshal([]string{"verify", "--quiet", "--in", in, "--out", out, "--workers", "1"})
+	runFullDisk(t, out, whole, "verify", "--quiet", "--in", in, "--out", out, "--workers", "1")
+}
+
+// runFullDisk runs mirage with args in a helper process whose files may grow to half of whole
+// (the bytes out holds from an earlier run), requires the run to fail for the file size, and
+// out to still hold whole, with no temporary file left in its folder.
+func runFullDisk(t *testing.T, out string, whole []byte, args ...string) {
+	t.Helper()
+	a, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestVerifyHelperProcess$")
 	cmd.Env = append(os.Environ(), "MIRAGE_VERIFY_HELPER_ARGS="+string(a), fmt.Sprint("MIRAGE_VERIFY_HELPER_FSIZE=", len(whole)/2))
 	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "file too large") {
-		t.Fatalf("verify with room for half of --out: %v\n%s\nwant a failure saying the file is too large", err, b)
+		t.Fatalf("%s with room for half of %s: %v\n%s\nwant a failure saying the file is too large", args[0], out, err, b)
 	}
 	if now, _ := os.ReadFile(out); string(now) != string(whole) {
 		t.Errorf("the failed run left %s torn: %d bytes, want the earlier run's %d", out, len(now), len(whole))
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*")); len(tmp) > 0 {
+	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*")); len(tmp) > 0 {
 		t.Errorf("temporary files left behind: %q", tmp)
 	}
+}
+
+// A disk that fills while mirage passk writes --csv (issue 17) fails the run and keeps the
+// earlier CSV whole; os.Create used to truncate it first.
+func TestPasskCSVFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "scored.jsonl"), filepath.Join(dir, "out", "passk.csv")
+	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeScored(t, in, 64, []int{0, 3, 17, 64, 40, 9})
+	if _, err := mirageOutput(t, "", "passk", "--in", in, "--csv", out, "--resamples", "-1"); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runFullDisk(t, out, whole, "passk", "--in", in, "--csv", out, "--resamples", "-1")
 }
