@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -337,6 +338,14 @@ func openSamples(path string, run SamplesRun) (*SampleWriter, error) {
 func promptHash(p Prompt) [sha256.Size]byte {
 	b, _ := json.Marshal(p) // strings only: cannot fail
 	return sha256.Sum256(b)
+}
+
+// PromptFingerprint is the hex SHA-256 of the prompt's JSON form: results files that do not
+// hold their prompts (mirage contamination's probes) record it, so a resume can tell that the
+// data still gives each problem the same prompt.
+func PromptFingerprint(p Prompt) string {
+	h := promptHash(p)
+	return hex.EncodeToString(h[:])
 }
 
 // ProblemsFingerprint is "N problems, sha256 X" over the ids and prompts of ps in order: the

@@ -86,12 +86,18 @@ func ExactMatch(completion, reference string) bool {
 	return ref != "" && strings.HasPrefix(strings.Join(strings.Fields(completion), " "), ref)
 }
 
-// Probe is the outcome of one partial-prompt probe: the problem cut after Ratio of its tokens,
-// completed greedily by the model.
+// Probe is the outcome of one partial-prompt probe: the problem statement cut after Ratio of
+// its tokens, completed greedily by the model.
 type Probe struct {
 	ID         string  `json:"id"`
 	DataSource string  `json:"data_source,omitempty"`
 	Ratio      float64 `json:"ratio"`
+	// Instruction names the instruction kept before the cut statement (a template's name, the
+	// extra_info field that gave the statement, or NoInstruction: the whole prompt text was the
+	// statement); Prompt is the fingerprint of the problem's prompt, which a resume compares
+	// with the data's.
+	Instruction string `json:"instruction"`
+	Prompt      string `json:"prompt_sha256"`
 	// RougeL is the ROUGE-L F1 of the completion (cut to as many model tokens as the rest of the
 	// problem has) against the rest; Exact whether it reproduced the rest verbatim.
 	RougeL float64 `json:"rouge_l"`
@@ -112,7 +118,13 @@ type ContaminationRow struct {
 	ExactMatch     Point `json:"exact_match"`
 	AnswerAccuracy Point `json:"answer_accuracy"`
 	Answered       int   `json:"answered"`
+	// Instructions counts the row's probes by Probe.Instruction: which instruction the cut
+	// statements were rendered after.
+	Instructions map[string]int `json:"instructions"`
 }
+
+// NoInstruction is Probe.Instruction when no instruction was told apart from the statement.
+const NoInstruction = "none"
 
 // SummariseContamination gives one row per ratio, in increasing order, then, when the probes
 // come from several data sources, one row per ratio and source. Intervals use opts' bootstrap
@@ -129,11 +141,12 @@ func SummariseContamination(probes []Probe, opts Options) []ContaminationRow {
 	ratios = slices.Compact(ratios)
 	row := func(ratio float64, source string, all bool) ContaminationRow {
 		var rouge, exact, acc []float64
-		r := ContaminationRow{Ratio: ratio, Source: source}
+		r := ContaminationRow{Ratio: ratio, Source: source, Instructions: map[string]int{}}
 		for _, p := range probes {
 			if p.Ratio != ratio || (!all && p.DataSource != source) {
 				continue
 			}
+			r.Instructions[p.Instruction]++
 			rouge = append(rouge, p.RougeL)
 			exact = append(exact, b2f(p.Exact))
 			acc = append(acc, b2f(p.AnswerCorrect != nil && *p.AnswerCorrect))
@@ -185,6 +198,14 @@ func WriteContaminationMarkdown(w io.Writer, rows []ContaminationRow, opts Optio
 		fmt.Fprintf(&b, "| %.0f%% | %s | %d | %.4f | %s | %s | %s | %s | %s | %d |\n",
 			100*r.Ratio, orDash(r.Source), r.RougeL.Problems, r.RougeL.Value, ciPlain(r.RougeL), pct(r.ExactMatch.Value), interval(r.ExactMatch),
 			pct(r.AnswerAccuracy.Value), interval(r.AnswerAccuracy), r.Answered)
+	}
+	if len(rows) > 0 {
+		var used []string
+		for name, n := range rows[0].Instructions {
+			used = append(used, fmt.Sprintf("%s: %d problems", name, n))
+		}
+		slices.Sort(used)
+		fmt.Fprintf(&b, "\nPrompts: BOS, the instruction before the problem statement (%s), then the statement's first tokens; no chat template, and any instruction after the statement is left out. Scored against the rest of the statement.\n", strings.Join(used, ", "))
 	}
 	if opts = opts.bootstrapDefaults(); opts.Resamples > 0 {
 		fmt.Fprintf(&b, "\nIntervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d.\n", 100*opts.Confidence, opts.Resamples, opts.Seed)

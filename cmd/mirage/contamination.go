@@ -15,10 +15,11 @@ func contaminationCommand() *cli.Command {
 		Name:      "contamination",
 		Usage:     "partial-prompt memorisation test (Wu et al. 2025): does the model complete the benchmark's problems verbatim?",
 		ArgsUsage: " ",
-		Description: `The test of "Reasoning or Memorization?" (Wu et al., arXiv 2507.10532): each problem is cut
-after 40%, 60% and 80% of its tokens (--ratios), and the model continues the cut text greedily,
-with no chat template (the tokenizer's BOS only). The first as many tokens as the rest of the
-problem has are scored against that rest with ROUGE-L F1 (over lowercased words and single
+		Description: `The test of "Reasoning or Memorization?" (Wu et al., arXiv 2507.10532): each problem
+statement (the prompt without a known template's instruction: see docs/passk.md) is cut after
+40%, 60% and 80% of its tokens (--ratios), and the model continues greedily from BOS, the
+instruction before the statement and the cut statement, with no chat template. The first as
+many tokens as the rest of the statement has are scored against that rest with ROUGE-L F1 (over lowercased words and single
 symbols) and exact match (verbatim up to white space); the whole continuation, up to
 --max-new-tokens, is graded like mirage verify for the final answer. A model that reproduces the
 problems and answers them from a 40–60% prefix has seen the benchmark; a model that is merely

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,6 +89,30 @@ func TestContaminationResume(t *testing.T) {
 	_, err = mirageOutput(t, "", args(cut, "--resume", "--max-new-tokens", "9", "--grader", "math-strict")...)
 	if err == nil || !strings.Contains(err.Error(), `max-new-tokens: "8" → "9"`) || !strings.Contains(err.Error(), `grader: "auto" → "math-strict"`) {
 		t.Errorf("resume with other --max-new-tokens and --grader: %v; want both named", err)
+	}
+	if resumed, _ := os.ReadFile(cut); string(resumed) != string(all) {
+		t.Errorf("the refused resume changed %s", cut)
+	}
+	// Resuming with another data file that reuses the ids (issue 17) would mix its probes
+	// with the first data's; so would a file of probes cut by a mirage that cut the whole
+	// prompt, instruction included (no prompt_sha256).
+	var items []map[string]any
+	if b, err := os.ReadFile(math500Sample); err != nil || json.Unmarshal(b, &items) != nil {
+		t.Fatal(err)
+	}
+	items[0]["problem"] = "Another problem under the same id."
+	other := filepath.Join(dir, "other.json")
+	b, _ := json.Marshal(items[:3])
+	os.WriteFile(other, b, 0o644)
+	_, err = mirageOutput(t, "", "contamination", "--model", tinyLlamaDir, "--data", other, "--limit", "3",
+		"--max-new-tokens", "8", "--ratios", "0.5,0.8", "--json", "--quiet", "--out", cut, "--resume")
+	if id := items[0]["unique_id"].(string); err == nil || !strings.Contains(err.Error(), cut+":1, problem "+strconv.Quote(id)+": the data gives it another prompt") {
+		t.Errorf("resume with another data file: %v; want a refusal naming line 1, problem %q and another prompt", err, id)
+	}
+	old := filepath.Join(dir, "old.jsonl")
+	os.WriteFile(old, []byte(strings.Replace(string(all), `"prompt_sha256":`, `"x":`, 1)), 0o644)
+	if _, err := mirageOutput(t, "", args(old, "--resume")...); err == nil || !strings.Contains(err.Error(), "no prompt_sha256") {
+		t.Errorf("resume of probes without prompt_sha256: %v; want a refusal saying so", err)
 	}
 	if resumed, _ := os.ReadFile(cut); string(resumed) != string(all) {
 		t.Errorf("the refused resume changed %s", cut)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -66,17 +67,19 @@ func (o ContaminationOptions) Validate() error {
 
 // probeInput is one cut problem ready to generate from.
 type probeInput struct {
-	problem int
-	ratio   float64
-	prompt  []int  // BOS + the kept tokens
-	restLen int    // tokens of the problem after the cut
-	rest    string // their text
+	problem     int
+	ratio       float64
+	instruction string // datasets.Statement.Instruction
+	prompt      []int  // BOS + the instruction before the statement + the kept statement tokens
+	restLen     int    // tokens of the statement after the cut
+	rest        string // their text
 }
 
 // Contamination runs the partial-prompt memorisation test of "Reasoning or Memorization?" (Wu
-// et al., arXiv 2507.10532): every problem is cut after each ratio of its tokens, the model
-// continues the cut text greedily with no chat template, and the continuation is scored against
-// the rest of the problem (ROUGE-L, exact match) and graded for the final answer. It returns
+// et al., arXiv 2507.10532): every problem statement (the prompt without its template's
+// instruction, see cutProblems) is cut after each ratio of its tokens, the model continues the
+// instruction + cut statement greedily with no chat template, and the continuation is scored
+// against the rest of the statement (ROUGE-L, exact match) and graded for the final answer. It returns
 // one row per ratio (passk.SummariseContamination) over the probes this run asks for, those
 // already in a resumed Out included.
 func Contamination(ctx context.Context, o ContaminationOptions) ([]passk.ContaminationRow, error) {
@@ -96,9 +99,19 @@ func Contamination(ctx context.Context, o ContaminationOptions) ([]passk.Contami
 			return nil, err
 		}
 	}
-	problems, err := readProblems(o.Data, o.Limit)
+	all, problems, err := readProblems(o.Data, o.Limit)
 	if err != nil {
 		return nil, err
+	}
+	if data, err := filepath.Abs(o.Data); err == nil {
+		ri.Info["data"] = data
+	}
+	ri.Info["problems"] = datasets.ProblemsFingerprint(problems)
+	// A resumed probe must be of a problem of the data with the prompt it was cut from: another
+	// data file would mix its probes under the same ids.
+	dataPrompts := make(map[string]string, len(all))
+	for _, p := range all {
+		dataPrompts[p.ID] = datasets.PromptFingerprint(p.Prompt)
 	}
 	tok, err := tokenizer.Load(o.Model)
 	if err != nil {
@@ -122,6 +135,18 @@ func Contamination(ctx context.Context, o ContaminationOptions) ([]passk.Contami
 			var p passk.Probe
 			if err := json.Unmarshal(b, &p); err != nil || p.ID == "" {
 				return fmt.Errorf("contamination: cannot resume from %s:%d: want a probe line {id, ratio, ...} (%v)", o.Out, line, err)
+			}
+			why := ""
+			switch h, ok := dataPrompts[p.ID]; {
+			case p.Prompt == "":
+				why = "it has no prompt_sha256: written by a mirage that cut the whole prompt, instruction included"
+			case !ok:
+				why = "not in the data"
+			case h != p.Prompt:
+				why = "the data gives it another prompt"
+			}
+			if why != "" {
+				return fmt.Errorf("contamination: cannot resume from %s:%d, problem %q: %s (another data file?); resume with the data of the run that wrote it, or start afresh with --overwrite", o.Out, line, p.ID, why)
 			}
 			probes = append(probes, p)
 			return nil
@@ -203,27 +228,45 @@ func Contamination(ctx context.Context, o ContaminationOptions) ([]passk.Contami
 
 func probeKey(id string, ratio float64) string { return fmt.Sprint(id, "\x00", ratio) }
 
-// cutProblems tokenizes every problem's text (no special tokens) and cuts it after each ratio
-// of its tokens, keeping at least one token on each side. The prompt gets whatever special
-// tokens the tokenizer puts before a text (BOS) and nothing else: no chat template. Problems
-// shorter than two tokens are skipped, and warn (if set) is told how many.
+// cutProblems cuts every problem's statement (datasets.SplitStatement: the problem text
+// without the instruction a template puts around it) after each ratio of the statement's
+// tokens, keeping at least one token on each side. The prompt is whatever special tokens the
+// tokenizer puts before a text (BOS), the instruction before the statement (the
+// think-answer template's; tokens of the instruction + statement text, so tokenization at the
+// seam is the prompt's own), and the kept statement tokens: no chat template, and the
+// instruction after the statement (the boxed template's "Let's think step by step...") is
+// left out, since the model is to continue the statement. The rest is the statement's
+// remaining text. Problems whose statement is shorter than two tokens are skipped, and warn
+// (if set) is told how many.
 func cutProblems(tok *tokenizer.Tokenizer, problems []datasets.Problem, ratios []float64, warn func(string)) ([]probeInput, error) {
 	var inputs []probeInput
 	short := 0
 	for i, p := range problems {
-		text := p.Prompt.String()
-		ids, err := tok.Encode(text, false)
-		if err != nil {
-			return nil, fmt.Errorf("contamination: problem %q: %w", p.ID, err)
+		st := datasets.SplitStatement(p)
+		var err error
+		encode := func(text string, special bool) []int {
+			if err == nil {
+				var ids []int
+				ids, err = tok.Encode(text, special)
+				return ids
+			}
+			return nil
 		}
-		withSpecial, err := tok.Encode(text, true)
+		before, all, withSpecial := encode(st.Before, false), encode(st.Before+st.Text, false), encode(st.Before+st.Text, true)
 		if err != nil {
 			return nil, fmt.Errorf("contamination: problem %q: %w", p.ID, err)
 		}
 		var lead []int
-		if n := len(withSpecial) - len(ids); n > 0 && slices.Equal(withSpecial[n:], ids) {
+		if n := len(withSpecial) - len(all); n > 0 && slices.Equal(withSpecial[n:], all) {
 			lead = withSpecial[:n]
 		}
+		// The instruction's tokens are those it shares with the instruction + statement
+		// encoding; a token merged across the seam counts as the statement's.
+		k := 0
+		for k < min(len(before), len(all)) && before[k] == all[k] {
+			k++
+		}
+		ids := all[k:]
 		if len(ids) < 2 {
 			short++
 			continue
@@ -231,29 +274,39 @@ func cutProblems(tok *tokenizer.Tokenizer, problems []datasets.Problem, ratios [
 		for _, r := range ratios {
 			cut := min(max(int(math.Round(r*float64(len(ids)))), 1), len(ids)-1)
 			inputs = append(inputs, probeInput{
-				problem: i,
-				ratio:   r,
-				prompt:  slices.Concat(lead, ids[:cut]),
-				restLen: len(ids) - cut,
-				rest:    tok.Decode(ids[cut:], true),
+				problem:     i,
+				ratio:       r,
+				instruction: st.Instruction,
+				prompt:      slices.Concat(lead, all[:k+cut]),
+				restLen:     len(ids) - cut,
+				rest:        tok.Decode(ids[cut:], true),
 			})
 		}
 	}
 	if len(inputs) == 0 {
-		return nil, errors.New("contamination: no problem has text of two tokens or more")
+		return nil, errors.New("contamination: no problem has a statement of two tokens or more")
 	}
 	if short > 0 && warn != nil {
-		warn(fmt.Sprintf("%d problem(s) shorter than two tokens skipped", short))
+		warn(fmt.Sprintf("%d problem(s) with a statement shorter than two tokens skipped", short))
 	}
 	return inputs, nil
 }
 
-// scoreProbe compares the continuation's first restLen tokens with the rest of the problem,
+// orNone names the absent instruction.
+func orNone(instruction string) string {
+	if instruction == "" {
+		return passk.NoInstruction
+	}
+	return instruction
+}
+
+// scoreProbe compares the continuation's first restLen tokens with the rest of the statement,
 // and grades the whole continuation's final answer.
 func scoreProbe(tok *tokenizer.Tokenizer, p datasets.Problem, in probeInput, out []int, g *verify.Problem) passk.Probe {
 	head := tok.Decode(out[:min(len(out), in.restLen)], true)
 	_, _, f1 := passk.RougeL(passk.Tokens(head), passk.Tokens(in.rest))
-	probe := passk.Probe{ID: p.ID, DataSource: p.DataSource, Ratio: in.ratio, RougeL: f1, Exact: passk.ExactMatch(head, in.rest)}
+	probe := passk.Probe{ID: p.ID, DataSource: p.DataSource, Ratio: in.ratio, Instruction: orNone(in.instruction),
+		Prompt: datasets.PromptFingerprint(p.Prompt), RougeL: f1, Exact: passk.ExactMatch(head, in.rest)}
 	if !p.GroundTruth.Blank() {
 		if o := g.Grade(tok.Decode(out, true)); !o.NoAnswer {
 			probe.AnswerCorrect = &o.Correct

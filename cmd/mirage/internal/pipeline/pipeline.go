@@ -60,16 +60,16 @@ func checkResults(path, what string, mode datasets.Mode, ri datasets.RunInfo, wa
 	return err
 }
 
-// readProblems reads the problems file and keeps the first limit (0: all).
-func readProblems(path string, limit int) ([]datasets.Problem, error) {
-	problems, err := datasets.ReadProblems(path)
+// readProblems reads the problems file: all of them, and the first limit (0: all).
+func readProblems(path string, limit int) (all, limited []datasets.Problem, err error) {
+	all, err = datasets.ReadProblems(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if limit > 0 && limit < len(problems) {
-		problems = problems[:limit]
+	if limit > 0 && limit < len(all) {
+		return all, all[:limit], nil
 	}
-	return problems, nil
+	return all, all, nil
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

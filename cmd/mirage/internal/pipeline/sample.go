@@ -79,13 +79,9 @@ func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) 
 	if err := checkResults(o.Out, "samples", o.Mode, ri, o.Warn); err != nil {
 		return last, err
 	}
-	all, err := datasets.ReadProblems(o.Data)
+	all, problems, err := readProblems(o.Data, o.Limit)
 	if err != nil {
 		return last, err
-	}
-	problems := all
-	if o.Limit > 0 && o.Limit < len(all) {
-		problems = all[:o.Limit]
 	}
 	problems = o.Shard.Select(problems)
 	if data, err := filepath.Abs(o.Data); err == nil {
