@@ -149,3 +149,62 @@ func TestTokenWeights(t *testing.T) {
 		t.Error("unknown aggregation: no error")
 	}
 }
+
+// TestRLConfigValidate checks that RLConfig.Validate refuses every out-of-range field, naming
+// its flag, before defaults could hide it (a negative count used to become the default), and
+// accepts the defaults, the paper's preset and the documented special values (negative clip
+// bounds and gradient clip: open/off).
+func TestRLConfigValidate(t *testing.T) {
+	nan := math.NaN()
+	bad := []struct {
+		c    RLConfig
+		flag string
+	}{
+		{RLConfig{Steps: -3}, "--steps -3"},
+		{RLConfig{BatchPrompts: -1}, "--batch-prompts -1"},
+		{RLConfig{N: -1}, "--n -1"},
+		{RLConfig{MiniBatchPrompts: -2}, "--mini-batch-prompts -2"},
+		{RLConfig{PPOEpochs: -1}, "--ppo-epochs -1"},
+		{RLConfig{MicroBatch: -1}, "--micro-batch -1"},
+		{RLConfig{Temperature: -1}, "--temperature -1"},
+		{RLConfig{Temperature: math.Inf(1)}, "--temperature +Inf"},
+		{RLConfig{TopP: 2}, "--top-p 2"},
+		{RLConfig{TopK: -1}, "--top-k -1"},
+		{RLConfig{MaxNewTokens: -5}, "--max-new-tokens -5"},
+		{RLConfig{RewardP: 1.5}, "--p 1.5"},
+		{RLConfig{Lambda: nan}, "--lambda NaN"},
+		{RLConfig{ClipLow: nan}, "--clip-low NaN"},
+		{RLConfig{KLCoef: -1}, "--kl-coef -1"},
+		{RLConfig{TISCap: -1}, "--tis-cap -1"},
+		{RLConfig{MaxGenBatches: -1}, "--max-gen-batches -1"},
+		{RLConfig{LR: -1e-3}, "--lr -0.001"},
+		{RLConfig{WarmupSteps: -1}, "--warmup -1"},
+		{RLConfig{WeightDecay: -0.1}, "--weight-decay -0.1"},
+		{RLConfig{Beta1: 1}, "--beta1 1"},
+		{RLConfig{Beta2: 1.5}, "--beta2 1.5"},
+		{RLConfig{OneShotIndex: -1}, "--one-shot-index -1"},
+		{RLConfig{EvalEvery: -1}, "--eval-every -1"},
+		{RLConfig{EvalN: -2}, "--eval-n -2"},
+		{RLConfig{EvalTemperature: -1}, "--eval-temperature -1"},
+		{RLConfig{EvalTopP: 3}, "--eval-top-p 3"},
+		{RLConfig{CheckpointEvery: -1}, "--checkpoint-every -1"},
+		{RLConfig{KeepCheckpoints: -1}, "--keep-checkpoints -1"},
+		{RLConfig{LossAgg: "seq-sum"}, "seq-sum"},
+		{RLConfig{KLType: "k2"}, "k2"},
+		{RLConfig{ClipC: 0.5}, "0.5"},
+		{RLConfig{ClipLow: 1}, "clip-low"},
+		{RLConfig{Reward: "maj_vote"}, "maj_vote"},
+		{RLConfig{Advantage: "gae"}, "gae"},
+	}
+	for _, b := range bad {
+		if err := b.c.Validate(); err == nil || !strings.Contains(err.Error(), b.flag) {
+			t.Errorf("%+v: err = %v, want one naming %q", b.c, err, b.flag)
+		}
+	}
+	for _, good := range []RLConfig{{}, PaperConfig(), {ClipLow: -1, ClipHigh: -1, ClipNorm: -1, EntropyCoef: -0.01, Lambda: 0.5},
+		{LossAgg: AggSeqMeanTokenSum, KLCoef: 0.1, KLType: KLK1, TISCap: 2, TopP: 1, EvalTopP: 0.7}} {
+		if err := good.Validate(); err != nil {
+			t.Errorf("%+v: %v", good, err)
+		}
+	}
+}

@@ -176,8 +176,55 @@ func (c RLConfig) policyLoss() PolicyLoss {
 	return PolicyLoss{ClipLow: max(c.ClipLow, 0), ClipHigh: max(c.ClipHigh, 0), ClipC: c.ClipC, KLCoef: c.KLCoef, KLType: c.KLType}
 }
 
-// Validate checks the config with its defaults applied; RL and RunRL call it first.
+// Validate checks the config: every field in its range (zero is a field's default, so only
+// values no default explains are refused, each error naming the mirage train rl flag), and
+// the names of the reward, estimator, KL estimator and loss aggregation. RL and RunRL call it
+// first.
 func (c RLConfig) Validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, r := range []struct {
+		flag string
+		val  any
+		ok   bool
+		want string
+	}{
+		{"steps", c.Steps, c.Steps >= 0, "at least 1 (0: 300)"},
+		{"batch-prompts", c.BatchPrompts, c.BatchPrompts >= 0, "at least 1 (0: 8)"},
+		{"n", c.N, c.N >= 0, "at least 1 (0: 8)"},
+		{"mini-batch-prompts", c.MiniBatchPrompts, c.MiniBatchPrompts >= 0, "at least 1 (0: --batch-prompts)"},
+		{"ppo-epochs", c.PPOEpochs, c.PPOEpochs >= 0, "at least 1 (0: 1)"},
+		{"micro-batch", c.MicroBatch, c.MicroBatch >= 0, "at least 1 (0: 32)"},
+		{"temperature", c.Temperature, c.Temperature >= 0 && finite(c.Temperature), "more than 0 (0: 1)"},
+		{"top-p", c.TopP, c.TopP >= 0 && c.TopP <= 1, "0 < top-p ≤ 1 (0: off)"},
+		{"top-k", c.TopK, c.TopK >= 0, "0 (off) or a positive k"},
+		{"max-new-tokens", c.MaxNewTokens, c.MaxNewTokens >= 0, "at least 1 (0: 256)"},
+		{"p", c.RewardP, c.RewardP >= 0 && c.RewardP <= 1, "0 ≤ p ≤ 1 (0: 0.5)"},
+		{"lambda", c.Lambda, finite(c.Lambda), "a finite number"},
+		{"clip-low", c.ClipLow, !math.IsNaN(c.ClipLow), "a number below 1 (negative: open)"},
+		{"clip-high", c.ClipHigh, !math.IsNaN(c.ClipHigh), "a number (negative: open)"},
+		{"kl-coef", c.KLCoef, c.KLCoef >= 0 && finite(c.KLCoef), "0 (off) or more"},
+		{"entropy-coef", c.EntropyCoef, finite(c.EntropyCoef), "a finite number"},
+		{"tis-cap", c.TISCap, c.TISCap >= 0 && !math.IsNaN(c.TISCap), "0 (off) or more"},
+		{"max-gen-batches", c.MaxGenBatches, c.MaxGenBatches >= 0, "at least 1 (0: 2)"},
+		{"lr", c.LR, c.LR >= 0 && finite(c.LR), "more than 0 (0: 1e-6)"},
+		{"warmup", c.WarmupSteps, c.WarmupSteps >= 0, "0 or more steps"},
+		{"weight-decay", c.WeightDecay, c.WeightDecay >= 0 && finite(c.WeightDecay), "0 or more"},
+		{"beta1", c.Beta1, c.Beta1 >= 0 && c.Beta1 < 1, "0 < β1 < 1 (0: 0.9)"},
+		{"beta2", c.Beta2, c.Beta2 >= 0 && c.Beta2 < 1, "0 < β2 < 1 (0: 0.999)"},
+		{"eps", c.Eps, c.Eps >= 0 && finite(c.Eps), "more than 0 (0: 1e-8)"},
+		{"clip", c.ClipNorm, !math.IsNaN(c.ClipNorm), "a number (negative: off)"},
+		{"one-shot-index", c.OneShotIndex, c.OneShotIndex >= 0, "0 or more"},
+		{"eval-every", c.EvalEvery, c.EvalEvery >= 0, "0 (before the first step and after the last only) or more"},
+		{"eval-n", c.EvalN, c.EvalN >= 0, "at least 1 (0: 16)"},
+		{"eval-temperature", c.EvalTemperature, c.EvalTemperature >= 0 && finite(c.EvalTemperature), "more than 0 (0: --temperature)"},
+		{"eval-top-p", c.EvalTopP, c.EvalTopP >= 0 && c.EvalTopP <= 1, "0 < eval-top-p ≤ 1 (0: off)"},
+		{"checkpoint-every", c.CheckpointEvery, c.CheckpointEvery >= 0, "at least 1 (0: 1)"},
+		{"keep-checkpoints", c.KeepCheckpoints, c.KeepCheckpoints >= 0, "at least 1 (0: 2)"},
+	} {
+		if !r.ok {
+			return fmt.Errorf("train: --%s %v; want %s", r.flag, r.val, r.want)
+		}
+	}
 	c = c.withDefaults()
 	if _, err := verify.ParseRewardKind(string(c.Reward)); err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -188,14 +235,9 @@ func (c RLConfig) Validate() error {
 	if err := c.policyLoss().validate(); err != nil {
 		return err
 	}
-	if _, err := tokenWeights(c.LossAgg, nil); err != nil {
+	// tokenWeights checks the name only for a sequence with tokens.
+	if _, err := tokenWeights(c.LossAgg, []int{1}); err != nil {
 		return err
-	}
-	if c.LR < 0 || c.WeightDecay < 0 || c.TISCap < 0 || c.RewardP < 0 || c.RewardP > 1 {
-		return errors.New("train: want lr, weight decay and tis cap ≥ 0 and the random reward's p in [0, 1]")
-	}
-	if c.OneShotIndex < 0 {
-		return fmt.Errorf("train: one-shot index %d: want ≥ 0", c.OneShotIndex)
 	}
 	return nil
 }
