@@ -337,3 +337,146 @@ func headingAnchors(md string) []string {
 	}
 	return out
 }
+
+// TestDocsCommandFlags checks every mirage command line that README.md and docs/*.md show — in
+// fenced code blocks (backslash continuations joined) and in `inline code` — against the CLI:
+// the subcommands exist and the command accepts every flag the line names. A renamed or
+// dropped flag then fails here instead of in a user's shell. The examples in every command's
+// --help text are checked the same way.
+func TestDocsCommandFlags(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, page := range append([]string{filepath.Join(repoRoot, "README.md")}, pages...) {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range docCommandLines(string(b)) {
+			for _, msg := range checkCommandFlags(newApp(), l.words) {
+				t.Errorf("%s:%d: mirage %s: %s", filepath.Base(page), l.line, strings.Join(l.words, " "), msg)
+			}
+			checked++
+		}
+	}
+	// The examples of every command's --help too.
+	var walk func(prefix string, cmds []*cli.Command)
+	walk = func(prefix string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			for _, l := range docCommandLines("```\n" + c.Description + "\n```") {
+				for _, msg := range checkCommandFlags(newApp(), l.words) {
+					t.Errorf("mirage %s%s --help, example: mirage %s: %s", prefix, c.Name, strings.Join(l.words, " "), msg)
+				}
+				checked++
+			}
+			walk(prefix+c.Name+" ", c.Subcommands)
+		}
+	}
+	walk("", newApp().Commands)
+	if checked < 50 {
+		t.Errorf("checked only %d mirage command lines in the docs; the scanner lost them", checked)
+	}
+}
+
+// docCommand is one mirage command line of a Markdown page: the words after "mirage".
+type docCommand struct {
+	line  int
+	words []string
+}
+
+// docMirage finds "mirage " as a command word: at the start, after a space, "(", "/" (bin/mirage,
+// ./cmd/mirage) or "$".
+var docMirage = regexp.MustCompile(`(?:^|[\s(/$])mirage\s+`)
+
+// docCommandLines returns the mirage command lines of a Markdown page: those of fenced code
+// blocks and of inline code spans, each cut at a shell comment, pipe, `;`, `&&`, `)` or `>`.
+func docCommandLines(md string) []docCommand {
+	var out []docCommand
+	add := func(line int, text string) {
+		for _, loc := range docMirage.FindAllStringIndex(text, -1) {
+			rest := text[loc[1]:]
+			if i := strings.IndexAny(rest, "|;)>`"); i >= 0 {
+				rest = rest[:i]
+			}
+			if i := strings.Index(rest, "&&"); i >= 0 {
+				rest = rest[:i]
+			}
+			if i := strings.Index(rest, " #"); i >= 0 {
+				rest = rest[:i]
+			}
+			if words := strings.Fields(rest); len(words) > 0 {
+				out = append(out, docCommand{line, words})
+			}
+		}
+	}
+	fenced, pending, start := false, "", 0
+	for i, l := range strings.Split(md, "\n") {
+		if s := strings.TrimSpace(l); strings.HasPrefix(s, "```") && !strings.Contains(strings.TrimLeft(s, "`"), "`") {
+			fenced = !fenced
+			continue
+		}
+		if fenced {
+			if pending == "" {
+				start = i + 1
+			}
+			if c, ok := strings.CutSuffix(strings.TrimRight(l, " "), `\`); ok {
+				pending += c + " "
+				continue
+			}
+			add(start, pending+l)
+			pending = ""
+			continue
+		}
+		for j, span := range strings.Split(l, "`") {
+			if j%2 == 1 {
+				add(i+1, span)
+			}
+		}
+	}
+	return out
+}
+
+// checkCommandFlags returns what is wrong with one command line (the words after "mirage"):
+// an unknown subcommand of a command that has subcommands, or a flag the command lacks. Words
+// that are not commands (prose such as "mirage reads …") name no command and pass.
+func checkCommandFlags(app *cli.App, words []string) []string {
+	path := commandPath(app, words)
+	if len(path) == 0 {
+		return nil
+	}
+	var cmd *cli.Command
+	cmds := app.Commands
+	for _, name := range path {
+		cmd = cmds[slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(name) })]
+		cmds = cmd.Subcommands
+	}
+	var msgs []string
+	if next := words[min(len(path), len(words)-1)]; len(cmd.Subcommands) > 0 && len(words) > len(path) && !strings.HasPrefix(next, "-") {
+		if !regexp.MustCompile(`^[a-z][a-z-]*$`).MatchString(next) {
+			return nil // prose: "mirage train rl's …"
+		}
+		msgs = append(msgs, fmt.Sprintf("no subcommand %q", next))
+	}
+	has := map[string]bool{"help": true, "h": true}
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			has[n] = true
+		}
+	}
+	for _, w := range words[len(path):] {
+		if !strings.HasPrefix(w, "-") || w == "-" || w == "--" || strings.HasPrefix(w, "-$") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		name = strings.TrimRight(name, ",.:")
+		if name == "" || name == "…" || name == "..." || strings.HasPrefix(name, "<") {
+			continue
+		}
+		if !has[name] {
+			msgs = append(msgs, fmt.Sprintf("no flag %s", w))
+		}
+	}
+	return msgs
+}
