@@ -72,6 +72,7 @@ func newApp() *cli.App {
 			trainCommand(),
 			serveRewardCommand(),
 			mergeCommand(),
+			labCommand(),
 		},
 		EnableBashCompletion: true,
 	}

@@ -9,7 +9,7 @@
 //   - word_sorting: sort distinct words alphabetically, written as a SynLogic record
 //     (game_data_str {question, answer, difficulty, metadata, gpt_response}) so it is graded
 //     by SynLogic's word_sorting verifier (verify/logic), exactly as real SynLogic data. Level
-//     d sorts d+2 words.
+//     d sorts d+2 words; the reference reasoning restates them.
 //   - boolean_expressions: pick the true ones among labelled expressions over True/False with
 //     not/and/or, a SynLogic record graded by the boolean_expressions verifier. Level d has
 //     d+1 options of d operators each.
@@ -223,20 +223,9 @@ func genWordSorting(r *rand.Rand, level int) Item {
 	return Item{
 		Question: "Sort these words alphabetically: " + strings.Join(words, " ") + ". Answer in \\boxed{word1, word2, ...}.",
 		Answer:   strings.Join(sorted, ", "),
-		Think:    WordSortingThink(sorted),
+		Think:    strings.Join(words, " "),
 		Metadata: map[string]any{"words": words, "sorted_words": sorted, "order": "ascending"},
 	}
-}
-
-// WordSortingThink is word_sorting's reference reasoning for words in the order given: their
-// first letters, the key of the sort.
-func WordSortingThink(words []string) string {
-	var b strings.Builder
-	b.WriteString("first letters")
-	for _, w := range words {
-		b.WriteString(" " + w[:1])
-	}
-	return b.String()
 }
 
 // boolExpr is a random expression with ops operators and its value.

