@@ -195,11 +195,20 @@ func newRLBar(quiet bool) *rlBar {
 }
 
 func (b *rlBar) update(s train.RLStep) error {
-	desc := fmt.Sprintf("reward %.3f acc %.3f fmt %.2f len %.0f kl %.3g | sample %.1fs grade %.1fs update %.1fs export %.2fs",
-		s.Reward, s.Accuracy, s.FormatRate, s.ResponseLen, s.KLRef, s.SampleS, s.GradeS, s.UpdateS, s.ExportS)
-	if s.Eval != nil && len(s.Eval.PassAtK) > 0 {
-		desc += fmt.Sprintf(" | eval pass@1 %.3f", s.Eval.PassAtK[0].Value)
-	}
-	b.set(s.Step, s.Steps, desc)
+	b.set(s.Step, s.Steps, rlStepLine(s))
 	return nil
+}
+
+// rlStepLine is the progress line's account of one step: every figure of the list
+// that steps.jsonl records (training reward, ground-truth accuracy, format rate, length,
+// entropy, clip fraction, KL to the initial policy, sampler/trainer log-prob mismatch, kept
+// groups) and the time split, then the evaluation's pass@1 when the step ran one.
+func rlStepLine(s train.RLStep) string {
+	line := fmt.Sprintf("reward %.3f acc %.3f fmt %.2f len %.0f ent %.3g clip %.3f kl %.3g lpdiff %.2g kept %d/%d | sample %.1fs grade %.1fs update %.1fs export %.2fs",
+		s.Reward, s.Accuracy, s.FormatRate, s.ResponseLen, s.Entropy, s.ClipFrac, s.KLRef, s.LogprobDiffMax, s.KeptGroups, s.SampledGroups,
+		s.SampleS, s.GradeS, s.UpdateS, s.ExportS)
+	if s.Eval != nil && len(s.Eval.PassAtK) > 0 {
+		line += fmt.Sprintf(" | eval pass@1 %.3f", s.Eval.PassAtK[0].Value)
+	}
+	return line
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mirage-rl/mirage/train"
 )
 
 // TestTrainSFTCommand runs `mirage train sft` from a random init on text pairs with the tiny
@@ -150,4 +152,26 @@ func readLines(t *testing.T, path string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// TestRLStepLine checks that the progress line shows each per-step figure the issue lists,
+// and the evaluation's pass@1 on a step that evaluated: distinct values, each must appear.
+func TestRLStepLine(t *testing.T) {
+	s := train.RLStep{Step: 3, Steps: 10, Reward: 0.125, Accuracy: 0.375, FormatRate: 0.75, ResponseLen: 42, Entropy: 0.625,
+		ClipFrac: 0.031, KLRef: 0.0017, LogprobDiffMax: 3.1e-05, KeptGroups: 6, SampledGroups: 16,
+		SampleS: 1.5, GradeS: 2.5, UpdateS: 3.5, ExportS: 0.25}
+	line := rlStepLine(s)
+	for _, want := range []string{"reward 0.125", "acc 0.375", "fmt 0.75", "len 42", "ent 0.625", "clip 0.031", "kl 0.0017",
+		"lpdiff 3.1e-05", "kept 6/16", "sample 1.5s", "grade 2.5s", "update 3.5s", "export 0.25s"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(line, "eval") {
+		t.Errorf("progress line %q shows an evaluation the step did not run", line)
+	}
+	s.Eval = &train.RLEval{PassAtK: []train.KPass{{K: 1, Value: 0.4375}}}
+	if line := rlStepLine(s); !strings.Contains(line, "eval pass@1 0.438") {
+		t.Errorf("progress line %q lacks the evaluation's pass@1", line)
+	}
 }
