@@ -182,6 +182,10 @@ type Completion struct {
 	// (no answer found, over budget, ...), so a surprising grade can be traced.
 	Rule   string `json:"rule,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// FormatOK says whether the completion follows the think/answer format (<think>…</think>
+	// then <answer>…</answer>), whatever --format the grader read the answer with; nil before
+	// verify (and in files scored before it was recorded).
+	FormatOK *bool `json:"format_ok,omitempty"`
 }
 
 // Sample is one line of samples.jsonl: a problem and its completions.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -62,10 +64,14 @@ type Alignment struct {
 	PassAtK Point `json:"pass_at_k"`
 	// AUC is the normalised area under pass@k against log2 k (Report.AUC).
 	AUC float64 `json:"auc"`
-	// Verdict is Strong or Weak; Confident is false when the interval of pass@k straddles the
-	// threshold, so the verdict could flip with another draw of problems.
+	// Verdict is Strong or Weak. Confident follows from the interval of pass@k alone: true when
+	// it lies wholly on one side of the threshold; false when it straddles it (the verdict could
+	// flip with another draw of problems) or there is none (no bootstrap).
 	Verdict   string `json:"verdict"`
 	Confident bool   `json:"confident"`
+	// FormatFailure is set when most completions (more than half) have no extractable answer:
+	// pass@k then measures the output format, not the capability.
+	FormatFailure bool `json:"format_failure"`
 	// RuleText states the rule and thresholds applied.
 	RuleText string `json:"rule"`
 	Rule     Rule   `json:"rule_params"`
@@ -111,7 +117,8 @@ func Align(rep *Report, rule Rule) (*Alignment, error) {
 	}
 
 	strong := pk.Value >= rule.MinPass
-	a.Confident = (pk.Lo >= rule.MinPass) == (pk.Hi >= rule.MinPass)
+	a.Confident = pk.hasInterval() && (pk.Lo >= rule.MinPass) == (pk.Hi >= rule.MinPass)
+	a.FormatFailure = rep.Completions != nil && rep.Completions.NoAnswerRate > 0.5
 	a.RuleText = fmt.Sprintf("strong if pass@%d ≥ %.2f", rule.K, rule.MinPass)
 	if rule.MinAUC > 0 {
 		strong = strong && rep.AUC >= rule.MinAUC
@@ -139,10 +146,24 @@ func (a *Alignment) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s alignment: pass@%d = %s %s, pass@1 = %s, AUC = %.3f (rule: %s)",
 		a.Verdict, a.PassAtK.K, pct(a.PassAtK.Value), interval(a.PassAtK), pct(a.PassAt1.Value), a.AUC, a.RuleText)
-	if !a.Confident {
+	switch {
+	case !a.PassAtK.hasInterval():
+		b.WriteString("; uncertain: no interval (no bootstrap)")
+	case !a.Confident:
 		fmt.Fprintf(&b, "; uncertain: the %.0f%% interval of pass@%d crosses %.2f", 100*a.Report.Confidence, a.PassAtK.K, a.Rule.MinPass)
 	}
+	if a.FormatFailure {
+		fmt.Fprintf(&b, "; %s", a.formatFailure())
+	}
 	return b.String()
+}
+
+// formatFailure says why the verdict measures the format, e.g. "pass@256 = 0.00% with 95.00%
+// of completions without an extractable answer: a format failure, not a capability
+// measurement".
+func (a *Alignment) formatFailure() string {
+	return fmt.Sprintf("pass@%d = %s with %s of completions without an extractable answer: a format failure, not a capability measurement",
+		a.PassAtK.K, pct(a.PassAtK.Value), pct(a.Report.Completions.NoAnswerRate))
 }
 
 // WriteMarkdown writes the report as a Markdown document: the verdict and its rule, the
@@ -163,9 +184,17 @@ func (a *Alignment) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "**Verdict: %s alignment.** Rule: %s.", a.Verdict, a.RuleText)
-	if !a.Confident {
+	switch {
+	case !a.PassAtK.hasInterval():
+		b.WriteString(" Uncertain: no interval (no bootstrap).")
+	case !a.Confident:
 		fmt.Fprintf(&b, " Uncertain: the interval of pass@%d crosses the threshold.", a.PassAtK.K)
 	}
+	if a.FormatFailure {
+		fmt.Fprintf(&b, " **Not a capability measurement:** %s.", a.formatFailure())
+	}
+	b.WriteString("\n\n## What was measured\n\n")
+	writeMeasured(&b, r)
 	b.WriteString("\n\n| measure | value | interval |\n| --- | ---: | ---: |\n")
 	fmt.Fprintf(&b, "| pass@1 | %s | %s |\n", pct(a.PassAt1.Value), interval(a.PassAt1))
 	fmt.Fprintf(&b, "| pass@%d | %s | %s |\n", a.PassAtK.K, pct(a.PassAtK.Value), interval(a.PassAtK))
@@ -199,5 +228,23 @@ func writeCurveTable(b *strings.Builder, r *Report) {
 			maj, majCI = pct(r.MajAtK[i].Value), interval(r.MajAtK[i])
 		}
 		fmt.Fprintf(b, "| %d | %d | %s | %s | %s | %s |\n", p.K, p.Problems, pct(p.Value), interval(p), maj, majCI)
+	}
+}
+
+// writeMeasured lists what the report measured: the completions' stats and the sampling
+// settings from the sidecar.
+func writeMeasured(b *strings.Builder, r *Report) {
+	if r.Completions != nil {
+		fmt.Fprintf(b, "- %s\n", r.Completions)
+	} else {
+		b.WriteString("- completions not read (lines of id, n and c): truncation, extraction and format unknown\n")
+	}
+	if len(r.Sampling) == 0 {
+		b.WriteString("- sampling settings: unknown (no sidecar)\n")
+		return
+	}
+	b.WriteString("- sampling settings (from the run's sidecar):\n")
+	for _, k := range slices.Sorted(maps.Keys(r.Sampling)) {
+		fmt.Fprintf(b, "  - %s: `%s`\n", k, r.Sampling[k])
 	}
 }

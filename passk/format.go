@@ -36,6 +36,14 @@ func WriteTable(w io.Writer, reps []*Report) error {
 		fmt.Fprintf(w, "%smean@k (accuracy of one sample) %s %s; AUC of pass@k over log2 k %.4f; %d problems, %d samples\n",
 			labelPrefix(r), pct(r.Mean.Value), interval(r.Mean), r.AUC, r.Problems, r.Samples)
 	}
+	for _, r := range reps {
+		if r.Completions != nil {
+			fmt.Fprintf(w, "%s%s\n", labelPrefix(r), r.Completions)
+		}
+		if len(r.Sampling) > 0 {
+			fmt.Fprintf(w, "%ssampled with %s\n", labelPrefix(r), samplingLine(r.Sampling))
+		}
+	}
 	if len(reps) > 0 && reps[0].Resamples > 0 {
 		fmt.Fprintf(w, "intervals: %.0f%% bootstrap percentile over problems, %d resamples, seed %d\n", 100*reps[0].Confidence, reps[0].Resamples, reps[0].Seed)
 	}
@@ -127,4 +135,19 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// samplingKeys are the sampling settings the table prints (--json and report.md have them all,
+// the model's fingerprint included).
+var samplingKeys = []string{"n", "temperature", "top-p", "top-k", "min-p", "max-new-tokens", "seed", "template", "model"}
+
+// samplingLine is "n=16 temperature=0.6 ..." over the samplingKeys present.
+func samplingLine(settings map[string]string) string {
+	var parts []string
+	for _, k := range samplingKeys {
+		if v, ok := settings[k]; ok {
+			parts = append(parts, k+"="+strconv.Quote(v))
+		}
+	}
+	return strings.Join(parts, " ")
 }

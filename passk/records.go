@@ -27,6 +27,17 @@ type Record struct {
 	Wrong map[string]int `json:"-"`
 	// Abstain counts incorrect completions without an extracted answer.
 	Abstain int `json:"-"`
+	// Truncated counts completions stopped by the token budget (finish_reason "length");
+	// Formatted those in the think/answer format, of the FormatKnown that record format_ok.
+	Truncated, Formatted, FormatKnown int `json:"-"`
+}
+
+// scoredCompletion is what passk reads of a scored completion.
+type scoredCompletion struct {
+	Correct      *bool  `json:"correct"`
+	Answer       string `json:"answer"`
+	FinishReason string `json:"finish_reason"`
+	FormatOK     *bool  `json:"format_ok"`
 }
 
 // Votes groups the record's completions for majority voting.
@@ -45,34 +56,40 @@ func FromSample(s datasets.Sample) (Record, error) {
 		if c.Correct == nil {
 			return r, fmt.Errorf("passk: problem %q: completion %d has no \"correct\" field (score the samples with mirage verify first)", s.ID, i)
 		}
-		r.add(*c.Correct, c.Answer)
+		r.add(scoredCompletion{Correct: c.Correct, Answer: c.Answer, FinishReason: c.FinishReason, FormatOK: c.FormatOK})
 	}
 	return r, nil
 }
 
-// add counts one completion.
-func (r *Record) add(correct bool, answer string) {
+// add counts one completion, whose Correct is set.
+func (r *Record) add(c scoredCompletion) {
 	r.N++
 	switch {
-	case correct:
+	case *c.Correct:
 		r.C++
-	case answer == "":
+	case c.Answer == "":
 		r.Abstain++
 	default:
-		r.Wrong[answer]++
+		r.Wrong[c.Answer]++
+	}
+	if c.FinishReason == datasets.FinishLength {
+		r.Truncated++
+	}
+	if c.FormatOK != nil {
+		r.FormatKnown++
+		if *c.FormatOK {
+			r.Formatted++
+		}
 	}
 }
 
 // line is a samples.jsonl line as far as passk reads it: a scored sample, or id, n and c alone.
 type line struct {
-	ID          *string `json:"id"`
-	DataSource  string  `json:"data_source"`
-	N           *int    `json:"n"`
-	C           *int    `json:"c"`
-	Completions []struct {
-		Correct *bool  `json:"correct"`
-		Answer  string `json:"answer"`
-	} `json:"completions"`
+	ID          *string            `json:"id"`
+	DataSource  string             `json:"data_source"`
+	N           *int               `json:"n"`
+	C           *int               `json:"c"`
+	Completions []scoredCompletion `json:"completions"`
 }
 
 // ReadFile reads the records of a JSONL file: scored samples.jsonl lines (see datasets.Sample;
@@ -135,7 +152,7 @@ func parseLine(b []byte) (Record, *fieldError) {
 			if c.Correct == nil {
 				return rec, &fieldError{fmt.Sprintf("completions[%d].correct", i), errors.New("missing; want true or false (score the samples with mirage verify first)")}
 			}
-			rec.add(*c.Correct, c.Answer)
+			rec.add(c)
 		}
 		if l.N != nil && *l.N != rec.N {
 			return rec, &fieldError{"n", fmt.Errorf("%d, but the line has %d completions", *l.N, rec.N)}
@@ -188,6 +205,9 @@ func Merge(lists ...[]Record) ([]Record, error) {
 			m.N += r.N
 			m.C += r.C
 			m.Abstain += r.Abstain
+			m.Truncated += r.Truncated
+			m.Formatted += r.Formatted
+			m.FormatKnown += r.FormatKnown
 			m.HasVotes = m.HasVotes && r.HasVotes
 			for a, k := range r.Wrong {
 				m.Wrong[a] += k

@@ -54,6 +54,11 @@ type Point struct {
 	noInterval bool
 }
 
+// hasInterval reports whether p has a bootstrap interval.
+func (p Point) hasInterval() bool {
+	return !p.noInterval && !math.IsNaN(p.Lo) && !math.IsNaN(p.Hi)
+}
+
 // MarshalJSON writes null for an estimate without problems (NaN), which JSON cannot hold, and
 // null lo and hi when no bootstrap ran: a zero-width interval would read as certainty.
 func (p Point) MarshalJSON() ([]byte, error) {
@@ -95,9 +100,71 @@ type Report struct {
 	Seed       uint64  `json:"bootstrap_seed"`
 	Confidence float64 `json:"confidence"`
 
+	// Completions says what the completions were like besides correct: how many hit the token
+	// budget, had no extractable answer, followed the think/answer format. Nil when no
+	// problem's completions were read (lines of id, n and c only).
+	Completions *CompletionStats `json:"completions,omitempty"`
+	// Sampling are the settings the samples were drawn with (n, temperature, top-p, top-k,
+	// min-p, max-new-tokens, seed, template, the model's fingerprint...), from the results
+	// files' sidecars (datasets.RunInfo.Settings), set by the caller; a setting that differs
+	// between the files of one curve lists their values, comma-separated.
+	Sampling map[string]string `json:"sampling,omitempty"`
+
 	Warnings []string `json:"warnings,omitempty"`
 	// BySource breaks the report down per data_source when the problems have more than one.
 	BySource []*Report `json:"by_source,omitempty"`
+}
+
+// CompletionStats counts the completions of a report by how they ended and what the grader
+// found, with the rates over Completions (over FormatKnown for FormatRate).
+type CompletionStats struct {
+	Completions int `json:"completions"`
+	// Truncated stopped at the token budget (finish_reason "length").
+	Truncated      int     `json:"truncated"`
+	TruncationRate float64 `json:"truncation_rate"`
+	// NoAnswer are incorrect completions from which the grader extracted no answer.
+	NoAnswer     int     `json:"no_answer"`
+	NoAnswerRate float64 `json:"no_answer_rate"`
+	// Formatted follow the think/answer format, of the FormatKnown completions whose scored
+	// line records format_ok; FormatRate is nil when none does.
+	Formatted   int      `json:"formatted"`
+	FormatKnown int      `json:"format_known"`
+	FormatRate  *float64 `json:"format_rate"`
+}
+
+// completionStats sums the records whose completions were read; nil if none was.
+func completionStats(recs []Record) *CompletionStats {
+	var s CompletionStats
+	for _, r := range recs {
+		if r.HasVotes {
+			s.Completions += r.N
+			s.Truncated += r.Truncated
+			s.NoAnswer += r.Abstain
+			s.Formatted += r.Formatted
+			s.FormatKnown += r.FormatKnown
+		}
+	}
+	if s.Completions == 0 {
+		return nil
+	}
+	s.TruncationRate = float64(s.Truncated) / float64(s.Completions)
+	s.NoAnswerRate = float64(s.NoAnswer) / float64(s.Completions)
+	if s.FormatKnown > 0 {
+		f := float64(s.Formatted) / float64(s.FormatKnown)
+		s.FormatRate = &f
+	}
+	return &s
+}
+
+// String is the stats in one line, e.g. "64 completions: 12.50% truncated (finish_reason
+// length), 95.31% without an extractable answer, 0.00% in the think/answer format".
+func (s *CompletionStats) String() string {
+	format := "think/answer format not recorded"
+	if s.FormatRate != nil {
+		format = pct(*s.FormatRate) + " in the think/answer format"
+	}
+	return fmt.Sprintf("%d completions: %s truncated (finish_reason length), %s without an extractable answer, %s",
+		s.Completions, pct(s.TruncationRate), pct(s.NoAnswerRate), format)
 }
 
 // Estimate computes pass@k, maj@k and mean@k over the records, with bootstrap intervals and,
@@ -198,7 +265,8 @@ func estimate(recs []Record, o Options) (*Report, error) {
 	ks := slices.Clone(o.Ks)
 	slices.Sort(ks)
 	ks = slices.Compact(ks)
-	rep := &Report{Label: o.Label, Problems: len(recs), Resamples: max(o.Resamples, 0), Seed: o.Seed, Confidence: o.Confidence}
+	rep := &Report{Label: o.Label, Problems: len(recs), Resamples: max(o.Resamples, 0), Seed: o.Seed, Confidence: o.Confidence,
+		Completions: completionStats(recs)}
 	majOK := true
 	var empty, wrong, abstain int
 	for _, r := range recs {

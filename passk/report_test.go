@@ -397,6 +397,63 @@ func TestAlign(t *testing.T) {
 	}
 }
 
+// Fixed bugs (issue 17): without a bootstrap the interval is no interval, so the verdict is not
+// confident (a zero-width [v, v] read as certainty); when most completions have no extractable
+// answer, the verdict says it measures the format; the completions' stats are counted.
+func TestAlignWhatWasMeasured(t *testing.T) {
+	yes, no := true, false
+	var recs []Record
+	for i := range 10 {
+		r := Record{ID: fmt.Sprint(i), HasVotes: true, Wrong: map[string]int{}}
+		for j := range 20 {
+			c := scoredCompletion{Correct: &no, FormatOK: &no}
+			switch {
+			case j == 0 && i < 5: // 5 correct of 200
+				c.Correct, c.Answer, c.FormatOK = &yes, "1", &yes
+			case j == 1: // 10 wrong answers; the other 185 have none
+				c.Answer = "2"
+			}
+			if j >= 10 { // 100 of 200 hit the token budget
+				c.FinishReason = "length"
+			}
+			r.add(c)
+		}
+		recs = append(recs, r)
+	}
+	for _, resamples := range []int{-1, 200} {
+		rep, err := Estimate(recs, Options{Resamples: resamples, Ks: []int{1, 16}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rep.Completions
+		if s == nil || s.Completions != 200 || s.Truncated != 100 || s.NoAnswer != 185 || s.FormatRate == nil || *s.FormatRate != 5.0/200 {
+			t.Fatalf("completion stats %+v; want 200 completions, 100 truncated, 185 without an answer, format rate 0.025", s)
+		}
+		a, err := Align(rep, Rule{MinPass: 0.9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// pass@16 = 0.5 (half the problems have one correct of 20: 16/20 each), far below 0.9.
+		if wantConfident := resamples > 0; a.Confident != wantConfident {
+			t.Errorf("resamples %d: confident %v, want %v (%s)", resamples, a.Confident, wantConfident, a.Summary())
+		}
+		if !a.FormatFailure || !strings.Contains(a.Summary(), "with 92.50% of completions without an extractable answer: a format failure, not a capability measurement") {
+			t.Errorf("summary %q; want the format failure named", a.Summary())
+		}
+		var md bytes.Buffer
+		rep.Sampling = map[string]string{"temperature": "0.6", "n": "20"}
+		if err := a.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"## What was measured", "200 completions: 50.00% truncated (finish_reason length), 92.50% without an extractable answer, 2.50% in the think/answer format",
+			"  - temperature: `0.6`", "Not a capability measurement"} {
+			if !strings.Contains(md.String(), want) {
+				t.Errorf("report.md lacks %q:\n%s", want, md.String())
+			}
+		}
+	}
+}
+
 func TestPlot(t *testing.T) {
 	base := &Report{Label: "base", PassAtK: []Point{{K: 1, Value: 0.2, Lo: 0.1, Hi: 0.3}, {K: 4, Value: 0.5, Lo: 0.4, Hi: 0.6}, {K: 16, Value: 0.7, Lo: 0.6, Hi: 0.8}},
 		MajAtK: []Point{{K: 1, Value: 0.2, Lo: 0.1, Hi: 0.3}, {K: 4, Value: 0.3, Lo: 0.2, Hi: 0.4}, {K: 16, Value: 0.35, Lo: 0.3, Hi: 0.4}}}
@@ -484,15 +541,16 @@ func BenchmarkEstimate(b *testing.B) {
 		r := Record{ID: fmt.Sprint(i), HasVotes: true, Wrong: map[string]int{}}
 		for range 256 {
 			u := rng.Float64()
+			right, wrong := true, false
 			switch {
 			case u < p:
-				r.add(true, "right")
+				r.add(scoredCompletion{Correct: &right, Answer: "right"})
 			case u < p+(1-p)/2:
-				r.add(false, "common wrong")
+				r.add(scoredCompletion{Correct: &wrong, Answer: "common wrong"})
 			case u < p+(1-p)*0.8:
-				r.add(false, fmt.Sprint("tail ", rng.IntN(20)))
+				r.add(scoredCompletion{Correct: &wrong, Answer: fmt.Sprint("tail ", rng.IntN(20))})
 			default:
-				r.add(false, "")
+				r.add(scoredCompletion{Correct: &wrong})
 			}
 		}
 		recs = append(recs, r)

@@ -46,7 +46,7 @@ type Summary struct {
 	NoGroundTruth int `json:"no_ground_truth"`
 }
 
-// Graded is the sample with every completion's correct, reward, answer, rule and reason set
+// Graded is the sample with every completion's correct, reward, answer, rule, reason and format_ok set
 // from its outcome (rule only when an answer was found): the line mirage verify writes. The
 // Scored value is left as it is.
 func (sc Scored) Graded() datasets.Sample {
@@ -54,7 +54,7 @@ func (sc Scored) Graded() datasets.Sample {
 	s.Completions = slices.Clone(s.Completions)
 	for i, o := range sc.Outcomes {
 		c := &s.Completions[i]
-		c.Correct, c.Reward, c.Answer, c.Rule, c.Reason = &o.Correct, &o.Reward, o.Answer, "", o.Reason
+		c.Correct, c.Reward, c.Answer, c.Rule, c.Reason, c.FormatOK = &o.Correct, &o.Reward, o.Answer, "", o.Reason, &o.FormatOK
 		if !o.NoAnswer {
 			c.Rule = o.Rule
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
 )
 
@@ -53,6 +54,34 @@ func TestAlignCommand(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "**Verdict: "+a.Verdict) {
 		t.Errorf("report.md: %v\n%s", err, md)
 	}
+	// The report says what was measured (issue 17): the sampling settings of the sidecar and
+	// the completions' truncation, extraction and format counts, as scored.jsonl has them.
+	for k, v := range map[string]string{"n": "4", "max-new-tokens": "8", "template": "raw", "temperature": "0.6", "seed": "0"} {
+		if a.Report.Sampling[k] != v || !strings.Contains(string(md), "  - "+k+": `"+v+"`") {
+			t.Errorf("sampling setting %s = %q in report.json; want %q, in report.md too", k, a.Report.Sampling[k], v)
+		}
+	}
+	if !strings.Contains(a.Report.Sampling["model file model.onnx"], "bytes") {
+		t.Errorf("report.json lacks the model's fingerprint: %v", a.Report.Sampling)
+	}
+	var truncated, noAnswer, formatted int
+	scoredSamples, err := datasets.ReadSamples(filepath.Join(dir, "scored.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, smp := range scoredSamples {
+		for _, c := range smp.Completions {
+			truncated += b2i(c.FinishReason == "length")
+			noAnswer += b2i(!*c.Correct && c.Answer == "")
+			formatted += b2i(*c.FormatOK)
+		}
+	}
+	if s := a.Report.Completions; s == nil || s.Completions != 8 || s.Truncated != truncated || s.NoAnswer != noAnswer || s.Formatted != formatted || s.FormatKnown != 8 {
+		t.Errorf("completion stats %+v; want 8 completions, %d truncated, %d without an answer, %d formatted", s, truncated, noAnswer, formatted)
+	}
+	if a.FormatFailure != (noAnswer > 4) || a.FormatFailure != strings.Contains(stdout, "a format failure, not a capability measurement") {
+		t.Errorf("format failure %v with %d of 8 completions without an answer; stdout:\n%s", a.FormatFailure, noAnswer, stdout)
+	}
 	if !strings.Contains(stdout, a.Verdict+" alignment: pass@4") {
 		t.Errorf("stdout lacks the verdict:\n%s", stdout)
 	}
@@ -97,4 +126,11 @@ func TestAlignCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

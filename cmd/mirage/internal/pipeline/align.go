@@ -96,6 +96,7 @@ func Align(ctx context.Context, o AlignOptions) (AlignResult, error) {
 	if err != nil {
 		return AlignResult{}, err
 	}
+	rep.Sampling = sampling([]string{o.Verify.Out})
 	a, err := passk.Align(rep, o.Rule)
 	if err != nil {
 		return AlignResult{}, err

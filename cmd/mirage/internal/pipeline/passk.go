@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
@@ -35,6 +37,7 @@ func PassK(o PassKOptions) ([]*passk.Report, error) {
 	}
 	var order []string
 	parts := map[string][][]passk.Record{}
+	filesOf := map[string][]string{}
 	found := map[string][]datasets.Located{}
 	for i, f := range o.Files {
 		recs, err := passk.ReadFile(f)
@@ -45,6 +48,7 @@ func PassK(o PassKOptions) ([]*passk.Report, error) {
 			order = append(order, labels[i])
 		}
 		parts[labels[i]] = append(parts[labels[i]], recs)
+		filesOf[labels[i]] = append(filesOf[labels[i]], f)
 		seed := ""
 		if ri, err := datasets.ReadRunInfo(f); err == nil {
 			seed = ri.Settings["seed"]
@@ -76,7 +80,34 @@ func PassK(o PassKOptions) ([]*passk.Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		rep.Sampling = sampling(filesOf[label])
 		reps = append(reps, rep)
 	}
 	return reps, nil
+}
+
+// sampling is what a report was sampled with: the settings of the files' sidecars
+// (datasets.RunInfo.Settings). A setting the files give different values (repeated runs'
+// seeds) lists the values, comma-separated, in file order; files without a sidecar add
+// nothing, and nil means no file had one.
+func sampling(files []string) map[string]string {
+	var out map[string]string
+	for _, f := range files {
+		ri, err := datasets.ReadRunInfo(f)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		for k, v := range ri.Settings {
+			switch old, ok := out[k]; {
+			case !ok:
+				out[k] = v
+			case !slices.Contains(strings.Split(old, ", "), v):
+				out[k] = old + ", " + v
+			}
+		}
+	}
+	return out
 }
