@@ -33,6 +33,9 @@ import (
 // times, as its num_return_sequences does nothing when sampling). The two sides run
 // interleaved, one config at a time, b.N rounds (make bench: 3), and the medians are reported.
 // The batch-1 bound is weight bytes read per token / memory read bandwidth measured here.
+// The greedy configs also run on a plain onnxruntime_go loop over the same graph (ortFloor,
+// bench_floor_test.go), interleaved with the other two, so mirage's engine overhead shows as
+// mirage ÷ floor.
 
 const (
 	benchPromptLen = 32
@@ -59,9 +62,12 @@ var bench struct {
 	err   error
 	model *sampler.Model
 	cfg   arch.Config
-	tjs   *tjsProcess // nil when node or transformers.js is missing
-	why   string      // why tjs is nil
-	bwBuf []byte      // 1 GiB, touched, for measureBandwidth
+	floor *ortFloor
+	bwBuf []byte // 1 GiB, touched, for measureBandwidth
+
+	tjsOnce sync.Once   // transformers.js and the warm-up, for BenchmarkSamplerVsTransformersJS
+	tjs     *tjsProcess // nil when node or transformers.js is missing
+	why     string      // why tjs is nil
 }
 
 func benchPrompts(n int) [][]int {
@@ -109,10 +115,42 @@ func setupBench(b *testing.B) {
 				return
 			}
 		}
+		bench.floor, bench.err = newORTFloor(dir, bench.cfg, 32, benchPromptLen+benchNewTokens)
+		if bench.err != nil {
+			return
+		}
+		// The floor decodes what mirage does.
+		floor, _, err := bench.floor.generate(benchPrompts(2), 6)
+		if err != nil {
+			bench.err = err
+			return
+		}
+		for i := range got {
+			if !reflect.DeepEqual(floor[i], got[i][0].Tokens) {
+				bench.err = fmt.Errorf("setup check: ORT floor row %d drew %v, mirage %v", i, floor[i], got[i][0].Tokens)
+				return
+			}
+		}
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+}
+
+// setupTJS starts transformers.js and warms every side up on every config, once per process.
+func setupTJS(b *testing.B) {
+	setupBench(b)
+	bench.tjsOnce.Do(func() {
+		root := filepath.Dir(bench.model.Info().Dir)
 		bench.tjs, bench.why = startTJS(root, benchModel)
-		for _, c := range benchConfigs { // warm-up, once per process
+		for _, c := range benchConfigs {
 			if _, bench.err = runMirage(bench.model, c); bench.err != nil {
 				return
+			}
+			if !c.sample {
+				if _, bench.err = runFloor(c); bench.err != nil {
+					return
+				}
 			}
 			if bench.tjs != nil {
 				if _, bench.err = bench.tjs.run(c); bench.err != nil {
@@ -124,6 +162,15 @@ func setupBench(b *testing.B) {
 	if bench.err != nil {
 		b.Fatal(bench.err)
 	}
+}
+
+// runFloor runs a greedy config on the plain ORT loop and returns its tokens/s.
+func runFloor(c benchConfig) (float64, error) {
+	out, took, err := bench.floor.generate(benchPrompts(c.batch), benchNewTokens)
+	if err != nil {
+		return 0, err
+	}
+	return float64(len(out)*len(out[0])) / took.Seconds(), nil
 }
 
 // writeBenchModel writes the model with train/onnx and links onnx/model.onnx, where
@@ -173,11 +220,12 @@ func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
 // "tjs-b32", ...), mirage's speed-up, and batch-1 decode as a fraction of the memory-bandwidth
 // bound.
 func BenchmarkSamplerVsTransformersJS(b *testing.B) {
-	setupBench(b)
+	setupTJS(b)
 	m := bench.model
 	rounds := max(b.N, 1)
 	mir := map[string][]float64{}
 	tjs := map[string][]float64{}
+	flo := map[string][]float64{}
 	var reads, copies []float64
 	b.ResetTimer()
 	for range rounds {
@@ -191,6 +239,13 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 				b.Fatal(err)
 			}
 			mir[c.name] = append(mir[c.name], v)
+			if !c.sample {
+				v, err := runFloor(c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				flo[c.name] = append(flo[c.name], v)
+			}
 			if bench.tjs != nil {
 				v, err := bench.tjs.run(c)
 				if err != nil {
@@ -209,27 +264,34 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nsampler decode, %s (%.1fM params, %.1f MB read per token), %d-token prompts, %d new tokens, %d rounds, GOMAXPROCS %d\n",
 		benchModel, float64(info.Params)/1e6, float64(perToken)/1e6, benchPromptLen, benchNewTokens, rounds, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&sb, "%-5s %22s %22s %8s\n", "", "mirage tok/s (min-max)", "transformers.js", "speed-up (median of per-round ratios)")
+	fmt.Fprintf(&sb, "%-5s %22s %22s %22s %9s %9s\n", "", "mirage tok/s (min-max)", "transformers.js", "ORT floor", "÷ tjs", "÷ floor")
 	for _, c := range benchConfigs {
 		mm := median(mir[c.name])
 		b.ReportMetric(mm, "mirage-"+c.name+"-tok/s")
 		line := fmt.Sprintf("%-5s %8.0f (%5.0f-%5.0f)", c.name, mm, slices.Min(mir[c.name]), slices.Max(mir[c.name]))
 		rounds := fmt.Sprintf("   rounds: mirage %.0f", mir[c.name])
-		if t := tjs[c.name]; len(t) > 0 {
-			tm := median(t)
-			b.ReportMetric(tm, "tjs-"+c.name+"-tok/s")
-			// Each round runs the two sides back to back, so the ratio within a round is robust
-			// to the load drifting between rounds; report the median of those ratios.
-			ratios := make([]float64, len(t))
-			for i := range t {
-				ratios[i] = mir[c.name][i] / t[i]
+		cols := []struct {
+			name, metric string
+			v            []float64
+		}{{"transformers.js", "tjs", tjs[c.name]}, {"floor", "floor", flo[c.name]}}
+		var ratios string
+		for _, col := range cols {
+			if len(col.v) == 0 {
+				line += fmt.Sprintf(" %22s", "-")
+				ratios += fmt.Sprintf(" %9s", "-")
+				continue
 			}
-			sp := median(ratios)
-			b.ReportMetric(sp, "speedup-"+c.name)
-			line += fmt.Sprintf(" %8.0f (%5.0f-%5.0f) %7.2fx", tm, slices.Min(t), slices.Max(t), sp)
-			rounds += fmt.Sprintf(", transformers.js %.0f", t)
+			tm := median(col.v)
+			b.ReportMetric(tm, col.metric+"-"+c.name+"-tok/s")
+			// Each round runs the sides back to back, so the ratio within a round is robust to
+			// the load drifting between rounds; report the median of those ratios.
+			sp := medianRatio(mir[c.name], col.v)
+			b.ReportMetric(sp, "mirage-per-"+col.metric+"-"+c.name)
+			line += fmt.Sprintf(" %8.0f (%5.0f-%5.0f)", tm, slices.Min(col.v), slices.Max(col.v))
+			ratios += fmt.Sprintf(" %8.2fx", sp)
+			rounds += fmt.Sprintf(", %s %.0f", col.name, col.v)
 		}
-		sb.WriteString(line + rounds + "\n")
+		sb.WriteString(line + ratios + rounds + "\n")
 	}
 	if bench.tjs == nil {
 		fmt.Fprintf(&sb, "transformers.js not run: %s\n", bench.why)
@@ -241,6 +303,15 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 		runtime.GOMAXPROCS(0), read/1e9, cp/1e9, bound, cp/float64(perToken), 100*b1/bound)
 	// Printed, not logged: go test keeps only the first lines of a benchmark's log.
 	fmt.Print(sb.String())
+}
+
+// medianRatio is the median over rounds of a[i] / b[i].
+func medianRatio(a, b []float64) float64 {
+	r := make([]float64, len(b))
+	for i := range b {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
 }
 
 func median(v []float64) float64 {

@@ -1,0 +1,121 @@
+package sampler_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mirage-rl/mirage/sampler"
+)
+
+// The mixed-length workload, as math sampling has it: mixedPrompts prompts whose lengths are
+// log-uniform in [16, 512] tokens, one completion each at temperature 1, ending at any of
+// mixedStops stop ids (on this random model the next-token distribution is close to uniform,
+// so lengths are roughly geometric, mean about vocab/mixedStops) or at mixedMaxNew tokens.
+// Continuous batching (one Generate over all prompts: a finished row takes the next prompt) is
+// timed against a static-batch loop of the same code (Generate over consecutive groups of
+// mixedBatch prompts: a group ends when its longest completion does). Both draw the same
+// completions, since each prompt's random stream follows its key, not its schedule.
+const (
+	mixedPrompts = 64
+	mixedBatch   = 32
+	mixedStops   = 48
+	mixedMaxNew  = 384
+)
+
+func mixedWorkload() ([][]int, sampler.GenerateOptions) {
+	rng := rand.New(rand.NewPCG(16, 512))
+	prompts := make([][]int, mixedPrompts)
+	keys := make([]uint64, mixedPrompts)
+	for i := range prompts {
+		n := int(math.Round(16 * math.Pow(32, rng.Float64())))
+		for j := range n {
+			prompts[i] = append(prompts[i], 3+(i*131+j*17)%8000)
+		}
+		keys[i] = uint64(i)
+	}
+	stops := make([]int, mixedStops)
+	for i := range stops {
+		stops[i] = 4000 + 97*i
+	}
+	return prompts, sampler.GenerateOptions{Choice: sampler.Choice{Temperature: 1}, Seed: 1, Keys: keys,
+		MaxNewTokens: mixedMaxNew, StopTokens: stops, BatchSize: mixedBatch}
+}
+
+// runMixed runs the workload continuously, or in static groups of opts.BatchSize prompts.
+func runMixed(m *sampler.Model, static bool) ([][]sampler.Output, time.Duration, error) {
+	prompts, opts := mixedWorkload()
+	start := time.Now()
+	if !static {
+		out, err := m.Generate(context.Background(), prompts, opts)
+		return out, time.Since(start), err
+	}
+	var out [][]sampler.Output
+	keys := opts.Keys
+	for g := 0; g < len(prompts); g += opts.BatchSize {
+		end := min(len(prompts), g+opts.BatchSize)
+		opts.Keys = keys[g:end]
+		o, err := m.Generate(context.Background(), prompts[g:end], opts)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, o...)
+	}
+	return out, time.Since(start), nil
+}
+
+// BenchmarkSamplerMixedLengths reports tokens/s of continuous and static batching on the
+// mixed-length workload, interleaved round by round, and their ratio.
+func BenchmarkSamplerMixedLengths(b *testing.B) {
+	setupBench(b)
+	m := bench.model
+	var cont, stat []float64
+	var lengths []int
+	var promptTokens int
+	prompts, _ := mixedWorkload()
+	for _, p := range prompts {
+		promptTokens += len(p)
+	}
+	b.ResetTimer()
+	for range max(b.N, 1) {
+		var outs [2][][]sampler.Output
+		for k, static := range []bool{false, true} {
+			out, took, err := runMixed(m, static)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tokens := 0
+			lengths = lengths[:0]
+			for _, o := range out {
+				tokens += len(o[0].Tokens)
+				lengths = append(lengths, len(o[0].Tokens))
+			}
+			v := float64(tokens) / took.Seconds()
+			if static {
+				stat = append(stat, v)
+			} else {
+				cont = append(cont, v)
+			}
+			outs[k] = out
+		}
+		for i := range outs[0] {
+			if !slices.Equal(outs[0][i][0].Tokens, outs[1][i][0].Tokens) {
+				b.Fatalf("prompt %d: continuous batching drew %v, static %v", i, outs[0][i][0].Tokens, outs[1][i][0].Tokens)
+			}
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lengths)
+	sp := medianRatio(cont, stat)
+	b.ReportMetric(median(cont), "continuous-tok/s")
+	b.ReportMetric(median(stat), "static-tok/s")
+	b.ReportMetric(sp, "continuous-per-static")
+	fmt.Printf("\nmixed lengths, %s: %d prompts of 16-512 tokens (%d in all), 1 completion each, batch %d, completion lengths min %d / median %d / max %d (cap %d)\n"+
+		"continuous %.0f tok/s (rounds %.0f), static batches %.0f tok/s (rounds %.0f): continuous ÷ static %.2fx (median of per-round ratios)\n",
+		benchModel, mixedPrompts, promptTokens, mixedBatch, lengths[0], lengths[len(lengths)/2], lengths[len(lengths)-1], mixedMaxNew,
+		median(cont), cont, median(stat), stat, sp)
+}
