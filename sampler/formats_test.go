@@ -164,25 +164,32 @@ func TestOpenDescribesFormat(t *testing.T) {
 	}
 }
 
-// Greedy KV-cached decoding, batched with continuous refills and chunked prefill, must give the
-// tokens of recomputing the whole sequence from scratch for every token.
+// Greedy KV-cached decoding, batched with continuous refills, must give the tokens of
+// recomputing the whole sequence from scratch for every token: with prompts prefilled alone in
+// chunks of 4 tokens, and with several left-padded prompts per prefill run (the default chunk).
 func TestGreedyMatchesRecompute(t *testing.T) {
 	for _, tm := range allModels(t) {
 		t.Run(tm.name, func(t *testing.T) {
 			m := open(t, tm.dir)
 			ps := prompts()
 			const n = 16
-			got, err := m.Generate(context.Background(), ps, sampler.GenerateOptions{MaxNewTokens: n, IgnoreEOS: true, BatchSize: 3, PrefillChunk: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, p := range ps {
-				want, err := sampler.RecomputeGreedy(m, p, n)
+			var want [][]int
+			for _, p := range ps {
+				w, err := sampler.RecomputeGreedy(m, p, n)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(got[i][0].Tokens, want) {
-					t.Errorf("prompt %d: cached %v, recomputed %v", i, got[i][0].Tokens, want)
+				want = append(want, w)
+			}
+			for _, chunk := range []int{4, 0} {
+				got, err := m.Generate(context.Background(), ps, sampler.GenerateOptions{MaxNewTokens: n, IgnoreEOS: true, BatchSize: 3, PrefillChunk: chunk})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range ps {
+					if !reflect.DeepEqual(got[i][0].Tokens, want[i]) {
+						t.Errorf("prefill chunk %d, prompt %d: cached %v, recomputed %v", chunk, i, got[i][0].Tokens, want[i])
+					}
 				}
 			}
 		})

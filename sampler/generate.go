@@ -311,10 +311,9 @@ func (e *engine) refill(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := e.prefill(e.next); err != nil {
+			if err := e.prefillNext(free - len(placed)); err != nil {
 				return err
 			}
-			e.next++
 			continue
 		}
 		placed = append(placed, e.queue[0])
@@ -396,14 +395,45 @@ func (e *engine) place(b int, w waiting) {
 	}
 }
 
-// prefill runs prompt i alone (batch 1) in chunks, draws each sample's first token from its
-// last logits and queues the samples that go on.
-func (e *engine) prefill(i int) error {
-	p := e.prompts[i]
-	pc, last, err := e.rt.prefill(p, e.chunk())
+// prefillNext prefills the next prompts, enough for rows free rows: several in one run when
+// the model takes left-padded batches and their padded tokens fit in a prefill chunk, else the
+// next prompt alone in chunks.
+func (e *engine) prefillNext(rows int) error {
+	chunk := e.chunk()
+	i := e.next
+	if !e.m.batchesPrefill() || len(e.prompts[i]) > chunk {
+		pc, last, err := e.rt.prefill(e.prompts[i], chunk)
+		if err != nil {
+			return err
+		}
+		e.next++
+		return e.admit(i, pc, last)
+	}
+	end, longest := i, 0
+	for end < len(e.prompts) && (end-i)*e.o.N < rows {
+		l := max(longest, len(e.prompts[end]))
+		if (end-i+1)*l > chunk {
+			break
+		}
+		end, longest = end+1, l
+	}
+	pcs, lasts, err := e.rt.prefillBatch(e.prompts[i:end])
 	if err != nil {
 		return err
 	}
+	e.next = end
+	for k := range pcs {
+		if err := e.admit(i+k, pcs[k], lasts[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// admit draws the first token of each sample of prompt i from the logits after its last token
+// and queues the samples that go on with the prompt's cache pc.
+func (e *engine) admit(i int, pc *promptCache, last []float32) error {
+	p := e.prompts[i]
 	key := uint64(i)
 	if e.o.Keys != nil {
 		key = e.o.Keys[i]

@@ -207,12 +207,91 @@ func (r *runner) prefill(p []int, chunk int) (*promptCache, []float32, error) {
 		r.f32 = make([]float32, V)
 	}
 	last := r.f32[:V]
-	if m.logitsElem == elemFloat {
-		copy(last, asFloat32(lastRow))
-	} else {
-		halfToFloat(last, lastRow)
-	}
+	m.logitsToFloat(last, lastRow)
 	return pc, last, nil
+}
+
+// batchesPrefill reports whether several prompts may share one prefill run: left-padded
+// layouts only (GroupQueryAttention graphs want right padding, genai builder graphs the whole
+// prompt alone).
+func (m *Model) batchesPrefill() bool {
+	return !m.info.RightPadding && m.info.Format != FormatGenAI
+}
+
+// prefillBatch runs prompts ps together in one run from an empty cache, left-padded to the
+// longest (padding masked out, positions counted from each prompt's first token), and returns
+// each prompt's cache and the logits after its last token.
+func (r *runner) prefillBatch(ps [][]int) ([]*promptCache, [][]float32, error) {
+	m := r.m
+	B, T := len(ps), 0
+	for _, p := range ps {
+		T = max(T, len(p))
+	}
+	pad := int64(0)
+	if m.info.Pad >= 0 && m.info.Pad < m.info.Vocab {
+		pad = int64(m.info.Pad)
+	}
+	ids := make([]int64, B*T)
+	pos := make([]int64, B*T)
+	mask := make([]int64, B*T)
+	for b, p := range ps {
+		off := T - len(p)
+		for j := range T {
+			k := b*T + j
+			if j < off {
+				ids[k] = pad
+				continue
+			}
+			ids[k], pos[k], mask[k] = int64(p[j-off]), int64(j-off), 1
+		}
+	}
+	colBytes := m.info.HeadSize * m.cacheElemSize()
+	H := m.info.KVHeads
+	nt := len(m.cache)
+	if r.pre[0] == nil {
+		r.pre[0] = make([][]byte, nt)
+	}
+	present := make([][]byte, nt)
+	for i, c := range m.cache {
+		n := c.planes * B * H * T * colBytes
+		r.pre[0][i] = grow(r.pre[0][i], n)
+		present[i] = r.pre[0][i][:n]
+	}
+	V := m.info.Vocab
+	rowBytes := V * m.logitsElemSize()
+	r.preLogs = grow(r.preLogs, B*T*rowBytes)
+	if err := r.run("prefill", ids, mask, pos, B, T, 0, make([][]byte, nt), present, r.preLogs[:B*T*rowBytes]); err != nil {
+		return nil, nil, err
+	}
+	pcs := make([]*promptCache, B)
+	lasts := make([][]float32, B)
+	for b, p := range ps {
+		L, off := len(p), T-len(p)
+		pc := &promptCache{n: L, kv: make([][]byte, nt)}
+		for i, c := range m.cache {
+			pc.kv[i] = make([]byte, c.planes*H*L*colBytes)
+			for pl := 0; pl < c.planes; pl++ {
+				for h := 0; h < H; h++ {
+					src := (((pl*B+b)*H+h)*T + off) * colBytes
+					dst := (pl*H + h) * L * colBytes
+					copy(pc.kv[i][dst:dst+L*colBytes], present[i][src:src+L*colBytes])
+				}
+			}
+		}
+		pcs[b] = pc
+		lasts[b] = make([]float32, V)
+		m.logitsToFloat(lasts[b], r.preLogs[(b*T+T-1)*rowBytes:(b*T+T)*rowBytes])
+	}
+	return pcs, lasts, nil
+}
+
+// logitsToFloat converts one row of raw logits (float32 or float16) into dst.
+func (m *Model) logitsToFloat(dst []float32, raw []byte) {
+	if m.logitsElem == elemFloat {
+		copy(dst, asFloat32(raw))
+		return
+	}
+	halfToFloat(dst, raw)
 }
 
 // grow returns b with length at least n, reallocating (contents dropped) when it is short.
