@@ -60,8 +60,20 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 	if opts.ModelDir == "" || opts.Data == "" || opts.OutDir == "" {
 		return res, errors.New("train: need a model folder, data and an output folder")
 	}
+	// Every option is checked before the model loads, so a typo costs no loading time.
 	if err := opts.Config.Validate(); err != nil {
 		return res, err
+	}
+	if err := opts.Verify.Validate(); err != nil {
+		return res, err
+	}
+	if err := opts.Sampler.Validate(); err != nil {
+		return res, err
+	}
+	switch opts.Template {
+	case "", TemplateChat, TemplateRaw, TemplateNone:
+	default:
+		return res, fmt.Errorf("train: --template %q; want chat, raw or none", opts.Template)
 	}
 	cfg, w, err := weights.Load(opts.ModelDir)
 	if err != nil {

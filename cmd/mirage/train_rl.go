@@ -91,7 +91,7 @@ func trainRLCommand() *cli.Command {
 		&cli.StringFlag{Name: "data", Usage: "training problems `FILE` (verl parquet, JSONL, JSON)", Required: true},
 		&cli.StringFlag{Name: "eval-data", Usage: "held-out problems `FILE` for pass@k"},
 		&cli.StringFlag{Name: "template", Usage: "prompts: chat (the model's chat template), raw (text + BOS) or none", Value: "chat"},
-		&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict (the released code's exact string match) or synlogic", Value: "auto"},
+		&cli.StringFlag{Name: "grader", Usage: "auto, math, math-strict (the released code's exact string match), math-verify or synlogic", Value: "auto"},
 		&cli.StringFlag{Name: "format", Usage: "where the math grader looks for the answer: think-answer, boxed or any", Value: "think-answer"},
 		&cli.StringFlag{Name: "out", Usage: "output folder: rl_config.json, steps.jsonl, eval.jsonl, checkpoints, policy/, final model", Required: true},
 		&cli.StringFlag{Name: "backend", Usage: "trainer backend: go (pure Go) or xla (build with -tags xla)", Value: "go"},
