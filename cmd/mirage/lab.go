@@ -66,6 +66,7 @@ func labStudyCommands() []*cli.Command {
 		&cli.BoolFlag{Name: "quick", Usage: "short cells (6 RL steps, 8 evaluation samples): a smoke run of a few minutes"},
 		&cli.IntFlag{Name: "seeds", Value: 3, Usage: "seeds per cell"},
 		&cli.IntFlag{Name: "steps", Usage: "RL steps per cell (0: 6 with --quick, else 40)"},
+		&cli.Float64Flag{Name: "lr", Value: lab.DefaultLR, Usage: "RL learning rate"},
 		&cli.StringFlag{Name: "name", Value: lab.Models[0].Name, Usage: "the built-in model studied"},
 		&cli.StringFlag{Name: "model", Value: "testdata/lab-models/" + lab.Models[0].Name, Usage: "its trained folder"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines"},
@@ -104,7 +105,7 @@ func labStudyAction(c *cli.Context) error {
 		return fmt.Errorf("lab: unknown model %q", c.String("name"))
 	}
 	o := lab.StudyOptions{Out: c.String("out"), Model: spec, ModelDir: c.String("model"), Seeds: c.Int("seeds"),
-		Quick: c.Bool("quick"), Steps: c.Int("steps")}
+		Quick: c.Bool("quick"), Steps: c.Int("steps"), LR: c.Float64("lr")}
 	if rq := c.Command.Name; rq != "all" {
 		o.RQs = []string{rq}
 	}

@@ -72,6 +72,8 @@ type StudyOptions struct {
 	Quick bool
 	// Steps overrides the RL steps per cell (0: 6 quick, 40 otherwise).
 	Steps int
+	// LR overrides the RL learning rate (0: DefaultLR).
+	LR float64
 	// Only, if set, keeps the cells for which it returns true (tests run one cell).
 	Only func(Cell) bool
 	// OnCell, if set, is told when a cell starts and ends.
@@ -111,6 +113,9 @@ const (
 	trainSeed     = 2000
 )
 
+// DefaultLR is the study's RL learning rate (tiny models from scratch train at 3e-3 in SFT).
+const DefaultLR = 2e-4
+
 // baseConfig is the RL config every cell starts from: small batches for tiny models, the paper's
 // clipping (0.2 / 0.28), no KL, temperature 1.
 func baseConfig(o StudyOptions, seed int) train.RLConfig {
@@ -121,9 +126,13 @@ func baseConfig(o StudyOptions, seed int) train.RLConfig {
 	if o.Steps > 0 {
 		steps = o.Steps
 	}
+	lr := DefaultLR
+	if o.LR > 0 {
+		lr = o.LR
+	}
 	return train.RLConfig{
 		Steps: steps, BatchPrompts: 8, N: 8, MaxNewTokens: SampleSettings.MaxNewTokens,
-		Temperature: 1, TopP: 1, LR: 2e-4, ClipLow: 0.2, ClipHigh: 0.28,
+		Temperature: 1, TopP: 1, LR: lr, ClipLow: 0.2, ClipHigh: 0.28,
 		EvalEvery: every, EvalN: evalN, EvalTemperature: 1, EvalTopP: 1,
 		CheckpointEvery: steps, KeepCheckpoints: 1, Seed: uint64(seed),
 	}
