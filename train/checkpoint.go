@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -145,10 +146,13 @@ func loadCheckpoint(out string, cfg arch.Config) (w model.Weights, opt *AdamW, s
 	if err != nil {
 		return nil, nil, st, false, fmt.Errorf("train: checkpoint: %w", err)
 	}
-	opt = &AdamW{Beta1: st.Config.Beta1, Beta2: st.Config.Beta2, Eps: st.Config.Eps, WeightDecay: st.Config.WeightDecay,
-		Step: st.AdamStep, M: map[string][]float32{}, V: map[string][]float32{}}
+	opt = &AdamW{Step: st.AdamStep, M: map[string][]float32{}, V: map[string][]float32{}}
 	if st.RL != nil {
 		opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay = st.RL.Beta1, st.RL.Beta2, st.RL.Eps, st.RL.WeightDecay
+	} else {
+		// SFT checkpoints hold the config with its defaults filled in.
+		c := st.Config.withDefaults(cfg, 0)
+		opt.Beta1, opt.Beta2, opt.Eps, opt.WeightDecay = *c.Beta1, *c.Beta2, *c.Eps, c.WeightDecay
 	}
 	for name, t := range w {
 		m, v := moments["m."+name], moments["v."+name]
@@ -158,4 +162,21 @@ func loadCheckpoint(out string, cfg arch.Config) (w model.Weights, opt *AdamW, s
 		opt.M[name], opt.V[name] = m.Data, v.Data
 	}
 	return w, opt, st, true, nil
+}
+
+// configDiff lists the fields in which two configs differ, as "name: old → new" by JSON name
+// in name order ("" when none does): what a refused --resume names.
+func configDiff[T any](old, now T) string {
+	var a, b map[string]any
+	ja, _ := json.Marshal(old)
+	jb, _ := json.Marshal(now)
+	_ = json.Unmarshal(ja, &a)
+	_ = json.Unmarshal(jb, &b)
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		if fmt.Sprint(a[k]) != fmt.Sprint(b[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s: %v → %v", k, a[k], b[k]))
+		}
+	}
+	return strings.Join(diffs, ", ")
 }

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/mirage-rl/mirage/passk"
@@ -983,22 +980,6 @@ func taskFingerprint(tasks []RLTask) string {
 		ex[i] = Example{Prompt: t.Prompt}
 	}
 	return fingerprint(ex)
-}
-
-// configDiff lists the fields in which two configs differ, as "name: old → new", by JSON name.
-func configDiff(old, now RLConfig) string {
-	var a, b map[string]any
-	ja, _ := json.Marshal(old)
-	jb, _ := json.Marshal(now)
-	_ = json.Unmarshal(ja, &a)
-	_ = json.Unmarshal(jb, &b)
-	var diffs []string
-	for _, k := range slices.Sorted(maps.Keys(a)) {
-		if fmt.Sprint(a[k]) != fmt.Sprint(b[k]) {
-			diffs = append(diffs, fmt.Sprintf("%s: %v → %v", k, a[k], b[k]))
-		}
-	}
-	return strings.Join(diffs, ", ")
 }
 
 func writeRLConfig(path string, c RLConfig) error {

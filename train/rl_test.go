@@ -87,7 +87,7 @@ func synthWarmStart(t testing.TB, m *model.Model) model.Weights {
 		ex[i] = Example{Prompt: []int{synthBOS, rng.IntN(synthK), synthSEP}, Response: []int{synthOpen, rng.IntN(synthK), synthClose, synthEOS}}
 	}
 	w := arch.RandomWeights(m.Config(), 11)
-	w, err := SFT(context.Background(), m, w, ex, nil, SFTConfig{Steps: 60, BatchSize: 32, LR: 1e-2, Seed: 1}, t.TempDir(), false, nil)
+	w, err := SFT(context.Background(), m, w, ex, nil, SFTConfig{Steps: 60, BatchSize: 32, LR: new(1e-2), Seed: 1}, t.TempDir(), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mirage-rl/mirage/sampler/tokenizer"
 	"github.com/mirage-rl/mirage/train/arch"
 	"github.com/mirage-rl/mirage/train/model"
 	"github.com/mirage-rl/mirage/train/onnx"
@@ -33,8 +34,10 @@ type SFTConfig struct {
 	// at most max_position_embeddings.
 	MaxSeqLen int `json:"max_seq_len"`
 
-	// LR is the peak learning rate; default 1e-4 (fine-tuning; tiny models from scratch like 1e-3).
-	LR float64 `json:"lr"`
+	// LR is the peak learning rate; nil: 1e-4 (fine-tuning; tiny models from scratch like
+	// 1e-3). A value given is used as it is: 0 trains nothing (the weights stay as they were).
+	// The fields that are pointers are those whose zero is a value, not "unset".
+	LR *float64 `json:"lr"`
 	// Schedule is "cosine" (default) or "constant" after the warm-up.
 	Schedule string `json:"schedule"`
 	// WarmupSteps ramp the rate linearly from LR/WarmupSteps to LR; default 0.
@@ -43,12 +46,14 @@ type SFTConfig struct {
 	MinLRRatio float64 `json:"min_lr_ratio"`
 	// WeightDecay is AdamW's decoupled decay, applied to matrices only; default 0.
 	WeightDecay float64 `json:"weight_decay"`
-	// Beta1, Beta2 and Eps are Adam's; defaults 0.9, 0.999 and 1e-8 (torch's).
-	Beta1 float64 `json:"beta1"`
-	Beta2 float64 `json:"beta2"`
-	Eps   float64 `json:"eps"`
-	// ClipNorm caps the global gradient norm; default 1; negative disables clipping.
-	ClipNorm float64 `json:"clip_norm"`
+	// Beta1, Beta2 and Eps are Adam's; nil: 0.9, 0.999 and 1e-8 (torch's). Betas in [0, 1),
+	// Eps ≥ 0.
+	Beta1 *float64 `json:"beta1"`
+	Beta2 *float64 `json:"beta2"`
+	Eps   *float64 `json:"eps"`
+	// ClipNorm caps the global gradient norm; nil: 1; negative disables clipping; 0 is refused
+	// (it would zero every update).
+	ClipNorm *float64 `json:"clip_norm"`
 	// Seed fixes the data order (and the initial weights of --init-config).
 	Seed uint64 `json:"seed"`
 
@@ -68,11 +73,11 @@ func (c SFTConfig) withDefaults(cfg arch.Config, examples int) SFTConfig {
 	c.MaxSeqLen = min(c.MaxSeqLen, cfg.MaxPositionEmbeddings)
 	defaultInt(&c.Steps, (examples+c.BatchSize*c.GradAccum-1)/(c.BatchSize*c.GradAccum))
 	defaultInt(&c.KeepCheckpoints, 2)
-	defaultFloat(&c.LR, 1e-4)
-	defaultFloat(&c.Beta1, 0.9)
-	defaultFloat(&c.Beta2, 0.999)
-	defaultFloat(&c.Eps, 1e-8)
-	defaultFloat(&c.ClipNorm, 1)
+	unsetFloat(&c.LR, 1e-4)
+	unsetFloat(&c.Beta1, 0.9)
+	unsetFloat(&c.Beta2, 0.999)
+	unsetFloat(&c.Eps, 1e-8)
+	unsetFloat(&c.ClipNorm, 1)
 	if c.Schedule == "" {
 		c.Schedule = ScheduleCosine
 	}
@@ -86,6 +91,13 @@ func defaultInt(v *int, d int) {
 	}
 }
 
+// unsetFloat points *v at d when it is nil (a value given, zero included, stays).
+func unsetFloat(v **float64, d float64) {
+	if *v == nil {
+		*v = &d
+	}
+}
+
 // defaultFloat sets *v to d when it is zero.
 func defaultFloat(v *float64, d float64) {
 	if *v == 0 {
@@ -93,12 +105,37 @@ func defaultFloat(v *float64, d float64) {
 	}
 }
 
-func (c SFTConfig) validate() error {
-	if c.Schedule != ScheduleCosine && c.Schedule != ScheduleConstant {
-		return fmt.Errorf("train: schedule %q: want %q or %q", c.Schedule, ScheduleCosine, ScheduleConstant)
+// Validate reports the first setting outside its range, naming it by its mirage train sft flag.
+// Zero int fields are unset (defaults apply), so only negative ones are refused; nil floats are
+// unset, and a value given is checked as it is.
+func (c SFTConfig) Validate() error {
+	for _, f := range []struct {
+		flag string
+		v    int
+	}{{"--steps", c.Steps}, {"--batch-size", c.BatchSize}, {"--grad-accum", c.GradAccum}, {"--max-seq-len", c.MaxSeqLen},
+		{"--warmup", c.WarmupSteps}, {"--eval-every", c.EvalEvery}, {"--checkpoint-every", c.CheckpointEvery}, {"--keep-checkpoints", c.KeepCheckpoints}} {
+		if f.v < 0 {
+			return fmt.Errorf("train: %s %d; want 0 or more", f.flag, f.v)
+		}
 	}
-	if c.MinLRRatio < 0 || c.MinLRRatio > 1 || c.WeightDecay < 0 || c.LR < 0 {
-		return fmt.Errorf("train: want lr ≥ 0, weight decay ≥ 0 and min lr ratio in [0, 1]")
+	given := func(p *float64, ok func(float64) bool) bool { return p == nil || ok(*p) }
+	switch {
+	case c.Schedule != "" && c.Schedule != ScheduleCosine && c.Schedule != ScheduleConstant:
+		return fmt.Errorf("train: --schedule %q; want %q or %q", c.Schedule, ScheduleCosine, ScheduleConstant)
+	case !given(c.LR, func(v float64) bool { return v >= 0 }):
+		return fmt.Errorf("train: --lr %g; want 0 or more", *c.LR)
+	case !(c.MinLRRatio >= 0 && c.MinLRRatio <= 1):
+		return fmt.Errorf("train: --min-lr-ratio %g; want a value in [0, 1]", c.MinLRRatio)
+	case !(c.WeightDecay >= 0):
+		return fmt.Errorf("train: --weight-decay %g; want 0 or more", c.WeightDecay)
+	case !given(c.Beta1, func(v float64) bool { return v >= 0 && v < 1 }):
+		return fmt.Errorf("train: --beta1 %g; want a value in [0, 1)", *c.Beta1)
+	case !given(c.Beta2, func(v float64) bool { return v >= 0 && v < 1 }):
+		return fmt.Errorf("train: --beta2 %g; want a value in [0, 1)", *c.Beta2)
+	case !given(c.Eps, func(v float64) bool { return v >= 0 }):
+		return fmt.Errorf("train: eps %g; want 0 or more", *c.Eps)
+	case !given(c.ClipNorm, func(v float64) bool { return v != 0 && !math.IsNaN(v) }):
+		return fmt.Errorf("train: --clip 0 would scale every gradient to zero; want a positive norm, or a negative one to disable clipping")
 	}
 	return nil
 }
@@ -161,6 +198,9 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 	if opts.OutDir == "" || opts.Data == "" {
 		return errors.New("train: need data and an output folder")
 	}
+	if err := opts.Config.Validate(); err != nil { // before anything loads
+		return err
+	}
 	var (
 		cfg arch.Config
 		w   model.Weights
@@ -187,6 +227,9 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 	}
 	dataOpts, err := dataOptions(tokDir, opts.Template, cfg)
 	if err != nil {
+		return err
+	}
+	if err := checkTokenizer(tokDir, dataOpts.Tokenizer, cfg); err != nil {
 		return err
 	}
 	trainSet, err := ReadExamples(opts.Data, dataOpts)
@@ -216,6 +259,23 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 	return Export(opts.OutDir, cfg, w, tokDir)
 }
 
+// checkTokenizer checks, before the first step, what the export needs of the tokenizer folder
+// dir (its files, copied into the model folder; "" exports none) and that the tokenizer's ids
+// fit the model's vocabulary (an id past vocab_size has no embedding row: training would fail
+// at the first batch that holds one).
+func checkTokenizer(dir string, tok *tokenizer.Tokenizer, cfg arch.Config) error {
+	if dir != "" {
+		if _, err := onnx.TokenizerFilesIn(dir); err != nil {
+			return fmt.Errorf("train: the exported model folder needs the tokenizer files: %w; give --tokenizer a folder that has them", err)
+		}
+	}
+	if tok != nil && tok.VocabSize() > cfg.VocabSize {
+		return fmt.Errorf("train: the tokenizer in %s has %d tokens, more than the config's vocab_size %d (ids %d and up have no embedding row); use the model's own tokenizer or a config with vocab_size ≥ %d",
+			dir, tok.VocabSize(), cfg.VocabSize, cfg.VocabSize, tok.VocabSize())
+	}
+	return nil
+}
+
 // SFT trains w (updated in place and returned) on the examples, writing metrics.jsonl and
 // checkpoints to out. With resume it first loads the newest checkpoint in out, if any, and
 // continues from it; the result is the same as an uninterrupted run's. When ctx is cancelled it
@@ -223,10 +283,10 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Example, c SFTConfig,
 	out string, resume bool, onProgress func(Progress)) (model.Weights, error) {
 	cfg := m.Config()
-	c = c.withDefaults(cfg, len(train))
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c = c.withDefaults(cfg, len(train))
 	if len(train) == 0 {
 		return nil, errors.New("train: no training examples")
 	}
@@ -235,7 +295,7 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 	}
 
 	// Start: fresh, or where the newest checkpoint left off.
-	opt := NewAdamW(w, c.Beta1, c.Beta2, c.Eps, c.WeightDecay)
+	opt := NewAdamW(w, *c.Beta1, *c.Beta2, *c.Eps, c.WeightDecay)
 	state := checkpointState{Data: fingerprint(train)}
 	if resume {
 		ckW, ckOpt, st, ok, err := loadCheckpoint(out, cfg)
@@ -243,8 +303,8 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 			return nil, err
 		}
 		if ok {
-			if st.Config != c {
-				return nil, fmt.Errorf("train: --resume with different settings: checkpoint has %+v, this run %+v", st.Config, c)
+			if d := configDiff(st.Config, c); d != "" {
+				return nil, fmt.Errorf("train: --resume with different settings than the checkpoint's (%s); resume with the first run's flags", d)
 			}
 			if st.Data != fingerprint(train) {
 				return nil, fmt.Errorf("train: --resume with different training data than the checkpoint's (%s, now %s)", st.Data, fingerprint(train))
@@ -295,8 +355,8 @@ func SFT(ctx context.Context, m *model.Model, w model.Weights, train, eval []Exa
 		scale(grads, 1/float32(tokens)) // mean over the step's response tokens
 
 		// Update.
-		gradNorm := clipGlobalNorm(grads, c.ClipNorm)
-		lr := LearningRate(step, c.Steps, c.WarmupSteps, c.LR, c.MinLRRatio, c.Schedule)
+		gradNorm := clipGlobalNorm(grads, *c.ClipNorm)
+		lr := LearningRate(step, c.Steps, c.WarmupSteps, *c.LR, c.MinLRRatio, c.Schedule)
 		opt.Update(w, grads, lr)
 		state.Step, state.Tokens = step+1, state.Tokens+int64(tokens)
 		state.Config, state.ElapsedS = c, time.Since(started).Seconds()

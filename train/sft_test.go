@@ -167,7 +167,7 @@ func TestSFTLearnsReversal(t *testing.T) {
 	start := time.Now()
 	err := RunSFT(context.Background(), SFTOptions{
 		InitConfig: cfgPath, Data: trainPath, EvalData: evalPath, OutDir: out,
-		Config: SFTConfig{Steps: 150, BatchSize: 24, LR: 3e-3, WarmupSteps: 15, WeightDecay: 0.01, Seed: 7, EvalEvery: 50},
+		Config: SFTConfig{Steps: 150, BatchSize: 24, LR: new(3e-3), WarmupSteps: 15, WeightDecay: 0.01, Seed: 7, EvalEvery: 50},
 		OnProgress: func(p Progress) {
 			losses = append(losses, p.Loss)
 			if !math.IsNaN(p.EvalLoss) {
@@ -231,7 +231,7 @@ func resumeSetup() (*model.Model, model.Weights, []Example, SFTConfig, error) {
 	if err != nil {
 		return nil, nil, nil, SFTConfig{}, err
 	}
-	c := SFTConfig{Steps: resumeSteps, BatchSize: 8, GradAccum: 2, LR: 3e-3, WarmupSteps: 3, WeightDecay: 0.1,
+	c := SFTConfig{Steps: resumeSteps, BatchSize: 8, GradAccum: 2, LR: new(3e-3), WarmupSteps: 3, WeightDecay: 0.1,
 		Seed: 3, CheckpointEvery: resumeEvery}
 	return m, arch.RandomWeights(cfg, 5), reversalExamples(9, 50), c, nil
 }

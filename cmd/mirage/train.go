@@ -83,6 +83,13 @@ with -tags xla.`,
 }
 
 func trainSFTAction(c *cli.Context) error {
+	// In train.SFTConfig a zero count means "the default"; given on the command line it is a
+	// value, and not a valid one.
+	for _, name := range []string{"batch-size", "grad-accum", "max-seq-len", "keep-checkpoints"} {
+		if c.IsSet(name) && c.Int(name) == 0 {
+			return fmt.Errorf("train: --%s 0; want at least 1", name)
+		}
+	}
 	bar := newTrainBar(c.Bool("quiet"))
 	opts := train.SFTOptions{
 		ModelDir:     c.String("model"),
@@ -96,8 +103,8 @@ func trainSFTAction(c *cli.Context) error {
 		Resume:       c.Bool("resume"),
 		Config: train.SFTConfig{
 			Steps: c.Int("steps"), BatchSize: c.Int("batch-size"), GradAccum: c.Int("grad-accum"), MaxSeqLen: c.Int("max-seq-len"),
-			LR: c.Float64("lr"), Schedule: c.String("schedule"), WarmupSteps: c.Int("warmup"), MinLRRatio: c.Float64("min-lr-ratio"),
-			WeightDecay: c.Float64("weight-decay"), Beta1: c.Float64("beta1"), Beta2: c.Float64("beta2"), ClipNorm: c.Float64("clip"),
+			LR: new(c.Float64("lr")), Schedule: c.String("schedule"), WarmupSteps: c.Int("warmup"), MinLRRatio: c.Float64("min-lr-ratio"),
+			WeightDecay: c.Float64("weight-decay"), Beta1: new(c.Float64("beta1")), Beta2: new(c.Float64("beta2")), ClipNorm: new(c.Float64("clip")),
 			Seed: c.Uint64("seed"), EvalEvery: c.Int("eval-every"), CheckpointEvery: c.Int("checkpoint-every"),
 			KeepCheckpoints: c.Int("keep-checkpoints"),
 		},

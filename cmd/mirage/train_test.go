@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/mirage-rl/mirage/train"
+	"github.com/mirage-rl/mirage/train/arch"
+	"github.com/mirage-rl/mirage/train/weights"
 )
 
 // TestTrainSFTCommand runs `mirage train sft` from a random init on text pairs with the tiny
@@ -34,8 +37,10 @@ func TestTrainSFTCommand(t *testing.T) {
 		t.Errorf("second run into the same folder: err = %v, want a hint to use --resume", err)
 	}
 	// More steps is a different schedule, so resuming must refuse rather than silently mix.
-	if err := newApp().RunContext(context.Background(), append(args, "--steps", "3", "--resume")); err == nil {
-		t.Error("resume with different settings accepted")
+	// The refusal names each differing field, old → new (issue 17: it printed two struct dumps).
+	if err := newApp().RunContext(context.Background(), append(args, "--steps", "3", "--lr", "0.02", "--resume")); err == nil ||
+		!strings.Contains(err.Error(), "(lr: 0.01 → 0.02, steps: 2 → 3)") {
+		t.Errorf("resume with different settings: %v; want the refusal to name lr: 0.01 → 0.02, steps: 2 → 3", err)
 	}
 	for _, f := range []string{"model.onnx", "model.onnx.data", "model.safetensors", "config.json", "tokenizer.json", "metrics.jsonl"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -55,6 +60,71 @@ func TestTrainSFTCommand(t *testing.T) {
 	}
 	if lines != 2 {
 		t.Errorf("%d metrics lines, want 2", lines)
+	}
+}
+
+// Fixed bugs (issue 17): a value given on the command line is honoured or refused, never
+// replaced by a default (--lr 0 trained at 1e-4); what the run and its export need is checked
+// before the first step (a tokenizer larger than the config's vocabulary failed at step 1 with
+// an index error; a --model folder without tokenizer files trained, then left model.onnx and
+// config.json without model.onnx.data).
+func TestTrainSFTGivenValues(t *testing.T) {
+	dir := t.TempDir()
+	const tokDir = "../../testdata/models/tiny-llama"
+	cfgText := `{"model_type": "llama", "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+		"intermediate_size": 32, "vocab_size": %d, "eos_token_id": 2, "bos_token_id": 1}`
+	cfg, small := filepath.Join(dir, "config.json"), filepath.Join(dir, "small.json")
+	writeText(t, cfg, fmt.Sprintf(cfgText, 32000))
+	writeText(t, small, fmt.Sprintf(cfgText, 1000))
+	data := filepath.Join(dir, "pairs.jsonl")
+	writeText(t, data, `{"prompt": "2+2=", "response": "4"}`+"\n"+`{"prompt": "3+3=", "response": "6"}`+"\n")
+	sft := func(out string, args ...string) error {
+		return newApp().RunContext(context.Background(), append([]string{"mirage", "train", "sft", "--data", data, "--out", out,
+			"--template", "raw", "--batch-size", "2", "--steps", "2", "--quiet"}, args...))
+	}
+
+	t.Run("--lr 0 leaves the weights as they were", func(t *testing.T) {
+		out := filepath.Join(dir, "lr0")
+		if err := sft(out, "--init-config", cfg, "--tokenizer", tokDir, "--lr", "0", "--seed", "3"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := arch.ReadConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		init := arch.RandomWeights(c.Defaults(), 3)
+		got, _, err := weights.ReadSafetensors(filepath.Join(out, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, w := range init {
+			if g, ok := got[name]; !ok || !slices.Equal(g.Data, w.Data) {
+				t.Errorf("%s changed by training at --lr 0", name)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name, want string
+		args       []string
+	}{
+		{"--batch-size 0", "--batch-size 0; want at least 1", []string{"--init-config", cfg, "--tokenizer", tokDir, "--batch-size", "0"}},
+		{"--clip 0", "--clip 0 would scale every gradient to zero", []string{"--init-config", cfg, "--tokenizer", tokDir, "--clip", "0"}},
+		{"--beta2 1", "--beta2 1; want a value in [0, 1)", []string{"--init-config", cfg, "--tokenizer", tokDir, "--beta2", "1"}},
+		{"tokenizer larger than the vocabulary", "has 32000 tokens, more than the config's vocab_size 1000", []string{"--init-config", small, "--tokenizer", tokDir}},
+		{"model folder without tokenizer files", "the exported model folder needs the tokenizer files", []string{"--model", filepath.Join(dir, "lr0", "checkpoints", "step-00000002")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
+			if err := sft(out, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v; want an error saying %q", err, tc.want)
+			}
+			// Refused before the first step: nothing trained, no model folder begun.
+			for _, f := range []string{"metrics.jsonl", "checkpoints", "model.onnx", "config.json"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+					t.Errorf("the refused run left %s", f)
+				}
+			}
+		})
 	}
 }
 

@@ -174,18 +174,31 @@ func dims64(shape []int) []int64 {
 
 // Export writes w into the folder. The first call writes model.onnx, config.json,
 // generation_config.json and the tokenizer files too; later calls rewrite only the data file.
-// Weights must match the config exactly (arch.CheckWeights).
+// Weights must match the config exactly (arch.CheckWeights). On the first call model.onnx is
+// written last, after the data file: a failure (a tokenizer folder without tokenizer files, a
+// full disk) leaves no model.onnx, so the folder never looks like a model it is not.
 func (e *Exporter) Export(ctx context.Context, w map[string]*arch.Tensor) error {
 	if err := arch.CheckWeights(e.cfg, w); err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
-	if !e.written {
-		if err := e.writeStatic(); err != nil {
-			return err
-		}
-		e.written = true
+	if e.written {
+		return e.writeData(ctx, w)
 	}
-	return e.writeData(ctx, w)
+	if err := e.writeStatic(); err != nil {
+		return err
+	}
+	if err := e.writeData(ctx, w); err != nil {
+		return err
+	}
+	path := filepath.Join(e.dir, ModelFile)
+	if err := atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(e.model)
+		return err
+	}); err != nil {
+		return fmt.Errorf("onnx: writing %s: %w", path, err)
+	}
+	e.written = true
+	return nil
 }
 
 // WriteModel writes a complete model folder for cfg and w (see the package doc).
@@ -201,12 +214,8 @@ func (e *Exporter) writeStatic() error {
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
-	path := filepath.Join(e.dir, ModelFile)
-	if err := atomicfile.Write(path, func(w io.Writer) error {
-		_, err := w.Write(e.model)
+	if err := e.copyTokenizer(); err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("onnx: writing %s: %w", path, err)
 	}
 	cfg := e.cfg
 	cfg.TorchDtype = "float32"
@@ -227,7 +236,25 @@ func (e *Exporter) writeStatic() error {
 	if err := os.WriteFile(filepath.Join(e.dir, "generation_config.json"), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
-	return e.copyTokenizer()
+	return nil
+}
+
+// TokenizerFilesIn lists the tokenizer files in dir that an export copies into the model
+// folder (tokenizer.json, tokenizer_config.json, ...), and fails when there is none: what
+// WriteOptions.TokenizerDir needs, checkable before anything is trained.
+func TokenizerFilesIn(dir string) ([]string, error) {
+	var found []string
+	for _, name := range tokenizerFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("onnx: tokenizer: %w", err)
+		}
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("onnx: tokenizer dir %s has none of %v", dir, tokenizerFiles)
+	}
+	return found, nil
 }
 
 func (e *Exporter) copyTokenizer() error {
@@ -235,22 +262,18 @@ func (e *Exporter) copyTokenizer() error {
 	if src == "" {
 		return nil
 	}
-	copied := 0
-	for _, name := range tokenizerFiles {
+	names, err := TokenizerFilesIn(src)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(src, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
 		if err != nil {
 			return fmt.Errorf("onnx: tokenizer: %w", err)
 		}
 		if err := os.WriteFile(filepath.Join(e.dir, name), b, 0o644); err != nil {
 			return fmt.Errorf("onnx: tokenizer: %w", err)
 		}
-		copied++
-	}
-	if copied == 0 {
-		return fmt.Errorf("onnx: tokenizer dir %s has none of %v", src, tokenizerFiles)
 	}
 	return nil
 }

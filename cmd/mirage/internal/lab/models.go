@@ -68,7 +68,7 @@ var Models = []ModelSpec{{
 	WeakExamples:   4000,
 	Hidden:         64, Layers: 2, Heads: 4, Intermediate: 192,
 	Merges: 160,
-	SFT: train.SFTConfig{Steps: 1800, BatchSize: 32, LR: 3e-3, WarmupSteps: 50, MinLRRatio: 0.1,
+	SFT: train.SFTConfig{Steps: 1800, BatchSize: 32, LR: new(3e-3), WarmupSteps: 50, MinLRRatio: 0.1,
 		WeightDecay: 0.01, MaxSeqLen: maxContext},
 	Seed: 1,
 }}
