@@ -95,8 +95,11 @@ type line struct {
 // ReadFile reads the records of a JSONL file: scored samples.jsonl lines (see datasets.Sample;
 // every completion must carry `correct`, and `answer` feeds maj@k), or lines holding only
 // "id", "n" and "c" (and optionally "data_source"). Lines of both kinds may be mixed; a line
-// with completions and n/c must have them agree. Ids repeated within the file are merged as by
-// Merge. Errors are *datasets.DataError values naming the file, line and field.
+// with completions and n/c must have them agree. An id may appear on one line only: a file
+// holding a problem twice (shards or runs concatenated into one file, one of them twice) would
+// add n and c of the same completions, so it is an error naming both lines; join shards or
+// repeated runs as separate files (Merge, mirage merge). Errors are *datasets.DataError values
+// naming the file, line and field.
 func ReadFile(path string) ([]Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -108,6 +111,7 @@ func ReadFile(path string) ([]Record, error) {
 
 func readRecords(path string, r io.Reader) ([]Record, error) {
 	var recs []Record
+	lineOf := map[string]int{}
 	bad := func(n int, field string, err error) error {
 		return &datasets.DataError{File: path, Line: n, Group: -1, Field: field, Err: err}
 	}
@@ -122,6 +126,10 @@ func readRecords(path string, r io.Reader) ([]Record, error) {
 			if ferr != nil {
 				return nil, bad(n, ferr.field, ferr.err)
 			}
+			if first, ok := lineOf[rec.ID]; ok {
+				return nil, bad(n, "id", fmt.Errorf("problem %q is already on line %d; one line per problem (give shards or repeated runs as separate files)", rec.ID, first))
+			}
+			lineOf[rec.ID] = n
 			recs = append(recs, rec)
 		}
 		if err != nil {

@@ -54,20 +54,19 @@ func TestReadFile(t *testing.T) {
 		`{"text":"2","finish_reason":"stop","num_tokens":1,"cumulative_logprob":0,"correct":true,"answer":"2"},` +
 		`{"text":"3","finish_reason":"stop","num_tokens":1,"cumulative_logprob":0,"correct":false,"answer":"3"},` +
 		`{"text":"?","finish_reason":"length","num_tokens":1,"cumulative_logprob":0,"correct":false}]}
-{"id":"b","n":8,"c":3,"data_source":"aime"}
 
-{"id":"a","completions":[{"text":"3","correct":false,"answer":"3"}]}
+{"id":"b","n":8,"c":3,"data_source":"aime"}
 `
 	recs, err := ReadFile(writeFile(t, "s.jsonl", scored))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 2 {
-		t.Fatalf("got %d records, want 2 (a merged): %+v", len(recs), recs)
+		t.Fatalf("got %d records, want 2: %+v", len(recs), recs)
 	}
 	a, b := recs[0], recs[1]
-	if a.ID != "a" || a.N != 4 || a.C != 1 || a.Abstain != 1 || a.Wrong["3"] != 2 || !a.HasVotes || a.DataSource != "math" {
-		t.Errorf("record a = %+v; want n=4 c=1, one abstention, two votes for 3, source math", a)
+	if a.ID != "a" || a.N != 3 || a.C != 1 || a.Abstain != 1 || a.Wrong["3"] != 1 || !a.HasVotes || a.DataSource != "math" {
+		t.Errorf("record a = %+v; want n=3 c=1, one abstention, one vote for 3, source math", a)
 	}
 	if b.ID != "b" || b.N != 8 || b.C != 3 || b.HasVotes {
 		t.Errorf("record b = %+v; want n=8 c=3 without votes", b)
@@ -94,6 +93,10 @@ func TestReadFile(t *testing.T) {
 		{"c > n", `{"id":"a","n":2,"c":3}`, "c", 1},
 		{"no c", `{"id":"a","n":2}`, "c", 1},
 		{"n disagrees", `{"id":"a","n":3,"completions":[{"correct":true}]}`, "n", 1},
+		// A file holding a problem twice (shards concatenated, one of them twice) would add n
+		// and c of the same completions.
+		{"repeated id", "{\"id\":\"a\",\"n\":2,\"c\":1}\n\n{\"id\":\"a\",\"n\":2,\"c\":1}\n", "id", 3},
+		{"repeated sample", `{"id":"a","completions":[{"correct":true}]}` + "\n" + `{"id":"a","completions":[{"correct":true}]}`, "id", 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := writeFile(t, "bad.jsonl", c.body)
