@@ -2,9 +2,13 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/sampler"
@@ -12,6 +16,7 @@ import (
 	"github.com/mirage-rl/mirage/train/onnx"
 	"github.com/mirage-rl/mirage/train/weights"
 	"github.com/mirage-rl/mirage/verify"
+	vmath "github.com/mirage-rl/mirage/verify/math"
 )
 
 // RLOptions describe one `mirage train rl` run.
@@ -144,6 +149,9 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 		}
 		return nil
 	}
+	if err := checkRunSettings(opts, eval); err != nil {
+		return res, err
+	}
 	w, err = RL(ctx, env, w, nil, tasks, eval, opts.Config, opts.OutDir, opts.Resume, onStep)
 	if err != nil {
 		return res, err
@@ -166,4 +174,71 @@ func readTasks(path string, dataOpts DataOptions, vopts verify.Options) ([]RLTas
 		tasks[i] = RLTask{ID: p.ID, Prompt: ids, Problem: verify.Prepare(verify.TaskOf(p), vopts)}
 	}
 	return tasks, nil
+}
+
+// runSettings are what a run's results depend on besides RLConfig and the training prompts
+// (which the checkpoints hold): the grading options and the evaluation prompts. They are kept
+// in the sidecar of steps.jsonl (steps.jsonl.run.json, datasets.RunInfo).
+func runSettings(opts RLOptions, eval []RLTask) (datasets.RunInfo, error) {
+	v := opts.Verify
+	grader, err := verify.ParseGrader(string(v.Grader))
+	if err != nil {
+		return datasets.RunInfo{}, err
+	}
+	format, err := vmath.ParseFormat(string(v.Format))
+	if err != nil {
+		return datasets.RunInfo{}, err
+	}
+	mathOpts, err := json.Marshal(v.Math)
+	if err != nil {
+		return datasets.RunInfo{}, fmt.Errorf("train: %w", err)
+	}
+	logicOpts, err := json.Marshal(v.SynLogic)
+	if err != nil {
+		return datasets.RunInfo{}, fmt.Errorf("train: %w", err)
+	}
+	evalPrompts := "none"
+	if len(eval) > 0 {
+		evalPrompts = taskFingerprint(eval)
+	}
+	return datasets.RunInfo{Command: "train rl", Settings: map[string]string{
+		"grader": string(grader), "format": string(format), "last number": strconv.FormatBool(v.LastNumber),
+		"format penalty": strconv.FormatFloat(v.FormatPenalty, 'g', -1, 64),
+		"math options":   string(mathOpts), "synlogic options": string(logicOpts),
+		"eval prompts": evalPrompts,
+	}}, nil
+}
+
+// checkRunSettings refuses a --resume whose grading options or evaluation prompts differ from
+// those the run started with (they would mix two gradings in one run), then records them. A
+// run from before the sidecar existed resumes unchecked; a refused run changes nothing.
+func checkRunSettings(opts RLOptions, eval []RLTask) error {
+	now, err := runSettings(opts, eval)
+	if err != nil {
+		return err
+	}
+	steps := filepath.Join(opts.OutDir, StepsFile)
+	done, err := listCheckpoints(opts.OutDir)
+	if err != nil {
+		return err
+	}
+	if len(done) > 0 {
+		if !opts.Resume {
+			return nil // RL refuses the folder
+		}
+		old, err := datasets.ReadRunInfo(steps)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return err
+		default:
+			if diff := old.Diff(now); len(diff) > 0 {
+				return fmt.Errorf("train: --resume with other grading or evaluation than the run's (%s)", strings.Join(diff, "; "))
+			}
+		}
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return datasets.WriteRunInfo(steps, now)
 }

@@ -199,6 +199,15 @@ func TestTrainRLCommand(t *testing.T) {
 	if err := newApp().RunContext(context.Background(), args); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("second run into the same folder: err = %v, want a hint to use --resume", err)
 	}
+	// A resume with other grading or evaluation prompts is refused too (steps.jsonl.run.json).
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume", "--grader", "math-strict")); err == nil ||
+		!strings.Contains(err.Error(), `grader: "auto" → "math-strict"`) {
+		t.Errorf("resume with another grader: err = %v, want the change named", err)
+	}
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume", "--eval-data", pairs)); err == nil ||
+		!strings.Contains(err.Error(), "eval prompts") {
+		t.Errorf("resume with other evaluation data: err = %v, want the change named", err)
+	}
 	// A resume with other settings names what changed.
 	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume", "--steps", "3", "--clip-c", "5")); err == nil ||
 		!strings.Contains(err.Error(), "clip_c: 10 → 5, steps: 2 → 3") {
