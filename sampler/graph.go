@@ -3,6 +3,7 @@ package sampler
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -17,6 +18,10 @@ type graphInfo struct {
 	OpTypes         map[string]bool // "GroupQueryAttention", "MatMul", ...
 	Params          int64           // weights: elements of the top graph's initializers
 	WeightBytes     int64           // their size as stored
+	// ExternalEnd is, per external data file (as the graph names it, relative to the model
+	// file's folder), the end of the last tensor stored in it (offset + length): the size the
+	// file must have at least.
+	ExternalEnd map[string]int64
 }
 
 // valueInfo is one graph input or output.
@@ -59,6 +64,9 @@ const (
 	fGraphInit      = 5
 	fInitDims       = 1
 	fInitDataType   = 2
+	fInitExternal   = 13 // TensorProto.external_data: StringStringEntryProto {key 1, value 2}
+	fEntryKey       = 1
+	fEntryValue     = 2
 	fGraphInput     = 11
 	fGraphOutput    = 12
 	fFunctionNode   = 7
@@ -166,11 +174,23 @@ func (g *graphInfo) readNode(b []byte) error {
 }
 
 // readInitializer adds one weight tensor's size (its dims and element type; the data itself,
-// inline or external, is not read).
+// inline or external, is not read) and, for external data, where it ends in its file.
 func (g *graphInfo) readInitializer(b []byte) {
 	n, elem := int64(1), int32(0)
+	ext := map[string]string{}
 	onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, x uint64) error {
 		switch {
+		case num == fInitExternal && typ == protowire.BytesType:
+			var k, val string
+			onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+				if typ == protowire.BytesType && num == fEntryKey {
+					k = string(v)
+				} else if typ == protowire.BytesType && num == fEntryValue {
+					val = string(v)
+				}
+				return nil
+			})
+			ext[k] = val
 		case num == fInitDims && typ == protowire.VarintType:
 			n *= int64(x)
 		case num == fInitDims && typ == protowire.BytesType: // packed
@@ -182,6 +202,17 @@ func (g *graphInfo) readInitializer(b []byte) {
 	})
 	g.Params += n
 	g.WeightBytes += n * int64(elemSize(elem))
+	if loc := ext["location"]; loc != "" {
+		off, _ := strconv.ParseInt(ext["offset"], 10, 64)
+		length, err := strconv.ParseInt(ext["length"], 10, 64)
+		if err != nil { // no length: the tensor's own size
+			length = n * int64(elemSize(elem))
+		}
+		if g.ExternalEnd == nil {
+			g.ExternalEnd = map[string]int64{}
+		}
+		g.ExternalEnd[loc] = max(g.ExternalEnd[loc], off+length)
+	}
 }
 
 func readValueInfo(b []byte) (valueInfo, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -90,16 +91,31 @@ type FolderError struct {
 	Dir    string
 	Reason string
 	Found  []string // files and graph signature seen
+	// Unsupported says the graph was read but its layout (inputs, outputs, KV cache) is not one
+	// mirage runs: Error then leads with that and with the layouts it supports.
+	Unsupported bool
 	// Err is the cause when one error made the folder unusable (the graph file does not
 	// parse, ONNX Runtime refuses the session: a *RuntimeError); nil otherwise. Reason
 	// already holds its text.
 	Err error
 }
 
+// supportedLayouts says which graph signatures mirage runs, for errors about the others.
+const supportedLayouts = "mirage runs decoder-only graphs with input_ids and attention_mask (position_ids optional) and a KV cache " +
+	"past_key_values.N.key|value → present.N.key|value (HF optimum), past_N [2,B,H,S,D] → present_N (GPT-2 combined), " +
+	"or named by genai_config.json (past_key_names/past_value_names → present_key_names/present_value_names, or past_names → present_names)"
+
 func (e *FolderError) Error() string {
 	s := fmt.Sprintf("sampler: model folder %s: %s", e.Dir, e.Reason)
+	if e.Unsupported {
+		// One first line that says what is wrong and what would work; the graph dump after it.
+		s = fmt.Sprintf("sampler: model folder %s: unsupported model layout: %s; %s\n", e.Dir, e.Reason, supportedLayouts)
+	}
 	if len(e.Found) > 0 {
-		s += "; found: " + strings.Join(e.Found, "; ")
+		if !e.Unsupported {
+			s += "; "
+		}
+		s += "found: " + strings.Join(e.Found, "; ")
 	} else {
 		s += "; found nothing mirage knows (want model.onnx or onnx/model.onnx with config.json or genai_config.json)"
 	}
@@ -260,6 +276,19 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	if err != nil {
 		return nil, &FolderError{Dir: dir, Reason: file + ": " + err.Error(), Found: found, Err: err}
 	}
+	// A truncated data file would reach ONNX Runtime, whose "out of bounds" names no file.
+	for _, loc := range slices.Sorted(maps.Keys(g.ExternalEnd)) {
+		path := filepath.Join(dir, filepath.Dir(file), loc)
+		want := g.ExternalEnd[loc]
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return nil, &FolderError{Dir: dir, Reason: fmt.Sprintf("%s keeps its weights in %s (%d bytes), which cannot be read: %v", file, loc, want, err), Err: err}
+		case st.Size() < want:
+			return nil, &FolderError{Dir: dir, Reason: fmt.Sprintf("%s is %d bytes, but %s stores weights up to byte %d in it: the file is truncated (an interrupted download or copy?); fetch or export it again",
+				path, st.Size(), file, want)}
+		}
+	}
 	m := &Model{info: ModelInfo{Dir: dir, File: file, BOS: cfg.BOS, Pad: cfg.Pad, EOS: cfg.EOS, ContextLength: cfg.Context,
 		Layers: cfg.Layers, Heads: cfg.Heads, KVHeads: cfg.KVHeads, HeadSize: cfg.HeadSize, Hidden: cfg.Hidden}}
 	for _, v := range g.Inputs {
@@ -270,7 +299,7 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	}
 	found = append(found, file+" inputs ["+strings.Join(m.info.Inputs, ", ")+"] outputs ["+strings.Join(m.info.Outputs, ", ")+"]")
 	fail := func(format string, a ...any) error {
-		return &FolderError{Dir: dir, Reason: fmt.Sprintf(format, a...), Found: found}
+		return &FolderError{Dir: dir, Reason: fmt.Sprintf(format, a...), Found: found, Unsupported: true}
 	}
 	m.info.Params, m.info.WeightBytes = g.Params, g.WeightBytes
 	m.info.RightPadding = g.OpTypes["GroupQueryAttention"]
@@ -338,6 +367,19 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	switch {
 	case cfg.GenAI:
 		m.info.Format = FormatGenAI
+		if past, ok := cfg.GenAIInputs["past_names"]; ok && past != "" {
+			// The legacy combined cache of onnxruntime-genai's GPT-2 export: past_%d
+			// [2, B, H, P, D] → present_%d.
+			present := name(cfg.GenAIOutputs, "present_names", "present_%d")
+			for l := 0; ; l++ {
+				in := fmt.Sprintf(past, l)
+				if _, has := inputs[in]; !has {
+					break
+				}
+				m.cache = append(m.cache, cacheTensor{in: in, out: fmt.Sprintf(present, l), planes: 2})
+			}
+			break
+		}
 		pk, pv := name(cfg.GenAIInputs, "past_key_names", "past_key_values.%d.key"), name(cfg.GenAIInputs, "past_value_names", "past_key_values.%d.value")
 		outK, outV := name(cfg.GenAIOutputs, "present_key_names", "present.%d.key"), name(cfg.GenAIOutputs, "present_value_names", "present.%d.value")
 		for l := 0; ; l++ {
@@ -427,7 +469,7 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	if n, err := strconv.Atoi(kvShape[3]); err == nil {
 		m.info.HeadSize = n
 	}
-	if m.info.Format == FormatGPT2 {
+	if m.cache[0].planes == 2 { // one combined tensor per layer
 		m.info.Layers = len(m.cache)
 	} else {
 		m.info.Layers = len(m.cache) / 2

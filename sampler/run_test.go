@@ -250,6 +250,11 @@ func TestBadFolders(t *testing.T) {
 	}
 	data, _ := os.ReadFile(filepath.Join(good, onnx.DataFile))
 	os.WriteFile(filepath.Join(truncated, onnx.DataFile), data[:len(data)/2], 0o644)
+	badGenAI := t.TempDir()
+	for _, f := range []string{"config.json", onnx.ModelFile, onnx.DataFile} {
+		copyFile(t, filepath.Join(good, f), filepath.Join(badGenAI, f))
+	}
+	os.WriteFile(filepath.Join(badGenAI, "genai_config.json"), []byte(`{"model": {"decoder": {"filename": "model.onnx", "inputs": {"past_key_names": "cache_%d_k", "past_value_names": "cache_%d_v"}}}}`), 0o644)
 	notDecoder := t.TempDir()
 	os.WriteFile(filepath.Join(notDecoder, "config.json"), []byte(`{"model_type":"bert"}`), 0o644)
 	os.WriteFile(filepath.Join(notDecoder, "model.onnx"), []byte{}, 0o644)
@@ -263,7 +268,10 @@ func TestBadFolders(t *testing.T) {
 		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"no such file"}, false},
 		{"empty folder", t.TempDir(), []string{"no model file", "found nothing"}, false},
 		{"corrupt model.onnx", corrupt, []string{"not a valid ONNX model", "config.json"}, false},
-		{"truncated weights", truncated, []string{"ONNX Runtime cannot load model.onnx", "found: a model folder of format optimum"}, true},
+		// Issue 17: ONNX Runtime's bare "out of bounds" named no file.
+		{"truncated weights", truncated, []string{fmt.Sprintf("%s is %d bytes, but model.onnx stores weights up to byte %d in it: the file is truncated",
+			filepath.Join(truncated, onnx.DataFile), len(data)/2, len(data))}, false},
+		{"genai_config naming no cache input", badGenAI, []string{"unsupported model layout: no KV-cache inputs named by genai_config.json; mirage runs decoder-only graphs", "\nfound: "}, false},
 		{"empty graph", notDecoder, []string{"no graph", "found: config.json"}, false},
 	}
 	for _, c := range cases {
