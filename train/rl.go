@@ -129,7 +129,8 @@ func PaperConfig() RLConfig {
 		EvalEvery: 20, EvalN: 1, EvalTemperature: 1, EvalTopP: 0.7}
 }
 
-func (c RLConfig) withDefaults() RLConfig {
+// WithDefaults returns the config with every zero field replaced by its default, as RL runs it.
+func (c RLConfig) WithDefaults() RLConfig {
 	defaultInt(&c.Steps, 300)
 	defaultInt(&c.BatchPrompts, 8)
 	defaultInt(&c.N, 8)
@@ -222,7 +223,7 @@ func (c RLConfig) Validate() error {
 			return fmt.Errorf("train: --%s %v; want %s", r.flag, r.val, r.want)
 		}
 	}
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	if _, err := verify.ParseRewardKind(string(c.Reward)); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -355,7 +356,7 @@ func RL(ctx context.Context, env RLEnv, w, ref model.Weights, tasks, eval []RLTa
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	if len(tasks) == 0 {
 		return nil, errors.New("train: no training prompts")
 	}

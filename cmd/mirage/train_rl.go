@@ -15,26 +15,30 @@ import (
 )
 
 // rlFlag is one hyper-parameter flag and how it sets train.RLConfig; flags the user did not
-// set leave the preset's (or the default) value.
+// set leave the preset's (or the default) value. value, when set, reads the field back, so
+// that a 0 given on the command line that the default would replace is refused.
 type rlFlag struct {
-	flag cli.Flag
-	set  func(c *cli.Context, name string, cfg *train.RLConfig)
+	flag  cli.Flag
+	set   func(c *cli.Context, name string, cfg *train.RLConfig)
+	value func(cfg train.RLConfig) float64
 }
 
 func rlInt(name, usage string, field func(*train.RLConfig) *int) rlFlag {
-	return rlFlag{&cli.IntFlag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Int(n) }}
+	return rlFlag{&cli.IntFlag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Int(n) },
+		func(cfg train.RLConfig) float64 { return float64(*field(&cfg)) }}
 }
 
 func rlFloat(name, usage string, field func(*train.RLConfig) *float64) rlFlag {
-	return rlFlag{&cli.Float64Flag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Float64(n) }}
+	return rlFlag{&cli.Float64Flag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Float64(n) },
+		func(cfg train.RLConfig) float64 { return *field(&cfg) }}
 }
 
 func rlBool(name, usage string, field func(*train.RLConfig) *bool) rlFlag {
-	return rlFlag{&cli.BoolFlag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Bool(n) }}
+	return rlFlag{flag: &cli.BoolFlag{Name: name, Usage: usage}, set: func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Bool(n) }}
 }
 
 func rlString(name, usage string, field func(*train.RLConfig) *string) rlFlag {
-	return rlFlag{&cli.StringFlag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.String(n) }}
+	return rlFlag{flag: &cli.StringFlag{Name: name, Usage: usage}, set: func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.String(n) }}
 }
 
 // rlFlags are the hyper-parameters of mirage train rl, in RLConfig order.
@@ -50,11 +54,11 @@ var rlFlags = []rlFlag{
 	rlInt("top-k", "sampling top-k (default off)", func(c *train.RLConfig) *int { return &c.TopK }),
 	rlInt("max-new-tokens", "tokens per completion at most (default 256; paper 8192)", func(c *train.RLConfig) *int { return &c.MaxNewTokens }),
 	{&cli.StringFlag{Name: "reward", Usage: "ground_truth, random, incorrect, format, majority or entropy (default ground_truth)"},
-		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Reward = verify.RewardKind(c.String(n)) }},
+		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Reward = verify.RewardKind(c.String(n)) }, nil},
 	rlFloat("p", "probability of reward 1 under --reward random (default 0.5)", func(c *train.RLConfig) *float64 { return &c.RewardP }),
 	rlBool("format-strict", "the released code's format regex: a newline inside <think> or <answer> scores 0", func(c *train.RLConfig) *bool { return &c.FormatStrict }),
 	{&cli.StringFlag{Name: "adv", Usage: "grpo, dr_grpo, rloo, psr, nsr, psr_raw, nsr_raw or w_reinforce (default grpo)"},
-		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Advantage = train.Advantage(c.String(n)) }},
+		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Advantage = train.Advantage(c.String(n)) }, nil},
 	rlFloat("lambda", "W-REINFORCE's weight of correct completions (default 0.1)", func(c *train.RLConfig) *float64 { return &c.Lambda }),
 	rlFloat("clip-low", "ratio clipped below at 1 − this (default 0.2; negative: open)", func(c *train.RLConfig) *float64 { return &c.ClipLow }),
 	rlFloat("clip-high", "ratio clipped above at 1 + this (default 0.28; negative: open)", func(c *train.RLConfig) *float64 { return &c.ClipHigh }),
@@ -73,9 +77,9 @@ var rlFlags = []rlFlag{
 	rlFloat("beta2", "Adam β2 (default 0.999)", func(c *train.RLConfig) *float64 { return &c.Beta2 }),
 	rlFloat("clip", "global gradient norm cap per update (default 1; negative: off)", func(c *train.RLConfig) *float64 { return &c.ClipNorm }),
 	{&cli.Uint64Flag{Name: "seed", Usage: "prompt order, sampling streams and the random reward"},
-		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Seed = c.Uint64(n) }},
+		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Seed = c.Uint64(n) }, nil},
 	{&cli.IntFlag{Name: "one-shot-index", Usage: "train on this one prompt of --data (0-based), repeated to fill each batch"},
-		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.OneShot, cfg.OneShotIndex = true, c.Int(n) }},
+		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.OneShot, cfg.OneShotIndex = true, c.Int(n) }, nil},
 	rlInt("eval-every", "evaluate pass@k on --eval-data every N steps (and before the first, after the last)", func(c *train.RLConfig) *int { return &c.EvalEvery }),
 	rlInt("eval-n", "samples per evaluation prompt (default 16; paper 1)", func(c *train.RLConfig) *int { return &c.EvalN }),
 	rlFloat("eval-temperature", "evaluation temperature (default --temperature)", func(c *train.RLConfig) *float64 { return &c.EvalTemperature }),
@@ -143,6 +147,13 @@ func trainRLAction(c *cli.Context) error {
 	for _, f := range rlFlags {
 		if name := f.flag.Names()[0]; c.IsSet(name) {
 			f.set(c, name, &cfg)
+		}
+	}
+	// A 0 the user typed must not silently become a default (--p 0 sampling at 0.5).
+	resolved := cfg.WithDefaults()
+	for _, f := range rlFlags {
+		if name := f.flag.Names()[0]; c.IsSet(name) && f.value != nil && f.value(cfg) == 0 && f.value(resolved) != 0 {
+			return fmt.Errorf("train: --%s 0 would run with the default %v; give another value, or leave the flag out for the default", name, f.value(resolved))
 		}
 	}
 	grader, err := verify.ParseGrader(c.String("grader"))

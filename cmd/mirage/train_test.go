@@ -254,3 +254,23 @@ func TestRLStepLine(t *testing.T) {
 		t.Errorf("progress line %q lacks the evaluation's pass@1", line)
 	}
 }
+
+// TestTrainRLZeroIsNotADefault checks that a 0 typed on the command line is refused where the
+// default would replace it (it used to run silently with the default: --p 0 trained with
+// p = 0.5), before anything loads, and accepted where 0 is the value itself (--kl-coef 0 is off,
+// also under a preset that sets another value).
+func TestTrainRLZeroIsNotADefault(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"mirage", "train", "rl", "--model", filepath.Join(dir, "missing"), "--data", "x.jsonl", "--out", filepath.Join(dir, "out"), "--quiet"}
+	for flag, def := range map[string]string{"p": "0.5", "lambda": "0.1", "eval-temperature": "1", "n": "8", "steps": "300", "lr": "1e-06", "clip-low": "0.2"} {
+		err := newApp().RunContext(context.Background(), append(slices.Clone(base), "--"+flag, "0"))
+		if want := "--" + flag + " 0 would run with the default " + def; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--%s 0: err = %v, want %q", flag, err, want)
+		}
+	}
+	for _, args := range [][]string{{"--kl-coef", "0"}, {"--preset", "paper", "--warmup", "0"}, {"--top-p", "0"}, {"--one-shot-index", "0"}} {
+		if err := newApp().RunContext(context.Background(), append(slices.Clone(base), args...)); err == nil || !strings.Contains(err.Error(), "missing") {
+			t.Errorf("%v: err = %v, want the missing model folder (the value accepted)", args, err)
+		}
+	}
+}
