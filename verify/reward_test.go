@@ -85,6 +85,29 @@ func TestGroupRewards(t *testing.T) {
 	}
 }
 
+// TestMajorityWithoutGroundTruth: the majority reward is label-free, so it votes on the
+// answers of a problem that has no ground truth (before, Grade extracted nothing there and
+// every reward was 0), while every grader still calls them incorrect.
+func TestMajorityWithoutGroundTruth(t *testing.T) {
+	texts := []string{"<think>a</think> <answer>0.5</answer>", "<think>b</think> <answer>\\frac{1}{2}</answer>", "<think>c</think> <answer>3</answer>", "no answer"}
+	p := Prepare(Task{}, Options{})
+	var group []Graded
+	for _, s := range texts {
+		o := p.Grade(s)
+		if o.Correct || o.Reward != 0 || o.Reason != "no ground_truth" {
+			t.Errorf("Grade(%q) = %+v; want incorrect, reason no ground_truth", s, o)
+		}
+		group = append(group, Graded{Text: s, Outcome: o})
+	}
+	got, err := GroupRewards(group, RewardOptions{Kind: RewardMajority}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{1, 1, 0, 0}; !slices.Equal(got, want) {
+		t.Errorf("majority rewards %v, want %v (0.5 and 1/2 are one answer)", got, want)
+	}
+}
+
 func TestGroupRewardsEntropy(t *testing.T) {
 	g := []Graded{
 		{TokenLogprobs: []float32{-1, -2, -3}},

@@ -209,10 +209,9 @@ func Prepare(t Task, opts Options) *Problem {
 		}
 	}
 	if p.grader != GraderSynLogic && len(golds) == 0 {
-		// An empty gold would only ever grade as wrong; say so instead of reporting 0% as a result.
-		p.bad = "no ground_truth"
+		// An empty gold would only ever grade as wrong; say so instead of reporting 0% as a
+		// result. The answer is still extracted: the majority reward votes on it.
 		p.noGold = true
-		return p
 	}
 	switch p.grader {
 	case GraderMath:
@@ -248,7 +247,7 @@ func Prepare(t Task, opts Options) *Problem {
 }
 
 // NoGroundTruth reports a math problem with an empty ground_truth: all its completions are
-// graded incorrect.
+// graded incorrect (their answers are still extracted, for the majority reward).
 func (p *Problem) NoGroundTruth() bool { return p.noGold }
 
 // Grader returns the grader chosen for the problem.
@@ -376,6 +375,9 @@ func (p *Problem) Grade(completion string) Outcome {
 			break
 		}
 		p.compare(&o, ex, vmath.Parse(ex.Answer, p.opts.Math), p.opts.Math)
+	}
+	if p.noGold {
+		o.Correct, o.Reason, o.OverBudget = false, "no ground_truth", false
 	}
 	o.Reward = Reward(o.Correct, o.FormatOK, p.opts.FormatPenalty)
 	return o

@@ -109,13 +109,20 @@ func TestGrade(t *testing.T) {
 		{"synlogic without game data", Task{DataSource: "game_of_24"}, Options{Grader: GraderSynLogic},
 			"x",
 			Outcome{Grader: GraderSynLogic, Reason: "no game_data_str in extra"}},
-		// An empty gold is a data error, not an answer: nothing may match it.
+		// An empty gold is a data error, not an answer: nothing may match it. The answer is
+		// still found (the majority reward votes on it).
 		{"math no ground truth", Task{GroundTruth: " "}, Options{},
 			"\\boxed{}",
-			Outcome{Grader: GraderMath, Reason: "no ground_truth"}},
+			Outcome{Grader: GraderMath, Rule: "boxed", Reason: "no ground_truth"}},
+		{"math no ground truth, an answer", Task{GroundTruth: " "}, Options{},
+			"\\boxed{0.5}",
+			Outcome{Grader: GraderMath, Rule: "boxed", Extracted: "0.5", Answer: "1/2", Reason: "no ground_truth"}},
 		{"strict no ground truth", Task{}, Options{Grader: GraderMathStrict},
 			"<think>x</think><answer></answer>",
-			Outcome{Grader: GraderMathStrict, FormatOK: true, Reason: "no ground_truth"}},
+			Outcome{Grader: GraderMathStrict, FormatOK: true, Rule: "answer-tag", Reason: "no ground_truth"}},
+		{"math-verify no ground truth", Task{}, Options{Grader: GraderMathVerify},
+			"The answer is 7",
+			Outcome{Grader: GraderMathVerify, Rule: "mv-answer", Extracted: "7", Answer: "7", Reason: "no ground_truth"}},
 		// math-verify: free text is searched; the ground truth is read whole; its verdicts.
 		{"math-verify free text", Task{GroundTruth: "\\frac{1}{3}"}, Options{Grader: GraderMathVerify},
 			"So the probability is 0.333333 in the end.",

@@ -178,7 +178,13 @@ func (h *Handler) getReward(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, badRequest("labels[%d]: %v", i, err)
 		}
-		jobs[i] = job{task: taskOf(l.DataSource, l.Ability, l.GroundTruth, l.ExtraInfo), response: h.trim(response), reward: rw,
+		task := taskOf(l.DataSource, l.Ability, l.GroundTruth, l.ExtraInfo)
+		if l.GroundTruth.Blank() && rw.needsAnswer() && verify.Prepare(task, rw.opts).NoGroundTruth() {
+			// OpenRLHF sends "" for every label when --label_key is not set: grading them would
+			// train on rewards that are all 0.
+			return nil, badRequest("labels[%d] holds no ground truth, which the reward needs to grade the answer (is OpenRLHF's --label_key set to the answer field?)", i)
+		}
+		jobs[i] = job{task: task, response: h.trim(response), reward: rw,
 			group: req.Prompts[i] + "\x00" + string(req.Labels[i])}
 	}
 	grades, err := h.gradeAll(r.Context(), jobs)

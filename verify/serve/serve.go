@@ -25,8 +25,9 @@
 // (−FormatPenalty for a response out of the think/answer format when the penalty is set).
 //
 // Error policy: a malformed request (bad JSON, unknown fields in /v1/score, lists of
-// different lengths, a query that does not start with its prompt, an unknown reward) gets a
-// 400 with the reason as {"error": "..."}; a body over Options.MaxBodyBytes or a batch over
+// different lengths, a query that does not start with its prompt, an unknown reward, a
+// /get_reward label without a ground truth for a reward that grades the answer) gets a 400
+// with the reason as {"error": "..."}; a body over Options.MaxBodyBytes or a batch over
 // Options.MaxItems gets a 413; a request without the bearer token, when one is set, a 401.
 // Grading itself never fails: a verification that outlives Options.Budget is scored as a
 // wrong answer with over_budget set and the reason, and a verifier that panics is scored
@@ -115,6 +116,12 @@ func Rewards() []string {
 type reward struct {
 	opts verify.Options
 	kind verify.RewardKind
+}
+
+// needsAnswer says whether the reward grades the answer against a ground truth: the graders
+// and the RL rewards ground_truth and incorrect (format, random and majority do not).
+func (r reward) needsAnswer() bool {
+	return r.kind == "" || r.kind == verify.RewardGroundTruth || r.kind == verify.RewardIncorrect
 }
 
 // Handler is the reward service; build it with New.

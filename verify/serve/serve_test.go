@@ -307,6 +307,10 @@ func TestBadRequests(t *testing.T) {
 		{"openrlhf prompt not a prefix", "/get_reward", `{"query": ["Q: 1+1? 2"], "prompts": ["Q: 2+2?"], "labels": ["2"]}`, 400, "query[0] does not start with prompts[0]"},
 		{"openrlhf bad label", "/get_reward", `{"query": ["a"], "prompts": ["a"], "labels": [{"answer": "2"}]}`, 400, `labels[0]: json: unknown field "answer"`},
 		{"openrlhf unknown reward", "/get_reward", `{"query": ["a"], "prompts": ["a"], "labels": [{"reward": "x"}]}`, 400, `labels[0]: unknown reward "x"`},
+		// OpenRLHF without --label_key sends "" labels: all-zero rewards, silently, before.
+		{"openrlhf empty label", "/get_reward", `{"query": ["Q 2", "Q 3"], "prompts": ["Q ", "Q "], "labels": ["2", ""]}`, 400, "labels[1] holds no ground truth"},
+		{"openrlhf null label", "/get_reward", `{"query": ["Q 2"], "prompts": ["Q "], "labels": [null]}`, 400, "labels[0] holds no ground truth"},
+		{"openrlhf label object without ground truth", "/get_reward", `{"query": ["Q 2"], "prompts": ["Q "], "labels": [{"reward": "math"}]}`, 400, "labels[0] holds no ground truth"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -324,6 +328,30 @@ func TestBadRequests(t *testing.T) {
 	resp, err := srv.Client().Get(srv.URL + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("/healthz: %v %v", resp, err)
+	}
+}
+
+// TestLabelsWithoutGroundTruth: a /get_reward label may lack a ground truth when the reward
+// does not grade the answer (format, random, majority) or the task is graded from its game
+// data (SynLogic); those are served, with their rewards.
+func TestLabelsWithoutGroundTruth(t *testing.T) {
+	srv := newServer(t, Options{Reward: "format"})
+	game, err := json.Marshal(map[string]any{"data_source": "game_of_24", "extra_info": map[string]any{"game_data_str": game24}, "reward": "auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const formatted = "<think>x</think><answer>\n```python\n(9-7+2)*6\n```\n</answer>"
+	for _, label := range []string{`""`, `null`, `{"reward": "majority"}`, `{"reward": "random"}`, string(game)} {
+		body := RewardRequest{Query: []string{"Q " + formatted}, Prompts: []string{"Q "}, Labels: []json.RawMessage{json.RawMessage(label)}}
+		code, out := post(t, srv.Client(), srv.URL+"/get_reward", body)
+		var got RewardResponse
+		if err := json.Unmarshal(out, &got); code != 200 || err != nil || len(got.Rewards) != 1 {
+			t.Errorf("label %s: %d %s, want 200 with one reward", label, code, out)
+			continue
+		}
+		if label != `{"reward": "random"}` && got.Rewards[0] != 1 {
+			t.Errorf("label %s: reward %v, want 1 (formatted; majority of one; 24 made)", label, got.Rewards[0])
+		}
 	}
 }
 
