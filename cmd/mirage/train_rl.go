@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -23,13 +24,25 @@ type rlFlag struct {
 	value func(cfg train.RLConfig) float64
 }
 
+// usageDefault splits "text (default D)" into the text and D, so that --help shows the real
+// default ("(default: 300)") instead of the flag's zero value.
+func usageDefault(usage string) (string, string) {
+	text, def, ok := strings.Cut(usage, " (default ")
+	if !ok || !strings.HasSuffix(def, ")") {
+		return usage, ""
+	}
+	return text, strings.TrimSuffix(def, ")")
+}
+
 func rlInt(name, usage string, field func(*train.RLConfig) *int) rlFlag {
-	return rlFlag{&cli.IntFlag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Int(n) },
+	usage, def := usageDefault(usage)
+	return rlFlag{&cli.IntFlag{Name: name, Usage: usage, DefaultText: def}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Int(n) },
 		func(cfg train.RLConfig) float64 { return float64(*field(&cfg)) }}
 }
 
 func rlFloat(name, usage string, field func(*train.RLConfig) *float64) rlFlag {
-	return rlFlag{&cli.Float64Flag{Name: name, Usage: usage}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Float64(n) },
+	usage, def := usageDefault(usage)
+	return rlFlag{&cli.Float64Flag{Name: name, Usage: usage, DefaultText: def}, func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.Float64(n) },
 		func(cfg train.RLConfig) float64 { return *field(&cfg) }}
 }
 
@@ -38,7 +51,8 @@ func rlBool(name, usage string, field func(*train.RLConfig) *bool) rlFlag {
 }
 
 func rlString(name, usage string, field func(*train.RLConfig) *string) rlFlag {
-	return rlFlag{flag: &cli.StringFlag{Name: name, Usage: usage}, set: func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.String(n) }}
+	usage, def := usageDefault(usage)
+	return rlFlag{flag: &cli.StringFlag{Name: name, Usage: usage, DefaultText: def}, set: func(c *cli.Context, n string, cfg *train.RLConfig) { *field(cfg) = c.String(n) }}
 }
 
 // rlFlags are the hyper-parameters of mirage train rl, in RLConfig order.
@@ -48,16 +62,16 @@ var rlFlags = []rlFlag{
 	rlInt("n", "completions per prompt, the group size (default 8; paper 16)", func(c *train.RLConfig) *int { return &c.N }),
 	rlInt("mini-batch-prompts", "groups per optimizer update (default --batch-prompts; paper 64)", func(c *train.RLConfig) *int { return &c.MiniBatchPrompts }),
 	rlInt("ppo-epochs", "passes over each step's samples (default 1)", func(c *train.RLConfig) *int { return &c.PPOEpochs }),
-	rlInt("micro-batch", "sequences per forward/backward pass (memory only; default 32)", func(c *train.RLConfig) *int { return &c.MicroBatch }),
+	rlInt("micro-batch", "sequences per forward/backward pass, memory only: the result does not depend on it (default 32)", func(c *train.RLConfig) *int { return &c.MicroBatch }),
 	rlFloat("temperature", "sampling temperature (default 1)", func(c *train.RLConfig) *float64 { return &c.Temperature }),
 	rlFloat("top-p", "sampling top-p (default off)", func(c *train.RLConfig) *float64 { return &c.TopP }),
 	rlInt("top-k", "sampling top-k (default off)", func(c *train.RLConfig) *int { return &c.TopK }),
 	rlInt("max-new-tokens", "tokens per completion at most (default 256; paper 8192)", func(c *train.RLConfig) *int { return &c.MaxNewTokens }),
-	{&cli.StringFlag{Name: "reward", Usage: "ground_truth, random, incorrect, format, majority or entropy (default ground_truth)"},
+	{&cli.StringFlag{Name: "reward", Usage: "ground_truth, random, incorrect, format, majority or entropy", DefaultText: "ground_truth"},
 		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Reward = verify.RewardKind(c.String(n)) }, nil},
 	rlFloat("p", "probability of reward 1 under --reward random (default 0.5)", func(c *train.RLConfig) *float64 { return &c.RewardP }),
 	rlBool("format-strict", "the released code's format regex: a newline inside <think> or <answer> scores 0", func(c *train.RLConfig) *bool { return &c.FormatStrict }),
-	{&cli.StringFlag{Name: "adv", Usage: "grpo, dr_grpo, rloo, psr, nsr, psr_raw, nsr_raw or w_reinforce (default grpo)"},
+	{&cli.StringFlag{Name: "adv", Usage: "grpo, dr_grpo, rloo, psr, nsr, psr_raw, nsr_raw or w_reinforce", DefaultText: "grpo"},
 		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Advantage = train.Advantage(c.String(n)) }, nil},
 	rlFloat("lambda", "W-REINFORCE's weight of correct completions (default 0.1)", func(c *train.RLConfig) *float64 { return &c.Lambda }),
 	rlFloat("clip-low", "ratio clipped below at 1 − this (default 0.2; negative: open)", func(c *train.RLConfig) *float64 { return &c.ClipLow }),
@@ -78,7 +92,7 @@ var rlFlags = []rlFlag{
 	rlFloat("clip", "global gradient norm cap per update (default 1; negative: off)", func(c *train.RLConfig) *float64 { return &c.ClipNorm }),
 	{&cli.Uint64Flag{Name: "seed", Usage: "prompt order, sampling streams and the random reward"},
 		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.Seed = c.Uint64(n) }, nil},
-	{&cli.IntFlag{Name: "one-shot-index", Usage: "train on this one prompt of --data (0-based), repeated to fill each batch"},
+	{&cli.IntFlag{Name: "one-shot-index", Usage: "train on this one prompt of --data (0-based), repeated to fill each batch", DefaultText: "off: every prompt"},
 		func(c *cli.Context, n string, cfg *train.RLConfig) { cfg.OneShot, cfg.OneShotIndex = true, c.Int(n) }, nil},
 	rlInt("eval-every", "evaluate pass@k on --eval-data every N steps (and before the first, after the last)", func(c *train.RLConfig) *int { return &c.EvalEvery }),
 	rlInt("eval-n", "samples per evaluation prompt (default 16; paper 1)", func(c *train.RLConfig) *int { return &c.EvalN }),

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/mirage-rl/mirage/train"
 	"github.com/mirage-rl/mirage/train/arch"
@@ -271,6 +274,48 @@ func TestTrainRLZeroIsNotADefault(t *testing.T) {
 	for _, args := range [][]string{{"--kl-coef", "0"}, {"--preset", "paper", "--warmup", "0"}, {"--top-p", "0"}, {"--one-shot-index", "0"}} {
 		if err := newApp().RunContext(context.Background(), append(slices.Clone(base), args...)); err == nil || !strings.Contains(err.Error(), "missing") {
 			t.Errorf("%v: err = %v, want the missing model folder (the value accepted)", args, err)
+		}
+	}
+}
+
+// TestTrainRLHelpDefaults checks the defaults mirage train rl --help shows against the ones
+// the trainer applies (train.RLConfig{}.WithDefaults): each numeric flag's shown default ("300",
+// "8; paper 128", "off") is the value a run without the flag uses, and no flag line shows two
+// defaults (it showed "(default 300) (default: 0)").
+func TestTrainRLHelpDefaults(t *testing.T) {
+	resolved := train.RLConfig{}.WithDefaults()
+	for _, f := range rlFlags {
+		if f.value == nil {
+			continue
+		}
+		name := f.flag.Names()[0]
+		shown := f.flag.(cli.DocGenerationFlag).GetDefaultText()
+		first := strings.FieldsFunc(shown, func(r rune) bool { return r == ';' || r == ':' || r == ' ' })
+		if len(first) == 0 {
+			t.Errorf("--%s shows no default", name)
+			continue
+		}
+		want := f.value(resolved)
+		got, err := strconv.ParseFloat(first[0], 64)
+		switch {
+		case first[0] == "off":
+			got, err = 0, nil
+		case strings.HasPrefix(first[0], "--"): // "(default: --batch-prompts)"
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("--%s --help shows the default %q; a run without it uses %v", name, shown, want)
+		}
+	}
+	var buf strings.Builder
+	app := newApp()
+	app.Writer = &buf
+	if err := app.RunContext(context.Background(), []string{"mirage", "train", "rl", "--help"}); err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(buf.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "-") && strings.Count(l, "(default") > 1 {
+			t.Errorf("help line shows two defaults: %s", strings.TrimSpace(l))
 		}
 	}
 }
