@@ -12,7 +12,9 @@
 #     sbatch --array=0-7 deploy/slurm-align.sh
 #
 # Environment: MODEL, DATA, OUT (required); MIRAGE (the binary, default mirage); N (samples per
-# problem, default 256); ALIGN_ARGS (more mirage align flags, e.g. "--device cuda --max-new-tokens 4096").
+# problem, default 256); LIMIT (only the first LIMIT problems of DATA, for a trial run; default
+# all: the merge and pass@k then check those, so pass it here, not as --limit in ALIGN_ARGS);
+# ALIGN_ARGS (more mirage align flags, e.g. "--device cuda --max-new-tokens 4096").
 #
 #SBATCH --job-name=mirage-align
 #SBATCH --array=0-7
@@ -27,6 +29,7 @@ set -euo pipefail
 : "${SLURM_ARRAY_TASK_ID:?run as a Slurm array job (sbatch --array=0-7)}"
 MIRAGE=${MIRAGE:-mirage}
 N=${N:-256}
+LIMIT=${LIMIT:-0}
 shard=$((SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN))
 dir="$OUT/shard-$shard"
 mkdir -p "$dir"
@@ -34,7 +37,7 @@ mkdir -p "$dir"
 # ALIGN_ARGS is split into words on purpose.
 # shellcheck disable=SC2086
 "$MIRAGE" align --model "$MODEL" --data "$DATA" --n "$N" --temperature 1 --top-p 1 --seed 0 \
-  --resume --quiet --out-dir "$dir" ${ALIGN_ARGS:-}
+  --limit "$LIMIT" --resume --quiet --out-dir "$dir" ${ALIGN_ARGS:-}
 touch "$dir/DONE"
 
 done_count=$(find "$OUT" -mindepth 2 -maxdepth 2 -path "$OUT/shard-*/DONE" | wc -l)
@@ -43,7 +46,7 @@ done_count=$(find "$OUT" -mindepth 2 -maxdepth 2 -path "$OUT/shard-*/DONE" | wc 
 if [ "$done_count" -ge "$SLURM_ARRAY_TASK_COUNT" ] && mkdir "$OUT/.merge" 2>/dev/null; then
   shards=()
   for ((i = 0; i < SLURM_ARRAY_TASK_COUNT; i++)); do shards+=("$OUT/shard-$i/scored.jsonl"); done
-  "$MIRAGE" merge "${shards[@]}" --data "$DATA" --out "$OUT/scored.jsonl" --overwrite &&
-    "$MIRAGE" passk --in "$OUT/scored.jsonl" --data "$DATA" --csv "$OUT/passk.csv" --plot "$OUT/passk.svg" ||
+  "$MIRAGE" merge "${shards[@]}" --data "$DATA" --limit "$LIMIT" --out "$OUT/scored.jsonl" --overwrite &&
+    "$MIRAGE" passk --in "$OUT/scored.jsonl" --data "$DATA" --limit "$LIMIT" --csv "$OUT/passk.csv" --plot "$OUT/passk.svg" ||
     { rmdir "$OUT/.merge"; exit 1; }
 fi

@@ -253,7 +253,7 @@ func TestDeploySlurm(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(bash, script)
 		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-			"MODEL="+tinyLlamaDir, "DATA="+data, "OUT="+out, "N=2", "ALIGN_ARGS=--max-new-tokens 4 --template raw --batch-size 4",
+			"MODEL="+tinyLlamaDir, "DATA="+data, "OUT="+out, "N=2", "LIMIT=4", "ALIGN_ARGS=--max-new-tokens 4 --template raw --batch-size 4",
 			fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", 10+task), "SLURM_ARRAY_TASK_MIN=10", "SLURM_ARRAY_TASK_MAX=11", "SLURM_ARRAY_TASK_COUNT=2")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("task %d: %v\n%s", task, err, b)
@@ -265,13 +265,14 @@ func TestDeploySlurm(t *testing.T) {
 	}
 	run(1)
 	merged := completionsByID(t, filepath.Join(out, "scored.jsonl"))
-	if len(merged) != 5 {
-		t.Errorf("merged %d problems, want 5", len(merged))
+	// LIMIT=4 of the 5 problems: the shards, the merge and pass@k all take the first 4.
+	if len(merged) != 4 {
+		t.Errorf("merged %d problems, want 4", len(merged))
 	}
 	for i := range 2 {
 		part := completionsByID(t, filepath.Join(out, fmt.Sprintf("shard-%d", i), "scored.jsonl"))
-		if len(part) != []int{3, 2}[i] {
-			t.Errorf("shard %d holds %d problems, want %d", i, len(part), []int{3, 2}[i])
+		if len(part) != 2 {
+			t.Errorf("shard %d holds %d problems, want 2", i, len(part))
 		}
 		for id, c := range part {
 			if len(c) != 2 || len(merged[id]) != 2 || c[0].Text != merged[id][0].Text {
