@@ -152,10 +152,12 @@ func TestServeRewardSIGTERM(t *testing.T) {
 	if a.err != nil || a.code != 200 || strings.Count(a.body, `"score":1`) != n-1 {
 		t.Errorf("the batch under way at SIGTERM: %d, %v, %d scores of 1; want 200 with %d", a.code, a.err, strings.Count(a.body, `"score":1`), n-1)
 	}
+	// Read stderr to its end before Wait, which closes the pipe (a "stopped" line still
+	// unread was lost under load).
+	<-drained
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("serve-reward after SIGTERM: %v, want exit 0", err)
 	}
-	<-drained
 	if !strings.Contains(rest.String(), "stopped") {
 		t.Errorf("stderr after the address: %q, want the stop reported", rest.String())
 	}
