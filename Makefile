@@ -1,7 +1,7 @@
 # mirage — set-up, build, tests and benchmarks. Every target installs what it needs itself.
 #
 #   make run     the main job: a built-in tiny model on its aligned and its unaligned task, side by side
-#   make lab     the built-in study (mirage lab all): RQ1-RQ3 on the aligned and the unaligned task
+#   make lab     the 200-step RL learning test, then the built-in study (mirage lab all): RQ1-RQ3 on the aligned and the unaligned task
 #   make models  rebuild the built-in tiny models (testdata/lab-models) with mirage's own SFT
 #   make test    the test suite (what CI runs)
 #   make bench   speed benchmarks (sampler vs transformers.js, verifiers, converters, trainer)
@@ -74,6 +74,7 @@ run: build
 # (report in out/lab/report.md). A killed run resumes; LAB_FLAGS=--quick gives a short smoke run.
 LAB_FLAGS ?= --seeds 3
 lab: build
+	$(GO) test -ldflags "$(GO_LDFLAGS)" -count=1 -run TestRLLearnsSyntheticTask ./train -rl.long
 	./bin/mirage lab all --out out/lab $(LAB_FLAGS)
 
 # The built-in models, trained from scratch by mirage's own SFT (deterministic on a given machine;
