@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/passk"
 	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/train/arch"
@@ -550,7 +551,7 @@ func (r *rlRun) step(ctx context.Context, step int, st *rlState, w model.Weights
 				rec.FormatRate += b2f(format)
 				rec.GroundTruthReward += b2f(format && ro.outcome.Correct)
 				rec.ResponseLen += float64(len(ro.tokens))
-				rec.Truncated += b2f(ro.finish == "length")
+				rec.Truncated += b2f(ro.finish == datasets.FinishLength)
 			}
 			rec.SampledGroups++
 			if !c.DynamicSampling || !constantReward(g) {

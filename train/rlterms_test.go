@@ -16,7 +16,8 @@ import (
 // a cap of 0.5 weighs every token 0.5 (loss and gradient norm halve); k3 and its gradient
 // vanish at the reference (same loss and gradient) while k1's gradient is the coefficient (same
 // loss, another gradient); the entropy bonus changes the gradient; seq-mean-token-sum
-// multiplies the token-mean loss by the mean response length.
+// multiplies the token-mean loss by the mean response length. Completions cut by MaxNewTokens
+// count as truncated.
 // (seq-mean-token-mean's weights are checked by TestTokenWeights.)
 func TestRLLossTermsReachTheUpdate(t *testing.T) {
 	m := newSynthModel(t)
@@ -59,5 +60,11 @@ func TestRLLossTermsReachTheUpdate(t *testing.T) {
 	sum := step(func(c *RLConfig) { c.LossAgg = AggSeqMeanTokenSum })
 	if !near(sum.Loss, base.Loss*base.ResponseLen, 1e-3) {
 		t.Errorf("--loss-agg seq-mean-token-sum: loss %g, want token-mean's %g × mean length %g", sum.Loss, base.Loss, base.ResponseLen)
+	}
+
+	// The truncated fraction: completions cut at --max-new-tokens 2 (an answer takes 4 tokens).
+	short := step(func(c *RLConfig) { c.MaxNewTokens = 2 })
+	if short.Truncated != 1 || short.ResponseLen != 2 || base.Truncated > 0.5 {
+		t.Errorf("truncated fraction %g (length %g) at 2 new tokens, %g at 6; want 1 (2) and ≈ 0", short.Truncated, short.ResponseLen, base.Truncated)
 	}
 }
