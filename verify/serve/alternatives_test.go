@@ -31,7 +31,9 @@ func TestListGroundTruths(t *testing.T) {
 	rr := RewardRequest{
 		Query:   []string{"Q <think>x</think> <answer>6630</answer>", "Q <think>x</think> <answer>6630.65</answer>", "Q <think>x</think> <answer>6630.6</answer>"},
 		Prompts: []string{"Q ", "Q ", "Q "},
-		Labels:  []json.RawMessage{[]byte(alts), []byte(`{"ground_truth": ` + alts + `}`), []byte(alts)},
+		// The second is verl's reward_model struct (OpenRLHF's --label_key reward_model on verl
+		// parquet), refused for its "style" field before.
+		Labels: []json.RawMessage{[]byte(alts), []byte(`{"style": "rule", "ground_truth": ` + alts + `}`), []byte(alts)},
 	}
 	code, body = post(t, srv.Client(), srv.URL+"/get_reward", rr)
 	var rresp RewardResponse

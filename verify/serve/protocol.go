@@ -121,13 +121,16 @@ type RewardRequest struct {
 }
 
 // Label is the object form of a /get_reward label, for data that needs more than a ground
-// truth (SynLogic tasks) or a reward of its own.
+// truth (SynLogic tasks) or a reward of its own. verl's reward_model struct ({"style",
+// "ground_truth"}) is one, so OpenRLHF can read verl parquet with --label_key reward_model.
 type Label struct {
 	GroundTruth datasets.GroundTruth `json:"ground_truth"`
-	DataSource  string               `json:"data_source,omitempty"`
-	Ability     string               `json:"ability,omitempty"`
-	ExtraInfo   map[string]any       `json:"extra_info,omitempty"`
-	Reward      string               `json:"reward,omitempty"`
+	// Style is verl's reward_model.style ("rule"); it is accepted and not used.
+	Style      string         `json:"style,omitempty"`
+	DataSource string         `json:"data_source,omitempty"`
+	Ability    string         `json:"ability,omitempty"`
+	ExtraInfo  map[string]any `json:"extra_info,omitempty"`
+	Reward     string         `json:"reward,omitempty"`
 }
 
 // RewardResponse is the answer of /get_reward, as OpenRLHF reads it.
