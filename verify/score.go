@@ -127,8 +127,12 @@ type inflight struct {
 // goroutines and calls emit with each graded one, in input order; at most a few per worker are
 // held in memory. An error from samples stops reading: the samples read before it are still
 // graded and emitted, then Score returns the error. An error from emit or the end of ctx stops
-// everything (and the reading). The summary covers the samples emitted.
+// everything (and the reading). The summary covers the samples emitted. Options outside their
+// range (Options.Validate) are refused before anything is read.
 func Score(ctx context.Context, opts Options, samples iter.Seq2[datasets.Sample, error], emit func(Scored) error) (Summary, error) {
+	if err := opts.Validate(); err != nil {
+		return Summary{}, err
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

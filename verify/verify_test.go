@@ -322,6 +322,17 @@ func TestScoreErrors(t *testing.T) {
 			t.Errorf("err = %v, want context.Canceled", err)
 		}
 	})
+	t.Run("bad options", func(t *testing.T) {
+		// A negative penalty or worker count would be ignored or read as a default: refused,
+		// before the first sample is read.
+		for _, o := range []Options{{FormatPenalty: -1}, {Workers: -1}, {Grader: "exact"}} {
+			read := false
+			_, err := Score(context.Background(), o, func(yield func(datasets.Sample, error) bool) { read = true }, func(Scored) error { return nil })
+			if err == nil || read {
+				t.Errorf("%+v: err = %v, samples read %v; want an error before reading", o, err, read)
+			}
+		}
+	})
 	t.Run("empty", func(t *testing.T) {
 		sum, err := Score(context.Background(), Options{}, source(nil, -1), func(Scored) error { return nil })
 		if err != nil || sum.Problems != 0 {
