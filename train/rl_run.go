@@ -178,7 +178,8 @@ func readTasks(path string, dataOpts DataOptions, vopts verify.Options) ([]RLTas
 
 // runSettings are what a run's results depend on besides RLConfig and the training prompts
 // (which the checkpoints hold): the grading options and the evaluation prompts. They are kept
-// in the sidecar of steps.jsonl (steps.jsonl.run.json, datasets.RunInfo).
+// in the sidecar of steps.jsonl (steps.jsonl.run.json, datasets.RunInfo), with the model, data
+// and template the run was started with as information (not compared).
 func runSettings(opts RLOptions, eval []RLTask) (datasets.RunInfo, error) {
 	v := opts.Verify
 	grader, err := verify.ParseGrader(string(v.Grader))
@@ -206,6 +207,8 @@ func runSettings(opts RLOptions, eval []RLTask) (datasets.RunInfo, error) {
 		"format penalty": strconv.FormatFloat(v.FormatPenalty, 'g', -1, 64),
 		"math options":   string(mathOpts), "synlogic options": string(logicOpts),
 		"eval prompts": evalPrompts,
+	}, Info: map[string]string{ // for the reader: the checkpoints guard the prompts themselves
+		"model": opts.ModelDir, "tokenizer": opts.TokenizerDir, "data": opts.Data, "eval data": opts.EvalData, "template": opts.Template,
 	}}, nil
 }
 

@@ -202,6 +202,16 @@ func TestTrainRLCommand(t *testing.T) {
 	if err := newApp().RunContext(context.Background(), args); err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("second run into the same folder: err = %v, want a hint to use --resume", err)
 	}
+	// The sidecar records the grading and, for the reader, what the run started from.
+	side, err := os.ReadFile(filepath.Join(out, "steps.jsonl.run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"grader": "auto"`, `"format": "think-answer"`, `"template": "raw"`, strconv.Quote(problems)} {
+		if !strings.Contains(string(side), want) {
+			t.Errorf("steps.jsonl.run.json lacks %s:\n%s", want, side)
+		}
+	}
 	// A resume with other grading or evaluation prompts is refused too (steps.jsonl.run.json).
 	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--resume", "--grader", "math-strict")); err == nil ||
 		!strings.Contains(err.Error(), `grader: "auto" → "math-strict"`) {
