@@ -283,10 +283,10 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 		st, err := os.Stat(path)
 		switch {
 		case err != nil:
-			return nil, &FolderError{Dir: dir, Reason: fmt.Sprintf("%s keeps its weights in %s (%d bytes), which cannot be read: %v", file, loc, want, err), Err: err}
+			return nil, &FolderError{Dir: dir, Reason: fmt.Sprintf("%s keeps its weights in %s (%d bytes), which cannot be read: %v", file, loc, want, err), Found: found, Err: err}
 		case st.Size() < want:
 			return nil, &FolderError{Dir: dir, Reason: fmt.Sprintf("%s is %d bytes, but %s stores weights up to byte %d in it: the file is truncated (an interrupted download or copy?); fetch or export it again",
-				path, st.Size(), file, want)}
+				path, st.Size(), file, want), Found: found}
 		}
 	}
 	m := &Model{info: ModelInfo{Dir: dir, File: file, BOS: cfg.BOS, Pad: cfg.Pad, EOS: cfg.EOS, ContextLength: cfg.Context,

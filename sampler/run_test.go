@@ -270,7 +270,7 @@ func TestBadFolders(t *testing.T) {
 		{"corrupt model.onnx", corrupt, []string{"not a valid ONNX model", "config.json"}, false},
 		// Issue 17: ONNX Runtime's bare "out of bounds" named no file.
 		{"truncated weights", truncated, []string{fmt.Sprintf("%s is %d bytes, but model.onnx stores weights up to byte %d in it: the file is truncated",
-			filepath.Join(truncated, onnx.DataFile), len(data)/2, len(data))}, false},
+			filepath.Join(truncated, onnx.DataFile), len(data)/2, len(data)), "found: "}, false},
 		{"genai_config naming no cache input", badGenAI, []string{"unsupported model layout: no KV-cache inputs named by genai_config.json; mirage runs decoder-only graphs", "\nfound: "}, false},
 		{"empty graph", notDecoder, []string{"no graph", "found: config.json"}, false},
 	}

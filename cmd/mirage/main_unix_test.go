@@ -23,8 +23,9 @@ func TestSignalExitStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := filepath.Join(t.TempDir(), "s.jsonl")
 	sample := []string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--n", "64", "--max-new-tokens", "256",
-		"--quiet", "--out", filepath.Join(t.TempDir(), "s.jsonl")}
+		"--quiet", "--out", out}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -57,7 +58,18 @@ func TestSignalExitStatus(t *testing.T) {
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
+			var said strings.Builder
 			for lines.Scan() {
+				said.WriteString(lines.Text() + "\n")
+			}
+			if tc.args[0] == "sample" {
+				// The message must match what is on disk: a stop before the first problem is
+				// written leaves no file (issue 17: it said the samples were kept, for --resume).
+				_, serr := os.Stat(out)
+				kept := strings.Contains(said.String(), "are kept, continue with --resume")
+				if exists := serr == nil; kept != exists {
+					t.Errorf("%s exists: %v, but the run said:\n%s", out, exists, said.String())
+				}
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()

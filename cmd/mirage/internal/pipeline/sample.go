@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -106,6 +109,10 @@ func SampleFile(ctx context.Context, o SampleOptions) (sampler.Progress, error) 
 	if err != nil {
 		out.Abandon()
 		if ctx.Err() != nil {
+			// Abandon removed an output no problem reached: nothing is kept to resume.
+			if _, serr := os.Stat(o.Out); errors.Is(serr, fs.ErrNotExist) {
+				return last, fmt.Errorf("%s: interrupted before any problem was written; nothing was kept in %s: %w", o.Command, o.Out, err)
+			}
 			return last, fmt.Errorf("%s: interrupted; the samples written to %s are kept, continue with --resume: %w", o.Command, o.Out, err)
 		}
 		return last, err
