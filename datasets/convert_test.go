@@ -210,6 +210,10 @@ func TestConvertSynLogicGenerated(t *testing.T) {
 	if !reflect.DeepEqual(train, train2) || reflect.DeepEqual(train, train3) {
 		t.Errorf("held-out picks: same seed must repeat, another seed must differ")
 	}
+	// Fixed bug: a negative --test-per-task panicked (slice bounds out of range [:-1]).
+	if _, _, err := ConvertSynLogic([]string{dir}, SynLogicOptions{TestPerTask: -1}); err == nil || !strings.Contains(err.Error(), "-1 test problems per task") {
+		t.Errorf("TestPerTask -1: err %v", err)
+	}
 }
 
 // TestConvertSynLogicHub builds hub-style parquet files from generator output — the hub's

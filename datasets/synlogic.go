@@ -43,6 +43,10 @@ func ConvertSynLogic(inputs []string, opts SynLogicOptions) (train, test []Probl
 	if opts.Subset != "easy" && opts.Subset != "hard" {
 		return nil, nil, fmt.Errorf("datasets: synlogic subset %q: want easy or hard", opts.Subset)
 	}
+	if opts.TestPerTask < 0 {
+		// A negative count sliced the held-out permutation with a negative bound (a panic).
+		return nil, nil, fmt.Errorf("datasets: synlogic: %d test problems per task; want ≥ 0 (0: a tenth)", opts.TestPerTask)
+	}
 	files, err := synlogicFiles(inputs, opts.Subset)
 	if err != nil {
 		return nil, nil, err
