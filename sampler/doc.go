@@ -10,7 +10,8 @@
 //     GPT-2 combined-cache layout, or a folder mirage wrote) into a *Model: one ORT session plus
 //     what the graph and its config files say (layers, heads, cache layout, dtypes, padding side,
 //     EOS ids, context length).
-//   - Model.Generate decodes token ids: prompts are prefilled once (in chunks), each prompt's
+//   - Model.Generate decodes token ids: prompts are prefilled once (several left-padded
+//     prompts per run when they fit in a chunk, long ones alone in chunks), each prompt's
 //     cache is copied into the N rows that sample from it, finished rows are refilled from the
 //     waiting work (continuous batching), and ORT writes logits and caches into buffers the
 //     engine owns and reuses step after step.
