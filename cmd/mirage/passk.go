@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/mirage-rl/mirage/cmd/mirage/internal/pipeline"
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/datasets/atomicfile"
 	"github.com/mirage-rl/mirage/passk"
 )
@@ -68,6 +70,15 @@ Examples:
 func runPassk(c *cli.Context) error {
 	o := pipeline.PassKOptions{Files: c.StringSlice("in"), Labels: c.StringSlice("label"), Repeats: c.Bool("repeats"), PassK: bootstrapOptions(c)}
 	o.PassK.Ks = c.IntSlice("k")
+	// An output that is an input would replace hours of scored samples with a table or a plot.
+	inputs := append(slices.Clone(o.Files), c.String("data"))
+	for _, out := range []string{"csv", "plot"} {
+		for _, in := range inputs {
+			if path := c.String(out); path != "" && in != "" && datasets.SameFile(in, path) {
+				return fmt.Errorf("passk: --%s %s is the input file %s; write it to another file", out, path, in)
+			}
+		}
+	}
 	if d := c.String("data"); d != "" {
 		var err error
 		if o.Want, err = dataIDs(d, c.Int("limit")); err != nil {

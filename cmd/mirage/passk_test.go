@@ -127,6 +127,24 @@ func TestPasskCommand(t *testing.T) {
 			t.Errorf("report %+v", reps[0])
 		}
 	})
+	t.Run("an output that is an input is refused", func(t *testing.T) {
+		// --csv or --plot on the scored file (or a link to it) replaced it with a table.
+		link := filepath.Join(dir, "link.jsonl")
+		if err := os.Link(shard2, link); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := os.ReadFile(shard2)
+		for _, args := range [][]string{{"--csv", shard2}, {"--plot", link}, {"--in", shard1, "--csv", link}} {
+			args = append([]string{"passk", "--in", shard2}, args...)
+			_, err := mirageOutput(t, "", args...)
+			if err == nil || !strings.Contains(err.Error(), "is the input file") {
+				t.Errorf("%v: %v; want the output refused as an input", args, err)
+			}
+		}
+		if after, _ := os.ReadFile(shard2); string(after) != string(before) {
+			t.Errorf("%s changed", shard2)
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		if _, err := mirageOutput(t, "", "passk", "--in", shard1, "--in", shard2, "--label", "one"); err == nil || !strings.Contains(err.Error(), "--label") {
 			t.Errorf("label count mismatch: %v", err)

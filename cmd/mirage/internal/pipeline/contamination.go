@@ -58,6 +58,8 @@ func (o ContaminationOptions) Validate() error {
 		return fmt.Errorf("contamination: --limit %d; want 0 (all) or more", o.Limit)
 	case o.Mode == datasets.Resume && o.Out == "":
 		return errors.New("contamination: --resume needs --out, where the probes of the first run are")
+	case o.Out != "" && datasets.SameFile(o.Data, o.Out):
+		return fmt.Errorf("contamination: --out %s is the --data file; write the probes to another file", o.Out)
 	}
 	if err := o.Verify.Validate(); err != nil {
 		return err

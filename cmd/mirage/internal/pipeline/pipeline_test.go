@@ -36,6 +36,19 @@ func TestOptionsRefusedBeforeAnythingRuns(t *testing.T) {
 			_, err := SampleFile(context.Background(), o)
 			return err
 		}, "--threads -1"},
+		{"sample: out is data (a hard link)", func() error {
+			// With --overwrite the problems were replaced by their samples.
+			o := sample
+			o.Mode = datasets.Overwrite
+			o.Data, o.Out = linkedCopy(t, math500Sample)
+			_, err := SampleFile(context.Background(), o)
+			return err
+		}, "is the --data file"},
+		{"contamination: out is data", func() error {
+			data, link := linkedCopy(t, math500Sample)
+			_, err := Contamination(context.Background(), ContaminationOptions{Model: tinyLlamaDir, Data: data, Out: link, Ratios: []float64{0.5}, Mode: datasets.Overwrite})
+			return err
+		}, "is the --data file"},
 		{"verify: workers", func() error {
 			_, err := VerifyFile(context.Background(), VerifyOptions{In: math500Sample, Out: out, Verify: verify.Options{Workers: -1}})
 			return err
@@ -74,4 +87,21 @@ func TestOptionsRefusedBeforeAnythingRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// linkedCopy copies file into a new folder and returns the copy and a hard link to it.
+func linkedCopy(t *testing.T, file string) (string, string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	copied, link := filepath.Join(dir, filepath.Base(file)), filepath.Join(dir, "link-"+filepath.Base(file))
+	if err := os.WriteFile(copied, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(copied, link); err != nil {
+		t.Fatal(err)
+	}
+	return copied, link
 }

@@ -50,6 +50,10 @@ func (o SampleOptions) Validate() error {
 	if o.Limit < 0 {
 		return fmt.Errorf("%s: --limit %d; want 0 (all) or more", o.Command, o.Limit)
 	}
+	if datasets.SameFile(o.Data, o.Out) {
+		// --overwrite would replace the problems with their samples.
+		return fmt.Errorf("%s: --out %s is the --data file; write the samples to another file", o.Command, o.Out)
+	}
 	return nil
 }
 
