@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/sampler/tokenizer"
 	"github.com/mirage-rl/mirage/train/arch"
 	"github.com/mirage-rl/mirage/train/model"
@@ -200,6 +201,10 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 	}
 	if err := opts.Config.Validate(); err != nil { // before anything loads
 		return err
+	}
+	if opts.ModelDir != "" && datasets.SameFile(opts.ModelDir, opts.OutDir) {
+		// The export would replace the starting model with the trained one.
+		return fmt.Errorf("train: --out %s is the --model folder; write the trained model to another folder", opts.OutDir)
 	}
 	var (
 		cfg arch.Config

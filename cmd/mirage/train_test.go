@@ -129,6 +129,25 @@ func TestTrainSFTGivenValues(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--out is the --model folder", func(t *testing.T) {
+		// The export replaced the starting model with the trained one.
+		base := filepath.Join(dir, "base") // lr0's model folder, without its run's checkpoints
+		if err := os.CopyFS(base, os.DirFS(filepath.Join(dir, "lr0"))); err != nil {
+			t.Fatal(err)
+		}
+		os.RemoveAll(filepath.Join(base, "checkpoints"))
+		os.Remove(filepath.Join(base, "metrics.jsonl"))
+		before, err := os.ReadFile(filepath.Join(base, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sft(base+"/.", "--model", base, "--lr", "0.01"); err == nil || !strings.Contains(err.Error(), "is the --model folder") {
+			t.Errorf("%v; want the output refused as the starting model", err)
+		}
+		if after, _ := os.ReadFile(filepath.Join(base, "model.safetensors")); !slices.Equal(after, before) {
+			t.Error("the starting model was rewritten")
+		}
+	})
 }
 
 // TestTrainRLCommand runs `mirage train rl` with --preset paper and overrides on a tiny model
