@@ -257,6 +257,12 @@ func RunSFT(ctx context.Context, opts SFTOptions) error {
 		return err
 	}
 	defer m.Close()
+	// One run at a time in OutDir: two interleaved their metrics.jsonl lines and checkpoints.
+	unlock, err := datasets.LockDir(opts.OutDir)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	defer unlock()
 	w, err = SFT(ctx, m, w, trainSet, evalSet, opts.Config, opts.OutDir, opts.Resume, opts.OnProgress)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/train"
 	"github.com/mirage-rl/mirage/train/arch"
 	"github.com/mirage-rl/mirage/train/weights"
@@ -129,6 +130,25 @@ func TestTrainSFTGivenValues(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--out that another run writes", func(t *testing.T) {
+		// Two runs on one --out both exited 0, their metrics.jsonl lines interleaved.
+		out := filepath.Join(dir, "busy")
+		unlock, err := datasets.LockDir(out) // the other run
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = sft(out, "--init-config", cfg, "--tokenizer", tokDir)
+		if err == nil || !strings.Contains(err.Error(), out+" is being written by another run") {
+			t.Errorf("%v; want the busy --out refused", err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "metrics.jsonl")); err == nil {
+			t.Error("the refused run wrote metrics.jsonl")
+		}
+		unlock()
+		if err := sft(out, "--init-config", cfg, "--tokenizer", tokDir); err != nil {
+			t.Errorf("after the other run ended: %v", err)
+		}
+	})
 	t.Run("--out is the --model folder", func(t *testing.T) {
 		// The export replaced the starting model with the trained one.
 		base := filepath.Join(dir, "base") // lr0's model folder, without its run's checkpoints
