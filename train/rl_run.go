@@ -120,6 +120,12 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 		return res, err
 	}
 	defer m.Close()
+	// One run at a time in OutDir: two interleaved their steps.jsonl lines and checkpoints.
+	unlock, err := datasets.LockDir(opts.OutDir)
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	defer unlock()
 
 	// The sampler serves policy/, re-exported (data file only) after every update.
 	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir, Unsynced: true})

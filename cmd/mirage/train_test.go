@@ -198,6 +198,18 @@ func TestTrainRLCommand(t *testing.T) {
 		t.Errorf("--reward maj_vote: err = %v, want the list of rewards", err)
 	}
 	os.RemoveAll(out)
+	// Another run writing --out: refused (two runs both exited 0, their steps.jsonl interleaved).
+	unlock, err := datasets.LockDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newApp().RunContext(context.Background(), args); err == nil || !strings.Contains(err.Error(), out+" is being written by another run") {
+		t.Errorf("--out locked by another run: %v; want it refused", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "steps.jsonl")); err == nil {
+		t.Error("the refused run wrote steps.jsonl")
+	}
+	unlock()
 	if err := newApp().RunContext(context.Background(), args); err != nil {
 		t.Fatal(err)
 	}
