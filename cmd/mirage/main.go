@@ -68,6 +68,7 @@ func newApp() *cli.App {
 			convertCommand(),
 			tokenizeCommand(),
 			inspectCommand(),
+			exportCommand(),
 			verifyCommand(),
 			trainCommand(),
 			serveRewardCommand(),

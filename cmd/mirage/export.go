@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mirage-rl/mirage/train"
+)
+
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "convert a Hugging Face checkpoint to an ONNX model folder mirage sample serves",
+		ArgsUsage: " ",
+		Description: `Reads --model's config.json and model.safetensors (or its shards; fp32, bf16 or fp16; Llama
+or Qwen2) and writes --out: model.onnx + model.onnx.data (the optimum
+decoder-with-past signature, standard ONNX operators), config.json, generation_config.json and
+the tokenizer files, as 'mirage train sft' exports them. The folder is built beside --out and
+renamed into place when complete; an existing --out is refused unless --overwrite, and a
+failed export leaves it as it was.
+
+--dtype fp16 stores weights, caches and logits as float16 (half the disk and memory; the graph
+computes in float32). int8/int4 weight-only quantisation and an ONNX Runtime contrib-op layout
+are not implemented.
+
+Examples:
+   mirage export --model Qwen2.5-0.5B --out qwen-0.5b-onnx
+   mirage export --model Qwen2.5-0.5B --out qwen-0.5b-fp16 --dtype fp16 --overwrite`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "HF checkpoint `DIR` (config.json + model.safetensors or shards)", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "ONNX model folder to write", Required: true},
+			&cli.StringFlag{Name: "tokenizer", Usage: "folder whose tokenizer files are copied (default: --model)"},
+			&cli.StringFlag{Name: "dtype", Usage: "stored weight type: fp32 or fp16", Value: train.DTypeFP32},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing --out"},
+		},
+		Action: func(c *cli.Context) error {
+			opts := train.ExportOptions{
+				ModelDir:     c.String("model"),
+				OutDir:       c.String("out"),
+				TokenizerDir: c.String("tokenizer"),
+				DType:        c.String("dtype"),
+				Overwrite:    c.Bool("overwrite"),
+			}
+			if err := train.ExportModel(c.Context, opts); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "wrote %s (%s)\n", opts.OutDir, opts.DType)
+			return nil
+		},
+	}
+}

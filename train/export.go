@@ -1,0 +1,127 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mirage-rl/mirage/datasets"
+	"github.com/mirage-rl/mirage/train/onnx"
+	"github.com/mirage-rl/mirage/train/weights"
+)
+
+// Export data types (ExportOptions.DType).
+const (
+	DTypeFP32 = "fp32"
+	DTypeFP16 = "fp16"
+)
+
+// ExportOptions configure ExportModel: an HF checkpoint folder converted to an ONNX model folder
+// the sampler serves, without training.
+type ExportOptions struct {
+	// ModelDir holds config.json and model.safetensors (or a sharded index; fp32, bf16 or fp16),
+	// or a model.onnx mirage wrote.
+	ModelDir string
+	// OutDir receives the model folder; it must not exist unless Overwrite is set.
+	OutDir string
+	// TokenizerDir holds the tokenizer files copied into OutDir; default ModelDir.
+	TokenizerDir string
+	// DType is the stored weight type: DTypeFP32 (default) or DTypeFP16.
+	DType string
+	// Overwrite replaces an existing OutDir (only once the new folder is complete).
+	Overwrite bool
+}
+
+// ExportModel reads opts.ModelDir's config and weights (train/weights) and writes them with
+// train/onnx, plus the tokenizer files, to opts.OutDir. The folder is built beside OutDir and
+// renamed into place when complete: a failure or a cancelled ctx leaves no half-written OutDir
+// (and, with Overwrite, the old one untouched).
+func ExportModel(ctx context.Context, opts ExportOptions) error {
+	if opts.ModelDir == "" || opts.OutDir == "" {
+		return errors.New("train: export needs a model folder and an output folder")
+	}
+	var f16 bool
+	switch opts.DType {
+	case "", DTypeFP32:
+	case DTypeFP16:
+		f16 = true
+	case "int8", "int4":
+		return fmt.Errorf("train: export --dtype %s: weight-only quantisation is not implemented yet; use %s or %s", opts.DType, DTypeFP32, DTypeFP16)
+	default:
+		return fmt.Errorf("train: export --dtype %q: want %s or %s", opts.DType, DTypeFP32, DTypeFP16)
+	}
+	if datasets.SameFile(opts.ModelDir, opts.OutDir) {
+		return fmt.Errorf("train: export --out %s is the --model folder; write the ONNX folder to another folder", opts.OutDir)
+	}
+	if _, err := os.Lstat(opts.OutDir); err == nil && !opts.Overwrite {
+		return fmt.Errorf("train: export --out %s already exists; remove it or pass --overwrite", opts.OutDir)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	cfg, w, err := weights.Load(opts.ModelDir)
+	if err != nil {
+		return err
+	}
+	tokDir := opts.TokenizerDir
+	if tokDir == "" {
+		tokDir = opts.ModelDir
+	}
+	dataOpts, err := dataOptions(tokDir, TemplateNone, cfg)
+	if err != nil {
+		return err
+	}
+	if err := checkTokenizer(tokDir, dataOpts.Tokenizer, cfg); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	parent := filepath.Dir(filepath.Clean(opts.OutDir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(opts.OutDir)+".export-")
+	if err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed into place
+	e, err := onnx.NewExporter(tmp, cfg, onnx.WriteOptions{Float16: f16, TokenizerDir: tokDir})
+	if err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	if err := e.Export(ctx, w); err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return fmt.Errorf("train: export: %w", err)
+	}
+	return replaceDir(tmp, opts.OutDir)
+}
+
+// replaceDir renames the complete folder tmp to out, moving an existing out aside first and
+// removing it only once tmp is in place (a failed rename puts it back).
+func replaceDir(tmp, out string) error {
+	if _, err := os.Lstat(out); errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(tmp, out); err != nil {
+			return fmt.Errorf("train: export: %w", err)
+		}
+		return nil
+	}
+	old := tmp + ".old"
+	if err := os.Rename(out, old); err != nil {
+		return fmt.Errorf("train: export: moving the old %s aside: %w", out, err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if rerr := os.Rename(old, out); rerr != nil {
+			return fmt.Errorf("train: export: %w (and restoring the old folder from %s: %v)", err, old, rerr)
+		}
+		return fmt.Errorf("train: export: %w", err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("train: export: the new %s is in place, but removing the old copy %s: %w", out, old, err)
+	}
+	return nil
+}

@@ -1,0 +1,220 @@
+package train
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mirage-rl/mirage/sampler"
+	"github.com/mirage-rl/mirage/train/arch"
+	"github.com/mirage-rl/mirage/train/onnx"
+	"github.com/mirage-rl/mirage/train/weights"
+)
+
+// tokenizerSource is an HF tokenizer folder (405 tokens) the test checkpoints borrow.
+const tokenizerSource = "../testdata/lab-models/tiny-arith"
+
+// writeHFFolder writes an HF checkpoint folder (config.json, model.safetensors, the tokenizer
+// files of tokenizerSource) with random weights large enough that the logits differ clearly.
+func writeHFFolder(t *testing.T, cfg arch.Config, seed uint64) (string, map[string]*arch.Tensor) {
+	t.Helper()
+	cfg = cfg.Defaults()
+	cfg.InitializerRange = 0.3
+	w := arch.RandomWeights(cfg, seed)
+	dir := t.TempDir()
+	if err := arch.WriteConfig(filepath.Join(dir, "config.json"), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), w, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		b, err := os.ReadFile(filepath.Join(tokenizerSource, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, w
+}
+
+// TestExportModel exports HF checkpoints to ONNX in fp32 and fp16 and decodes them greedily in
+// ONNX Runtime (prompts of different lengths in one batch, cached decoding). Each chosen token's
+// log-probability must equal the float64 reference forward's (arch.ReferenceForward; for fp16 on
+// the fp16-rounded weights) within the stated tolerance, and the chosen token must be the
+// reference's argmax up to that tolerance.
+func TestExportModel(t *testing.T) {
+	configs := []struct {
+		name string
+		cfg  arch.Config
+	}{
+		{"llama GQA", arch.Config{ModelType: arch.ModelLlama, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
+			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}},
+		{"qwen2 tied", arch.Config{ModelType: arch.ModelQwen2, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
+			NumKeyValueHeads: 1, IntermediateSize: 48, VocabSize: 405, TieWordEmbeddings: true, EOSTokenID: arch.TokenIDs{1}}},
+	}
+	dtypes := []struct {
+		dtype string
+		tol   float64 // per-token log-probability tolerance against the float64 reference
+	}{
+		{DTypeFP32, 1e-4},
+		{DTypeFP16, 1e-2},
+	}
+	const newTokens = 6
+	prompts := [][]int{{5, 6, 7, 8, 9, 10, 11}, {12, 13}, {14, 15, 16, 17}}
+	for i, tc := range configs {
+		src, w := writeHFFolder(t, tc.cfg, uint64(i+1))
+		cfg := tc.cfg.Defaults()
+		for _, dt := range dtypes {
+			t.Run(tc.name+" "+dt.dtype, func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "onnx")
+				if err := ExportModel(context.Background(), ExportOptions{ModelDir: src, OutDir: out, DType: dt.dtype}); err != nil {
+					t.Fatal(err)
+				}
+				for _, name := range []string{onnx.ModelFile, onnx.DataFile, "config.json", "tokenizer.json", "tokenizer_config.json"} {
+					if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+						t.Errorf("exported folder: %v", err)
+					}
+				}
+				ref := w
+				if dt.dtype == DTypeFP16 {
+					ref = map[string]*arch.Tensor{}
+					for name, tensor := range w {
+						r := arch.NewTensor(tensor.Shape...)
+						for j, v := range tensor.Data {
+							r.Data[j] = onnx.Float16Value(onnx.Float16Bits(v))
+						}
+						ref[name] = r
+					}
+				}
+				sm, err := sampler.Open(context.Background(), out, sampler.ModelOptions{})
+				if err != nil {
+					t.Skipf("ONNX Runtime unavailable (set MIRAGE_ORT_LIB; `make ort`): %v", err)
+				}
+				defer sm.Close()
+				outs, err := sm.Generate(context.Background(), prompts,
+					sampler.GenerateOptions{MaxNewTokens: newTokens, IgnoreEOS: true, TokenLogprobs: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var worst float64
+				for p, prompt := range prompts {
+					gen := outs[p][0].Tokens
+					if len(gen) != newTokens || len(outs[p][0].TokenLogprobs) != newTokens {
+						t.Fatalf("prompt %d: %d tokens, %d log-probs generated, want %d", p, len(gen), len(outs[p][0].TokenLogprobs), newTokens)
+					}
+					seq := append(append([]int(nil), prompt...), gen...)
+					logits := arch.ReferenceForward(cfg, ref, [][]int{seq[:len(seq)-1]})[0]
+					for k, tok := range gen {
+						row := logits[len(prompt)-1+k]
+						best, z := 0, 0.0
+						for v, l := range row {
+							if l > row[best] {
+								best = v
+							}
+						}
+						for _, l := range row {
+							z += math.Exp(l - row[best])
+						}
+						want := row[tok] - row[best] - math.Log(z)
+						d := math.Abs(want - float64(outs[p][0].TokenLogprobs[k]))
+						worst = max(worst, d)
+						if d > dt.tol {
+							t.Errorf("prompt %d, new token %d (%d): log-prob ORT %.6f, reference %.6f (|Δ| = %.2g > %g)",
+								p, k, tok, outs[p][0].TokenLogprobs[k], want, d, dt.tol)
+						}
+						if gap := row[best] - row[tok]; gap > dt.tol {
+							t.Errorf("prompt %d, new token %d: ORT chose %d, the reference's argmax %d is %.3g above it", p, k, tok, best, gap)
+						}
+					}
+				}
+				t.Logf("largest per-token log-prob error: %.2g", worst)
+			})
+		}
+	}
+}
+
+// TestExportModelRefuses checks the bad inputs: a folder without config.json or weights (the
+// error names what is missing), a --dtype that is not fp32/fp16, an existing --out without
+// Overwrite (left as it was). A refused or failed export leaves no output folder.
+func TestExportModelRefuses(t *testing.T) {
+	src, _ := writeHFFolder(t, arch.Config{ModelType: arch.ModelLlama, HiddenSize: 16, NumHiddenLayers: 1,
+		NumAttentionHeads: 2, IntermediateSize: 24, VocabSize: 405}, 1)
+	noConfig := t.TempDir()
+	noWeights := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(src, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(noWeights, "config.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	existing := filepath.Join(t.TempDir(), "existing")
+	if err := os.Mkdir(existing, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := filepath.Join(existing, "keep.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		opts  ExportOptions
+		want  string
+		noOut bool
+	}{
+		{"no config", ExportOptions{ModelDir: noConfig, DType: DTypeFP32}, "config.json", true},
+		{"no weights", ExportOptions{ModelDir: noWeights}, "model.safetensors", true},
+		{"int8", ExportOptions{ModelDir: src, DType: "int8"}, "not implemented", true},
+		{"bf16", ExportOptions{ModelDir: src, DType: "bf16"}, `"bf16": want fp32 or fp16`, true},
+		{"out exists", ExportOptions{ModelDir: src, OutDir: existing}, "--overwrite", false},
+		{"out is model", ExportOptions{ModelDir: src, OutDir: src}, "is the --model folder", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			if tc.opts.OutDir == "" {
+				tc.opts.OutDir = filepath.Join(parent, "out")
+			}
+			err := ExportModel(context.Background(), tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+			if tc.noOut {
+				if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+					t.Errorf("a refused export left %v in the output's parent", entries)
+				}
+			}
+		})
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "mine" {
+		t.Errorf("the existing --out was touched: %q, %v", b, err)
+	}
+
+	// Overwrite replaces the folder only with a complete export; a cancelled one leaves it as it was.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := ExportModel(ctx, ExportOptions{ModelDir: src, OutDir: existing, Overwrite: true}); err == nil {
+		t.Fatal("a cancelled export succeeded")
+	}
+	if entries, _ := os.ReadDir(existing); len(entries) != 1 {
+		t.Errorf("a cancelled --overwrite export changed the old folder: %v", entries)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(existing)); len(entries) != 1 {
+		t.Errorf("a cancelled export left %v beside the output", entries)
+	}
+	if err := ExportModel(context.Background(), ExportOptions{ModelDir: src, OutDir: existing, Overwrite: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(keep); !os.IsNotExist(err) {
+		t.Errorf("--overwrite kept the old folder's files: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(existing, onnx.ModelFile)); err != nil {
+		t.Errorf("--overwrite: %v", err)
+	}
+}
