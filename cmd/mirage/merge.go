@@ -45,6 +45,10 @@ Examples:
 			if len(files) == 0 || c.String("data") == "" || c.String("out") == "" {
 				return fmt.Errorf("merge: want mirage merge FILES... --data FILE --out FILE")
 			}
+			if datasets.SameFile(c.String("data"), c.String("out")) {
+				// --overwrite would replace the problems with the merged samples.
+				return fmt.Errorf("merge: --out %s is the --data file; write the merged samples to another file", c.String("out"))
+			}
 			ids, err := dataIDs(c.String("data"), c.Int("limit"))
 			if err != nil {
 				return err

@@ -201,3 +201,26 @@ func TestShardFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// mirage merge --out that is --data (or a link to it) is refused, with --overwrite too: it
+// replaced the problems file with the merged samples.
+func TestMergeOutIsData(t *testing.T) {
+	dir := t.TempDir()
+	data, link := filepath.Join(dir, "problems.jsonl"), filepath.Join(dir, "link.jsonl")
+	const problems = `{"id": "a", "prompt": "2+2=", "ground_truth": "4"}` + "\n"
+	writeText(t, data, problems)
+	if err := os.Symlink(data, link); err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(dir, "shard.jsonl")
+	writeText(t, shard, `{"id": "a", "prompt": "2+2=", "ground_truth": "4", "completions": [{"text": "4", "finish_reason": "stop", "num_tokens": 1}]}`+"\n")
+	for _, out := range []string{data, link} {
+		_, err := mirageOutput(t, "", "merge", shard, "--data", data, "--out", out, "--overwrite")
+		if err == nil || !strings.Contains(err.Error(), "is the --data file") {
+			t.Errorf("--out %s: %v; want it refused as the --data file", out, err)
+		}
+	}
+	if b, _ := os.ReadFile(data); string(b) != problems {
+		t.Errorf("the data file now holds %q", b)
+	}
+}
