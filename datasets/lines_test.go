@@ -21,6 +21,7 @@ func TestBadLinesAreNamed(t *testing.T) {
 		want          string
 	}{
 		{"completion without text", good + "\n" + `{"id":"b","prompt":"p","completions":[{"text":"y"},{"finish_reason":"stop"}]}`, true, 2, `completions[1]: missing "text"`},
+		{"completion with text null", good + "\n" + `{"id":"b","prompt":"p","completions":[{"text":"y"},{"text":null}]}`, true, 2, `completions[1]: missing "text"`},
 		{"line without completions", good + "\n" + `{"id":"b","prompt":"p","ground_truth":"1"}`, true, 2, `no "completions" list`},
 		{"null completions", `{"id":"b","prompt":"p","completions":null}`, true, 1, `no "completions" list`},
 		{"invalid UTF-8 in a sample", good + "\n" + `{"id":"b","prompt":"caf` + "\xe9" + `","completions":[]}`, true, 2, "invalid UTF-8 at byte 24 of the line (0xe9)"},

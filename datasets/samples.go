@@ -112,7 +112,7 @@ func decodeSample(b []byte) (Sample, error) {
 			var raw struct{ Completions []map[string]json.RawMessage }
 			json.Unmarshal(b, &raw)
 			for i, c := range raw.Completions {
-				if _, ok := c["text"]; !ok {
+				if t, ok := c["text"]; !ok || string(t) == "null" {
 					return s, fmt.Errorf("completions[%d]: %w", i, err)
 				}
 			}
