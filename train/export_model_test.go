@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,8 +20,10 @@ import (
 const tokenizerSource = "../testdata/lab-models/tiny-arith"
 
 // writeHFFolder writes an HF checkpoint folder (config.json, model.safetensors, the tokenizer
-// files of tokenizerSource) with random weights large enough that the logits differ clearly.
-func writeHFFolder(t *testing.T, cfg arch.Config, seed uint64) (string, map[string]*arch.Tensor) {
+// files of tokenizerSource) with random weights large enough that the logits differ clearly,
+// stored as float32 or, with bf16, as bfloat16 (as most HF checkpoints are). It returns the
+// weights the file holds.
+func writeHFFolder(t *testing.T, cfg arch.Config, seed uint64, bf16 bool) (string, map[string]*arch.Tensor) {
 	t.Helper()
 	cfg = cfg.Defaults()
 	cfg.InitializerRange = 0.3
@@ -28,7 +32,10 @@ func writeHFFolder(t *testing.T, cfg arch.Config, seed uint64) (string, map[stri
 	if err := arch.WriteConfig(filepath.Join(dir, "config.json"), cfg); err != nil {
 		t.Fatal(err)
 	}
-	if err := weights.WriteSafetensors(filepath.Join(dir, "model.safetensors"), w, map[string]string{"format": "pt"}); err != nil {
+	st := filepath.Join(dir, "model.safetensors")
+	if bf16 {
+		writeBF16Safetensors(t, st, w)
+	} else if err := weights.WriteSafetensors(st, w, map[string]string{"format": "pt"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
@@ -43,20 +50,50 @@ func writeHFFolder(t *testing.T, cfg arch.Config, seed uint64) (string, map[stri
 	return dir, w
 }
 
-// TestExportModel exports HF checkpoints to ONNX in fp32 and fp16 and decodes them greedily in
+// writeBF16Safetensors writes w to path as BF16 safetensors (round to nearest even) and rounds
+// w in place to the values stored.
+func writeBF16Safetensors(t *testing.T, path string, w map[string]*arch.Tensor) {
+	t.Helper()
+	header := map[string]any{}
+	var data []byte
+	for _, name := range arch.SortedNames(w) {
+		tensor := w[name]
+		start := len(data)
+		for j, v := range tensor.Data {
+			b := math.Float32bits(v)
+			b += 0x7fff + (b>>16)&1
+			data = binary.LittleEndian.AppendUint16(data, uint16(b>>16))
+			tensor.Data[j] = math.Float32frombits(b &^ 0xffff)
+		}
+		header[name] = map[string]any{"dtype": "BF16", "shape": tensor.Shape, "data_offsets": []int{start, len(data)}}
+	}
+	hb, err := json.Marshal(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(hb)))
+	if err := os.WriteFile(path, append(append(out, hb...), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExportModel exports HF checkpoints (float32 and bfloat16 safetensors) to ONNX in fp32 and fp16 and decodes them greedily in
 // ONNX Runtime (prompts of different lengths in one batch, cached decoding). Each chosen token's
-// log-probability must equal the float64 reference forward's (arch.ReferenceForward; for fp16 on
-// the fp16-rounded weights) within the stated tolerance, and the chosen token must be the
+// log-probability must equal the float64 reference forward's (arch.ReferenceForward on the
+// checkpoint's weights; for fp16 on those rounded to fp16) within the stated tolerance, and the chosen token must be the
 // reference's argmax up to that tolerance.
 func TestExportModel(t *testing.T) {
 	configs := []struct {
 		name string
 		cfg  arch.Config
+		bf16 bool // the checkpoint stores bfloat16
 	}{
 		{"llama GQA", arch.Config{ModelType: arch.ModelLlama, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
-			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}},
+			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}, false},
 		{"qwen2 tied", arch.Config{ModelType: arch.ModelQwen2, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
-			NumKeyValueHeads: 1, IntermediateSize: 48, VocabSize: 405, TieWordEmbeddings: true, EOSTokenID: arch.TokenIDs{1}}},
+			NumKeyValueHeads: 1, IntermediateSize: 48, VocabSize: 405, TieWordEmbeddings: true, EOSTokenID: arch.TokenIDs{1}}, false},
+		{"llama MHA biases bf16", arch.Config{ModelType: arch.ModelLlama, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
+			IntermediateSize: 48, VocabSize: 405, AttentionBias: true, EOSTokenID: arch.TokenIDs{1}}, true},
 	}
 	dtypes := []struct {
 		dtype string
@@ -68,7 +105,7 @@ func TestExportModel(t *testing.T) {
 	const newTokens = 6
 	prompts := [][]int{{5, 6, 7, 8, 9, 10, 11}, {12, 13}, {14, 15, 16, 17}}
 	for i, tc := range configs {
-		src, w := writeHFFolder(t, tc.cfg, uint64(i+1))
+		src, w := writeHFFolder(t, tc.cfg, uint64(i+1), tc.bf16)
 		cfg := tc.cfg.Defaults()
 		for _, dt := range dtypes {
 			t.Run(tc.name+" "+dt.dtype, func(t *testing.T) {
@@ -144,7 +181,7 @@ func TestExportModel(t *testing.T) {
 // Overwrite (left as it was). A refused or failed export leaves no output folder.
 func TestExportModelRefuses(t *testing.T) {
 	src, _ := writeHFFolder(t, arch.Config{ModelType: arch.ModelLlama, HiddenSize: 16, NumHiddenLayers: 1,
-		NumAttentionHeads: 2, IntermediateSize: 24, VocabSize: 405}, 1)
+		NumAttentionHeads: 2, IntermediateSize: 24, VocabSize: 405}, 1, false)
 	noConfig := t.TempDir()
 	noWeights := t.TempDir()
 	b, err := os.ReadFile(filepath.Join(src, "config.json"))
