@@ -58,6 +58,10 @@ func TestOpenSamples(t *testing.T) {
 		{"resume with another data set", Resume, ri, 2, nil,
 			[]string{"2 of the problems it holds are not those of the data", `line 1, problem "p1": the data gives it another prompt`, `line 2, problem "p2": not in the data`, "--overwrite"}, nil,
 			[]Problem{{ID: "p1", Prompt: Prompt{Messages: []Message{{Role: "user", Content: "q p1"}}}}, {ID: "p3", Prompt: Prompt{Text: "q p2"}}}},
+		// The line's own ground truth grades it: relabelled data would mix two labellings.
+		{"resume with other ground truths", Resume, ri, 2, nil,
+			[]string{`line 1, problem "p1": the data gives it another ground truth ("4", sampled with null)`}, nil,
+			[]Problem{{ID: "p1", Prompt: Prompt{Text: "q p1"}, GroundTruth: Answer("4")}, {ID: "p2", Prompt: Prompt{Text: "q p2"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := start(t)

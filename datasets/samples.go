@@ -275,10 +275,12 @@ func openSamples(path string, run SamplesRun) (*SampleWriter, error) {
 	w := &SampleWriter{done: map[string]bool{}}
 	sizes := map[int]int{} // completions per problem → problems, of the lines kept
 	var prompts map[string][sha256.Size]byte
+	truths := map[string][]byte{} // the data's ground truths as JSON, as the lines hold them
 	if run.Problems != nil {
 		prompts = make(map[string][sha256.Size]byte, len(run.Problems))
 		for _, p := range run.Problems {
 			prompts[p.ID] = promptHash(p.Prompt)
+			truths[p.ID], _ = json.Marshal(p.GroundTruth)
 		}
 	}
 	var foreign []string // problems of the file that the data does not have
@@ -287,6 +289,7 @@ func openSamples(path string, run SamplesRun) (*SampleWriter, error) {
 		var s struct {
 			ID          *string           `json:"id"`
 			Prompt      Prompt            `json:"prompt"`
+			GroundTruth GroundTruth       `json:"ground_truth"`
 			Completions []json.RawMessage `json:"completions"`
 		}
 		if err := json.Unmarshal(b, &s); err != nil || s.ID == nil {
@@ -300,6 +303,9 @@ func openSamples(path string, run SamplesRun) (*SampleWriter, error) {
 				why = "not in the data"
 			} else if h != promptHash(s.Prompt) {
 				why = "the data gives it another prompt"
+			} else if gt, _ := json.Marshal(s.GroundTruth); !bytes.Equal(gt, truths[*s.ID]) {
+				// Graded later by the line's own ground truth: one file would mix two labellings.
+				why = fmt.Sprintf("the data gives it another ground truth (%s, sampled with %s)", truths[*s.ID], gt)
 			}
 			if why != "" {
 				if nForeign++; len(foreign) < maxListed {
