@@ -16,6 +16,10 @@ import (
 const (
 	DTypeFP32 = "fp32"
 	DTypeFP16 = "fp16"
+	// DTypeInt8 and DTypeInt4 quantise the decoder layers' projection weights block-wise
+	// (onnx.WriteOptions.WeightBits); everything else stays fp32.
+	DTypeInt8 = "int8"
+	DTypeInt4 = "int4"
 )
 
 // ExportOptions configure ExportModel: an HF checkpoint folder converted to an ONNX model folder
@@ -28,7 +32,7 @@ type ExportOptions struct {
 	OutDir string
 	// TokenizerDir holds the tokenizer files copied into OutDir; default ModelDir.
 	TokenizerDir string
-	// DType is the stored weight type: DTypeFP32 (default) or DTypeFP16.
+	// DType is the stored weight type: DTypeFP32 (default), DTypeFP16, DTypeInt8 or DTypeInt4.
 	DType string
 	// Overwrite replaces an existing OutDir (only once the new folder is complete).
 	Overwrite bool
@@ -42,15 +46,17 @@ func ExportModel(ctx context.Context, opts ExportOptions) error {
 	if opts.ModelDir == "" || opts.OutDir == "" {
 		return errors.New("train: export needs a model folder and an output folder")
 	}
-	var f16 bool
+	var write onnx.WriteOptions
 	switch opts.DType {
 	case "", DTypeFP32:
 	case DTypeFP16:
-		f16 = true
-	case "int8", "int4":
-		return fmt.Errorf("train: export --dtype %s: weight-only quantisation is not implemented yet; use %s or %s", opts.DType, DTypeFP32, DTypeFP16)
+		write.Float16 = true
+	case DTypeInt8:
+		write.WeightBits = 8
+	case DTypeInt4:
+		write.WeightBits = 4
 	default:
-		return fmt.Errorf("train: export --dtype %q: want %s or %s", opts.DType, DTypeFP32, DTypeFP16)
+		return fmt.Errorf("train: export --dtype %q: want %s, %s, %s or %s", opts.DType, DTypeFP32, DTypeFP16, DTypeInt8, DTypeInt4)
 	}
 	if datasets.SameFile(opts.ModelDir, opts.OutDir) {
 		return fmt.Errorf("train: export --out %s is the --model folder; write the ONNX folder to another folder", opts.OutDir)
@@ -88,7 +94,8 @@ func ExportModel(ctx context.Context, opts ExportOptions) error {
 		return fmt.Errorf("train: export: %w", err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed into place
-	e, err := onnx.NewExporter(tmp, cfg, onnx.WriteOptions{Float16: f16, TokenizerDir: tokDir})
+	write.TokenizerDir = tokDir
+	e, err := onnx.NewExporter(tmp, cfg, write)
 	if err != nil {
 		return fmt.Errorf("train: export: %w", err)
 	}

@@ -77,10 +77,10 @@ func writeBF16Safetensors(t *testing.T, path string, w map[string]*arch.Tensor) 
 	}
 }
 
-// TestExportModel exports HF checkpoints (float32 and bfloat16 safetensors) to ONNX in fp32 and fp16 and decodes them greedily in
+// TestExportModel exports HF checkpoints (float32 and bfloat16 safetensors) to ONNX in fp32, fp16, int8 and int4 and decodes them greedily in
 // ONNX Runtime (prompts of different lengths in one batch, cached decoding). Each chosen token's
 // log-probability must equal the float64 reference forward's (arch.ReferenceForward on the
-// checkpoint's weights; for fp16 on those rounded to fp16) within the stated tolerance, and the chosen token must be the
+// checkpoint's weights; for fp16 on those rounded to fp16, for int8/int4 on the dequantised ones) within the stated tolerance, and the chosen token must be the
 // reference's argmax up to that tolerance.
 func TestExportModel(t *testing.T) {
 	configs := []struct {
@@ -101,6 +101,8 @@ func TestExportModel(t *testing.T) {
 	}{
 		{DTypeFP32, 1e-4},
 		{DTypeFP16, 1e-2},
+		{DTypeInt4, 1e-4}, // MatMulNBits computes in fp32 with the dequantised weights
+		{DTypeInt8, 0.3},  // ... and int8 graphs quantise the activations too (measured up to 0.13)
 	}
 	const newTokens = 6
 	prompts := [][]int{{5, 6, 7, 8, 9, 10, 11}, {12, 13}, {14, 15, 16, 17}}
@@ -119,7 +121,13 @@ func TestExportModel(t *testing.T) {
 					}
 				}
 				ref := w
-				if dt.dtype == DTypeFP16 {
+				switch dt.dtype {
+				case DTypeInt8, DTypeInt4:
+					var err error
+					if ref, err = onnx.Dequantized(w, map[string]int{DTypeInt8: 8, DTypeInt4: 4}[dt.dtype]); err != nil {
+						t.Fatal(err)
+					}
+				case DTypeFP16:
 					ref = map[string]*arch.Tensor{}
 					for name, tensor := range w {
 						r := arch.NewTensor(tensor.Shape...)
@@ -207,8 +215,7 @@ func TestExportModelRefuses(t *testing.T) {
 	}{
 		{"no config", ExportOptions{ModelDir: noConfig, DType: DTypeFP32}, "config.json", true},
 		{"no weights", ExportOptions{ModelDir: noWeights}, "model.safetensors", true},
-		{"int8", ExportOptions{ModelDir: src, DType: "int8"}, "not implemented", true},
-		{"bf16", ExportOptions{ModelDir: src, DType: "bf16"}, `"bf16": want fp32 or fp16`, true},
+		{"bf16", ExportOptions{ModelDir: src, DType: "bf16"}, `"bf16": want fp32, fp16, int8 or int4`, true},
 		{"out exists", ExportOptions{ModelDir: src, OutDir: existing}, "--overwrite", false},
 		{"out is model", ExportOptions{ModelDir: src, OutDir: src}, "is the --model folder", false},
 	}

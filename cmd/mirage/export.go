@@ -21,17 +21,20 @@ renamed into place when complete; an existing --out is refused unless --overwrit
 failed export leaves it as it was.
 
 --dtype fp16 stores weights, caches and logits as float16 (half the disk and memory; the graph
-computes in float32). int8/int4 weight-only quantisation and an ONNX Runtime contrib-op layout
-are not implemented.
+computes in float32). --dtype int8 or int4 quantises the decoder layers' projection weights
+block-wise (32 inputs per scale, symmetric) and multiplies by them with ONNX Runtime's
+com.microsoft.MatMulNBits; embeddings, the LM head, norms, caches and logits stay fp32. The ONNX
+Runtime contrib-op attention layout is not implemented.
 
 Examples:
    mirage export --model Qwen2.5-0.5B --out qwen-0.5b-onnx
-   mirage export --model Qwen2.5-0.5B --out qwen-0.5b-fp16 --dtype fp16 --overwrite`,
+   mirage export --model Qwen2.5-0.5B --out qwen-0.5b-fp16 --dtype fp16 --overwrite
+   mirage export --model Qwen2.5-0.5B --out qwen-0.5b-int4 --dtype int4`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "HF checkpoint `DIR` (config.json + model.safetensors or shards)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "ONNX model folder to write", Required: true},
 			&cli.StringFlag{Name: "tokenizer", Usage: "folder whose tokenizer files are copied (default: --model)"},
-			&cli.StringFlag{Name: "dtype", Usage: "stored weight type: fp32 or fp16", Value: train.DTypeFP32},
+			&cli.StringFlag{Name: "dtype", Usage: "stored weight type: fp32, fp16, int8 or int4", Value: train.DTypeFP32},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace an existing --out"},
 		},
 		Action: func(c *cli.Context) error {

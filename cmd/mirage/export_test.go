@@ -18,8 +18,8 @@ const tinyArithDir = "../../testdata/lab-models/tiny-arith"
 // TestExport exports the shipped tiny-arith checkpoint from its safetensors. In fp32 the ONNX
 // files and config must be byte for byte those SFT's export of the same weights wrote; in fp16
 // inspect must report float16 caches and logits, and greedy sampling must give the fp32 model's
-// completions with cumulative log-probabilities within 0.02. An existing --out and an unsupported
-// --dtype are refused.
+// completions with cumulative log-probabilities within 0.02; an int4 export samples. An existing
+// --out and an unsupported --dtype are refused.
 func TestExport(t *testing.T) {
 	needRuntime(t)
 	dir := t.TempDir()
@@ -73,12 +73,24 @@ func TestExport(t *testing.T) {
 		}
 	}
 
+	// An int4 export is served by mirage sample as it is (its quality is train/onnx's
+	// TestQuantizedQuality).
+	int4 := filepath.Join(dir, "int4")
+	if _, err := mirageOutput(t, "", "export", "--model", tinyArithDir, "--out", int4, "--dtype", "int4"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sample(int4) {
+		if c := s.Completions[0]; c.NumTokens != 8 || math.IsNaN(c.CumulativeLogprob) || c.CumulativeLogprob > 0 {
+			t.Errorf("problem %s: int4 export sampled %q (%d tokens, log-prob %v)", s.ID, c.Text, c.NumTokens, c.CumulativeLogprob)
+		}
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--out", fp32}, "already exists; remove it or pass --overwrite"},
-		{[]string{"--out", filepath.Join(dir, "q"), "--dtype", "int8"}, "not implemented"},
+		{[]string{"--out", filepath.Join(dir, "q"), "--dtype", "int3"}, "want fp32, fp16, int8 or int4"},
 	} {
 		_, err := mirageOutput(t, "", append([]string{"export", "--model", tinyArithDir}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

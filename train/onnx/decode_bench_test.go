@@ -13,18 +13,28 @@ var decodeBenchConfig = arch.Config{ModelType: "llama", HiddenSize: 512, NumHidd
 	NumKeyValueHeads: 4, IntermediateSize: 1408, VocabSize: 32000, TieWordEmbeddings: true}
 
 // BenchmarkDecode measures cached decoding of the written graph in ONNX Runtime (2 threads),
-// batch 1 and 32, 64 tokens of context: how fast the graph itself is, independent of the sampler.
+// batch 1 and 32, 64 tokens of context, with fp32 weights and with int8 and int4 quantised
+// projections (WeightBits): how fast the graph itself is, independent of the sampler.
 func BenchmarkDecode(b *testing.B) {
 	needORT(b)
 	cfg := decodeBenchConfig.Defaults()
 	b.Logf("%d parameters", arch.ParamCount(cfg))
-	dir := b.TempDir()
-	if err := WriteModel(dir, cfg, arch.RandomWeights(cfg, 1), WriteOptions{}); err != nil {
-		b.Fatal(err)
+	w := arch.RandomWeights(cfg, 1)
+	for _, bits := range []int{0, 8, 4} {
+		name := map[int]string{0: "fp32", 8: "int8", 4: "int4"}[bits]
+		opts := WriteOptions{WeightBits: bits}
+		dir := b.TempDir()
+		if err := WriteModel(dir, cfg, w, opts); err != nil {
+			b.Fatal(err)
+		}
+		benchmarkDecode(b, name, openORT(b, dir, cfg, opts, true))
 	}
-	m := openORT(b, dir, cfg, WriteOptions{}, true)
+}
+
+func benchmarkDecode(b *testing.B, name string, m *ortModel) {
+	cfg := m.cfg
 	for _, batch := range []int{1, 32} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
 			const context = 64
 			ids, mask, pos := make([][]int64, batch), make([][]int64, batch), make([][]int64, batch)
 			for r := range batch {

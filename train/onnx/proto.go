@@ -14,6 +14,7 @@ import (
 // ONNX TensorProto.DataType values.
 const (
 	dtFloat   = 1
+	dtUint8   = 2
 	dtInt64   = 7
 	dtBool    = 9
 	dtFloat16 = 10
@@ -175,9 +176,16 @@ func graphProto(name string, nodes, inits, inputs, outputs []msg) msg {
 	return m
 }
 
+// msDomain is ONNX Runtime's contrib-operator domain (MatMulNBits), imported at version 1.
+const msDomain = "com.microsoft"
+
 // modelProto: ir_version (1), producer_name (2), producer_version (3), graph (7),
-// opset_import (8) = {domain (1), version (2)}.
-func modelProto(graph msg) msg {
-	return msg{}.varint(1, irVersion).str(2, "mirage").str(3, "1").
+// opset_import (8) = {domain (1), version (2)}; contrib adds the com.microsoft import.
+func modelProto(graph msg, contrib bool) msg {
+	m := msg{}.varint(1, irVersion).str(2, "mirage").str(3, "1").
 		bytes(7, graph).bytes(8, msg{}.str(1, "").varint(2, opset))
+	if contrib {
+		m = m.bytes(8, msg{}.str(1, msDomain).varint(2, 1))
+	}
+	return m
 }

@@ -3,7 +3,8 @@
 // generation_config.json and the tokenizer files.
 //
 // The graph has the optimum decoder-with-past signature, opset 17 and standard ONNX operators only
-// (no com.microsoft contrib ops):
+// (no com.microsoft contrib ops, except com.microsoft.MatMulNBits in weight-quantised models,
+// WriteOptions.WeightBits):
 //
 //	inputs   input_ids [B, S] int64, attention_mask [B, P+S] int64, position_ids [B, S] int64,
 //	         past_key_values.N.key|value [B, KVH, P, D]
@@ -79,6 +80,11 @@ type WriteOptions struct {
 	// Float16 stores weights as float16 and makes past/present/logits float16. The graph casts
 	// weights and caches to float32 and computes in float32 (ORT's CPU has few fp16 kernels).
 	Float16 bool
+	// WeightBits, when 4 or 8, stores the decoder layers' projection weights block-quantised
+	// (QuantizeBlocks) and multiplies by them with ONNX Runtime's com.microsoft.MatMulNBits
+	// contrib operator: weight-only quantisation for CPU decode. Embeddings, the LM head, norms and
+	// biases stay float32, and so do the graph's inputs and outputs. Not combined with Float16.
+	WeightBits int
 	// Layout is the input/output signature; default Optimum.
 	Layout Layout
 	// TokenizerDir, if set, is a folder whose tokenizer files (tokenizer.json,
@@ -98,13 +104,24 @@ var tokenizerFiles = []string{
 	"vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja",
 }
 
-// dataEntry is one weight's place in the external data file.
+// dataEntry is one initializer's place in the external data file: a weight, or the codes or
+// scales of a quantised one.
 type dataEntry struct {
-	name   string
-	shape  []int
+	name   string // the weight's HF name
+	part   part
+	shape  []int // the weight's shape
 	offset int64
 	length int64
 }
+
+// part is what a data entry stores of its weight.
+type part int
+
+const (
+	partFloat  part = iota // the weight itself, float32 or float16
+	partCodes              // QuantizeBlocks' codes
+	partScales             // QuantizeBlocks' scales (float32)
+)
 
 // Exporter writes one model folder and re-exports new weights into it cheaply: the graph is
 // serialised once, at construction; the first Export writes every file, later ones only the data
@@ -129,6 +146,12 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 	if opts.Layout < Optimum || opts.Layout > LegacyCombinedPast {
 		return nil, fmt.Errorf("onnx: unknown layout %v", opts.Layout)
 	}
+	switch {
+	case opts.WeightBits != 0 && opts.WeightBits != 4 && opts.WeightBits != 8:
+		return nil, fmt.Errorf("onnx: weight bits %d: want 4, 8 or 0 (float)", opts.WeightBits)
+	case opts.WeightBits != 0 && opts.Float16:
+		return nil, errors.New("onnx: quantised weights with float16 are not supported; the quantised graph computes in float32")
+	}
 	if opts.DataFile == "" {
 		opts.DataFile = DataFile
 	}
@@ -144,13 +167,21 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 	var inits []msg
 	for _, name := range arch.SortedNames(shapes) {
 		shape := shapes[name]
-		length := elem * int64(arch.Numel(shape))
-		e.size = alignUp(e.size, length)
-		e.entries = append(e.entries, dataEntry{name: name, shape: shape, offset: e.size, length: length})
-		inits = append(inits, externalTensor(name, dtype, dims64(shape), opts.DataFile, e.size, length))
-		e.size += length
+		add := func(init string, p part, dt int, dims []int64, length int64) {
+			e.size = alignUp(e.size, length)
+			e.entries = append(e.entries, dataEntry{name: name, part: p, shape: shape, offset: e.size, length: length})
+			inits = append(inits, externalTensor(init, dt, dims, opts.DataFile, e.size, length))
+			e.size += length
+		}
+		if opts.WeightBits == 0 || !quantized(name, shape) {
+			add(name, partFloat, dtype, dims64(shape), elem*int64(arch.Numel(shape)))
+			continue
+		}
+		n, blocks, blob := int64(shape[0]), int64(quantBlocks(shape[1])), int64(QuantBlock*opts.WeightBits/8)
+		add(codesName(name), partCodes, dtUint8, []int64{n, blocks, blob}, n*blocks*blob)
+		add(scalesName(name), partScales, dtFloat, []int64{n * blocks}, 4*n*blocks)
 	}
-	e.model = modelProto(buildGraph(cfg, opts, inits))
+	e.model = modelProto(buildGraph(cfg, opts, inits), opts.WeightBits != 0)
 	return e, nil
 }
 
@@ -218,7 +249,7 @@ func (e *Exporter) writeStatic() error {
 		return err
 	}
 	cfg := e.cfg
-	cfg.TorchDtype = "float32"
+	cfg.TorchDtype = "float32" // also for quantised models: their float tensors are float32
 	if e.opts.Float16 {
 		cfg.TorchDtype = "float16"
 	}
@@ -289,6 +320,7 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 		bw := bufio.NewWriterSize(f, 1<<20)
 		buf := make([]byte, 0, 1<<16)
 		var pos int64
+		var scales []float32 // of the weight whose codes were just written
 		for _, ent := range e.entries {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -299,6 +331,22 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 				}
 			}
 			data := w[ent.name].Data
+			switch ent.part {
+			case partCodes:
+				var codes []byte
+				var err error
+				codes, scales, err = QuantizeBlocks(data, ent.shape[0], ent.shape[1], e.opts.WeightBits)
+				if err != nil {
+					return fmt.Errorf("%s: %w", ent.name, err)
+				}
+				if _, err := bw.Write(codes); err != nil {
+					return err
+				}
+				pos = ent.offset + ent.length
+				continue
+			case partScales:
+				data = scales
+			}
 			if !e.opts.Float16 && littleEndian {
 				// float32 in memory is already the little-endian byte layout ONNX stores.
 				if _, err := bw.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(data))), 4*len(data))); err != nil {
@@ -311,7 +359,7 @@ func (e *Exporter) writeData(ctx context.Context, w map[string]*arch.Tensor) err
 				chunk := data[start:min(start+1<<14, len(data))]
 				buf = buf[:0]
 				for _, v := range chunk {
-					if e.opts.Float16 {
+					if e.opts.Float16 && ent.part == partFloat {
 						buf = binary.LittleEndian.AppendUint16(buf, Float16Bits(v))
 					} else {
 						buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))

@@ -71,6 +71,7 @@ func tolerance(fp16 bool) float64 {
 type checker struct {
 	t      *testing.T
 	fp16   bool
+	tol    float64 // the allowed difference; default tolerance(fp16)
 	vocab  int
 	maxErr float64
 	maxRef float64
@@ -82,7 +83,11 @@ func (c *checker) check(what string, got []float32, want []float64) {
 		d := math.Abs(float64(got[v]) - want[v])
 		c.maxErr = math.Max(c.maxErr, d)
 		c.maxRef = math.Max(c.maxRef, math.Abs(want[v]))
-		if d > tolerance(c.fp16) || math.IsNaN(float64(got[v])) {
+		tol := c.tol
+		if tol == 0 {
+			tol = tolerance(c.fp16)
+		}
+		if d > tol || math.IsNaN(float64(got[v])) {
 			c.t.Fatalf("%s token %d: ORT %g, reference %g (diff %g)", what, v, got[v], want[v], d)
 		}
 	}
