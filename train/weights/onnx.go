@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/x448/float16"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -36,8 +37,9 @@ const (
 
 // ReadONNX reads the float initializers of an ONNX model (fp32, fp16 or bf16; inline or in
 // external data files next to it) as float32 tensors by initializer name. Initializers of other
-// types (shape constants) are skipped. For a folder mirage wrote (train/onnx), these are exactly
-// the HF-named weights in HF layout.
+// types (shape constants) are skipped; a weight-quantised model (train/onnx WeightBits: uint8
+// NAME_Q codes) is refused. For a folder mirage wrote (train/onnx), these are exactly the
+// HF-named weights in HF layout.
 func ReadONNX(modelPath string) (Weights, error) {
 	b, err := os.ReadFile(modelPath)
 	if err != nil {
@@ -61,6 +63,9 @@ func ReadONNX(modelPath string) (Weights, error) {
 		name, t, err := readInitializer(v, filepath.Dir(modelPath), files)
 		if err != nil {
 			return fmt.Errorf("initializer %q: %w", name, err)
+		}
+		if t == nil && strings.HasSuffix(name, "_Q") {
+			return fmt.Errorf("initializer %q holds block-quantised codes (an int8/int4 export, com.microsoft.MatMulNBits): only float weights can be read back; load the checkpoint it was exported from", name)
 		}
 		if t != nil {
 			w[name] = t

@@ -3,6 +3,7 @@ package weights
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mirage-rl/mirage/train/arch"
@@ -44,6 +45,16 @@ func TestLoadONNXFolder(t *testing.T) {
 			}
 		})
 	}
+	t.Run("int4 export refused", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := onnx.WriteModel(dir, cfg, w, onnx.WriteOptions{WeightBits: 4}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), "block-quantised") || !strings.Contains(err.Error(), "_proj.weight_Q") {
+			t.Errorf("loading an int4 export: %v, want a refusal naming a quantised weight", err)
+		}
+	})
 	t.Run("truncated data file", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := onnx.WriteModel(dir, cfg, w, onnx.WriteOptions{}); err != nil {
