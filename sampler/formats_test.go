@@ -179,7 +179,11 @@ func TestOpenDescribesFormat(t *testing.T) {
 			}
 			// Initializers are the weights plus the graph's few small constants; a quantised
 			// model's hold codes (two int4 weights a byte) and scales instead.
-			if strings.HasPrefix(tm.name, "optimum-int") {
+			quantized := strings.HasPrefix(tm.name, "optimum-int")
+			if info.QuantizedWeights != quantized {
+				t.Errorf("quantized weights %v, want %v", info.QuantizedWeights, quantized)
+			}
+			if quantized {
 				return
 			}
 			if want := arch.ParamCount(cfg); info.Params < want || info.Params > want+want/100 {

@@ -82,8 +82,12 @@ type ModelInfo struct {
 	Pad           int    `json:"pad"`            // -1 when the config does not say
 	PositionIDs   bool   `json:"position_ids"`   // the graph takes position_ids (else it must derive them from attention_mask)
 	RightPadding  bool   `json:"right_padding"`  // GroupQueryAttention: sequences must be right-padded
-	Params        int64  `json:"params"`         // number of weights (initializer elements, so a few graph constants too)
-	WeightBytes   int64  `json:"weight_bytes"`   // bytes of weights, as stored
+	// QuantizedWeights: the graph multiplies by block-quantised weights (com.microsoft.MatMulNBits,
+	// as mirage export --dtype int4|int8 and onnxruntime-genai's int4 builds write); Params then
+	// counts their packed codes and scales, not weights.
+	QuantizedWeights bool  `json:"quantized_weights"`
+	Params           int64 `json:"params"`       // number of weights (initializer elements, so a few graph constants too)
+	WeightBytes      int64 `json:"weight_bytes"` // bytes of weights, as stored
 }
 
 // FolderError is a model folder Open cannot use: it says why and lists what it found.
@@ -303,6 +307,7 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	}
 	m.info.Params, m.info.WeightBytes = g.Params, g.WeightBytes
 	m.info.RightPadding = g.OpTypes["GroupQueryAttention"]
+	m.info.QuantizedWeights = g.OpTypes["MatMulNBits"]
 
 	inputs := map[string]valueInfo{}
 	for _, v := range g.Inputs {

@@ -79,6 +79,12 @@ func TestExport(t *testing.T) {
 	if _, err := mirageOutput(t, "", "export", "--model", tinyArithDir, "--out", int4, "--dtype", "int4"); err != nil {
 		t.Fatal(err)
 	}
+	if m := inspectJSON(t, int4).Model; !m.QuantizedWeights || m.CacheType != "float32" {
+		t.Errorf("int4 export: inspect reports %+v", m)
+	}
+	if m := inspectJSON(t, fp32).Model; m.QuantizedWeights {
+		t.Errorf("fp32 export: inspect reports quantised weights")
+	}
 	for _, s := range sample(int4) {
 		if c := s.Completions[0]; c.NumTokens != 8 || math.IsNaN(c.CumulativeLogprob) || c.CumulativeLogprob > 0 {
 			t.Errorf("problem %s: int4 export sampled %q (%d tokens, log-prob %v)", s.ID, c.Text, c.NumTokens, c.CumulativeLogprob)

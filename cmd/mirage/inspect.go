@@ -56,7 +56,8 @@ func inspectAction(c *cli.Context) error {
 		row(map[bool]string{true: "outputs", false: ""}[i == 0], "%s", out)
 	}
 	row("architecture", "%d layers, %d heads, %d key/value heads, head size %d, hidden %d", m.Layers, m.Heads, m.KVHeads, m.HeadSize, m.Hidden)
-	row("dtype", "KV cache %s, logits %s", m.CacheType, m.LogitsType)
+	row("dtype", "KV cache %s, logits %s%s", m.CacheType, m.LogitsType,
+		map[bool]string{true: "; block-quantised weights (MatMulNBits)", false: ""}[m.QuantizedWeights])
 	row("positions", "%s", map[bool]string{true: "position_ids input", false: "derived from attention_mask"}[m.PositionIDs]+
 		map[bool]string{true: "; right padding (GroupQueryAttention)", false: ""}[m.RightPadding])
 	row("context", "%d tokens", m.ContextLength)
