@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -30,6 +31,28 @@ func TestMirageHelperProcess(t *testing.T) {
 		args = args[i+1:]
 	}
 	os.Exit(run(append([]string{"mirage"}, args...)))
+}
+
+// startMirage starts this test binary as `mirage ARGS...` in its own process (through
+// TestMirageHelperProcess) and returns it with a scanner over its stderr; the process is killed
+// when the test ends.
+func startMirage(t *testing.T, args ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, append([]string{"-test.run=^TestMirageHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "MIRAGE_HELPER_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, bufio.NewScanner(stderr)
 }
 
 // mirageOnPath writes an executable "mirage" into a temporary folder that runs this test binary

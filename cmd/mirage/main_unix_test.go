@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"os/exec"
@@ -19,10 +18,6 @@ import (
 // 143 (TestServeRewardSIGTERM: a graceful shutdown exits 0); an error without a signal exits 1.
 func TestSignalExitStatus(t *testing.T) {
 	needRuntime(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := filepath.Join(t.TempDir(), "s.jsonl")
 	sample := []string{"sample", "--model", tinyLlamaDir, "--data", math500Sample, "--n", "64", "--max-new-tokens", "256",
 		"--quiet", "--out", out}
@@ -38,17 +33,7 @@ func TestSignalExitStatus(t *testing.T) {
 		{"sample SIGTERM", sample, "", syscall.SIGTERM, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(self, append([]string{"-test.run=^TestMirageHelperProcess$", "--"}, tc.args...)...)
-			cmd.Env = append(os.Environ(), "MIRAGE_HELPER_MAIN=1")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-			lines := bufio.NewScanner(stderr)
+			cmd, lines := startMirage(t, tc.args...)
 			if tc.ready != "" {
 				for lines.Scan() && !strings.Contains(lines.Text(), tc.ready) {
 				}
@@ -73,6 +58,7 @@ func TestSignalExitStatus(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
+			var err error
 			select {
 			case err = <-done:
 			case <-time.After(30 * time.Second):

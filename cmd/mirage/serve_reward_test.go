@@ -5,8 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -94,21 +92,7 @@ func TestServeRewardCommandErrors(t *testing.T) {
 // large batch is being graded, and checks that the batch still gets all its results and that
 // the process then exits 0.
 func TestServeRewardSIGTERM(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, "-test.run=^TestMirageHelperProcess$", "--", "serve-reward", "--addr", "127.0.0.1:0", "--workers", "1")
-	cmd.Env = append(os.Environ(), "MIRAGE_HELPER_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stderr)
+	cmd, lines := startMirage(t, "serve-reward", "--addr", "127.0.0.1:0", "--workers", "1")
 	if !lines.Scan() {
 		t.Fatal("serve-reward printed nothing")
 	}
