@@ -8,7 +8,7 @@ import (
 
 // fileJSON is the part of a Hugging Face tokenizer.json that mirage reads.
 type fileJSON struct {
-	AddedTokens   []addedTokenJSON `json:"added_tokens"`
+	AddedTokens   []AddedTokenJSON `json:"added_tokens"`
 	Normalizer    *component       `json:"normalizer"`
 	PreTokenizer  *component       `json:"pre_tokenizer"`
 	PostProcessor *component       `json:"post_processor"`
@@ -16,7 +16,9 @@ type fileJSON struct {
 	Model         modelJSON        `json:"model"`
 }
 
-type addedTokenJSON struct {
+// AddedTokenJSON is one entry of tokenizer.json's "added_tokens", as Hugging Face tokenizers
+// writes it; mirage reads it here and writes it for the tokenizers it trains itself.
+type AddedTokenJSON struct {
 	ID         int    `json:"id"`
 	Content    string `json:"content"`
 	SingleWord bool   `json:"single_word"`

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mirage-rl/mirage/sampler/tokenizer"
 )
 
 // The lab tokenizer's special and added tokens, at ids 0 … len-1.
@@ -146,18 +148,9 @@ func TrainTokenizer(texts []string, merges int) ([]byte, error) {
 		}
 	}
 
-	type added struct {
-		ID         int    `json:"id"`
-		Content    string `json:"content"`
-		SingleWord bool   `json:"single_word"`
-		LStrip     bool   `json:"lstrip"`
-		RStrip     bool   `json:"rstrip"`
-		Normalized bool   `json:"normalized"`
-		Special    bool   `json:"special"`
-	}
-	var addedJSON []added
+	var addedJSON []tokenizer.AddedTokenJSON
 	for i, a := range addedTokens {
-		addedJSON = append(addedJSON, added{ID: i, Content: a.content, Special: a.special})
+		addedJSON = append(addedJSON, tokenizer.AddedTokenJSON{ID: i, Content: a.content, Special: a.special})
 	}
 	mergesJSON := make([][2]string, len(merged))
 	copy(mergesJSON, merged)
