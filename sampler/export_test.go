@@ -24,3 +24,10 @@ func RecomputeGreedy(m *Model, prompt []int, n int) ([]int, error) {
 	}
 	return out, nil
 }
+
+// SetReserveLimit sets the bytes of KV cache Generate reserves up front until restore is called.
+func SetReserveLimit(n int64) (restore func()) {
+	old := reserveLimit
+	reserveLimit = n
+	return func() { reserveLimit = old }
+}

@@ -155,8 +155,9 @@ func (m *Model) checkPrompt(p []int) string {
 	return ""
 }
 
-// reserveLimit bounds the KV cache Generate allocates up front (both buffer sets).
-const reserveLimit = 2 << 30
+// reserveLimit bounds the KV cache Generate allocates up front (both buffer sets); a variable
+// only so that tests can make the buffers grow mid-run.
+var reserveLimit int64 = 2 << 30
 
 // row is one sequence being decoded in a batch row.
 type row struct {
@@ -195,7 +196,8 @@ type engine struct {
 	rt      *runner
 
 	rows  []*row // batch rows; nil = free
-	S     int    // cache columns in the current layout
+	S     int    // cache columns in the current layout (shared cache: the longest row's length)
+	cols  int    // most cache columns a row can reach
 	kv    *kvBuffers
 	queue []waiting
 	next  int // next prompt to prefill
@@ -244,7 +246,8 @@ func newEngine(m *Model, prompts [][]int, o GenerateOptions) (*engine, error) {
 	if o.MaxNewTokens > 0 {
 		cols = min(cols, longest+o.MaxNewTokens)
 	}
-	e.kv.reserve(len(e.rows), cols+1, reserveLimit)
+	e.cols = cols + 1
+	e.kv.reserve(len(e.rows), e.cols, reserveLimit)
 	workers := min(runtime.GOMAXPROCS(0), len(e.rows))
 	e.scratch = make([]choiceScratch, max(workers, 1))
 	return e, nil
@@ -335,12 +338,25 @@ func (e *engine) refill(ctx context.Context) error {
 	if e.next >= len(e.prompts) && len(e.queue) == 0 && len(keep)+len(placed) <= newB/2 {
 		newB = len(keep) + len(placed) // the tail: stop paying for empty rows
 	}
-	newS := e.S
-	if span > e.S || (e.S-span)*4 >= e.S && e.S > 0 || newB != len(e.rows) {
-		newS = span
-	}
-	if newS != e.S || newB != len(e.rows) {
-		e.relayout(keep, newB, newS)
+	if e.kv.shared {
+		// Each row keeps its own length in the one buffer: only a shrinking batch moves rows.
+		if newB != len(e.rows) {
+			e.kv.compact(keep)
+			e.keepRows(keep, newB, 0)
+		}
+		need := 0
+		for _, w := range placed {
+			need = max(need, w.pc.n+1)
+		}
+		e.kv.ensureCapacity(len(e.rows), need, e.cols)
+	} else {
+		newS := e.S
+		if span > e.S || (e.S-span)*4 >= e.S && e.S > 0 || newB != len(e.rows) {
+			newS = span
+		}
+		if newS != e.S || newB != len(e.rows) {
+			e.relayout(keep, newB, newS)
+		}
 	}
 	slot := 0
 	for _, w := range placed {
@@ -368,26 +384,35 @@ func (e *engine) relayout(keep []int, newB, newS int) {
 		shift = 0
 	}
 	e.kv.relayout(keep, len(e.rows), e.S, newB, newS, shift)
+	e.keepRows(keep, newB, shift)
+	e.S = newS
+}
+
+// keepRows makes rows keep[i] the first of newB rows, their cache columns shifted by shift.
+func (e *engine) keepRows(keep []int, newB, shift int) {
 	rows := make([]*row, newB)
 	for i, old := range keep {
 		r := e.rows[old]
 		r.start += shift
 		rows[i] = r
 	}
-	e.rows, e.S = rows, newS
+	e.rows = rows
 }
 
 // place puts a waiting sample into free row b: its prompt's cache goes into the row's columns.
 func (e *engine) place(b int, w waiting) {
 	r, pc := w.r, w.pc
-	at := 0
-	if e.m.info.RightPadding {
+	at, S := 0, e.S
+	switch {
+	case e.kv.shared:
+		r.length, S = pc.n, e.kv.capacity
+	case e.m.info.RightPadding:
 		r.length = pc.n
-	} else {
+	default:
 		at = e.S - pc.n
 		r.start = at
 	}
-	e.kv.writeRow(b, len(e.rows), e.S, at, pc)
+	e.kv.writeRow(b, len(e.rows), S, at, pc)
 	e.rows[b] = r
 	pc.pending--
 	if pc.pending == 0 {
@@ -572,6 +597,15 @@ func (e *engine) finish(r *row) error {
 
 // step decodes one token for every active row.
 func (e *engine) step() error {
+	if e.kv.shared {
+		e.S = 0
+		for _, r := range e.rows {
+			if r != nil {
+				e.S = max(e.S, r.length)
+			}
+		}
+		e.kv.ensureCapacity(len(e.rows), e.S+1, e.cols)
+	}
 	B, S, V := len(e.rows), e.S, e.m.info.Vocab
 	right := e.m.info.RightPadding
 	ids := make([]int64, B)

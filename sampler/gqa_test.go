@@ -22,7 +22,11 @@ import (
 //	q, k, v = x·Wq, x·Wk, x·Wv                    [B, S, 4·8], [B, S, 2·8]
 //	a, present.k, present.v = GQA(q, k, v, past.k, past.v, seqlens_k, total)
 //	logits = (a + x·Wr)·Wo                        [B, S, V]
-func writeGQAModel(dir string, vocab int) error {
+func writeGQAModel(dir string, vocab int) error { return writeGQAModelWith(dir, vocab, false) }
+
+// writeGQAModelWith writes that model; with identity, each present output is an Identity of the
+// attention node's present instead of the node's own output.
+func writeGQAModelWith(dir string, vocab int, identity bool) error {
 	const (
 		embed          = 16
 		heads, kvHeads = 4, 2
@@ -47,6 +51,10 @@ func writeGQAModel(dir string, vocab int) error {
 		tensorProto("axis1", 7, []int64{1}, le64(1)),
 		tensorProto("one", 7, nil, le64(1)),
 	)
+	present := "present.0."
+	if identity {
+		present = "gqa_present.0."
+	}
 	nodes := [][]byte{
 		nodeProto("Gather", "", []string{"embed", "input_ids"}, []string{"x"}),
 		nodeProto("MatMul", "", []string{"x", "wq"}, []string{"q"}),
@@ -61,9 +69,14 @@ func writeGQAModel(dir string, vocab int) error {
 		nodeProto("Cast", "", []string{"total64"}, []string{"total"}, intAttr("to", 6)),
 		nodeProto("GroupQueryAttention", "com.microsoft",
 			[]string{"q", "k", "v", "past_key_values.0.key", "past_key_values.0.value", "seqlens_k", "total"},
-			[]string{"a", "present.0.key", "present.0.value"}, intAttr("num_heads", heads), intAttr("kv_num_heads", kvHeads)),
+			[]string{"a", present + "key", present + "value"}, intAttr("num_heads", heads), intAttr("kv_num_heads", kvHeads)),
 		nodeProto("Add", "", []string{"a", "r"}, []string{"h"}),
 		nodeProto("MatMul", "", []string{"h", "wo"}, []string{"logits"}),
+	}
+	if identity {
+		nodes = append(nodes,
+			nodeProto("Identity", "", []string{present + "key"}, []string{"present.0.key"}),
+			nodeProto("Identity", "", []string{present + "value"}, []string{"present.0.value"}))
 	}
 	kv := []string{"batch", "2", "past", "8"}
 	inputs := [][]byte{

@@ -16,8 +16,12 @@ import (
 type graphInfo struct {
 	Inputs, Outputs []valueInfo
 	OpTypes         map[string]bool // "GroupQueryAttention", "MatMul", ...
-	Params          int64           // weights: elements of the top graph's initializers
-	WeightBytes     int64           // their size as stored
+	// GQAPresent maps a top-graph value that a GroupQueryAttention node reads as its past key or
+	// value to the node's present key or value output. When the past is a graph input and the
+	// present a graph output, the two may share one buffer that ONNX Runtime updates in place.
+	GQAPresent  map[string]string
+	Params      int64 // weights: elements of the top graph's initializers
+	WeightBytes int64 // their size as stored
 	// ExternalEnd is, per external data file (as the graph names it, relative to the model
 	// file's folder), the end of the last tensor stored in it (offset + length): the size the
 	// file must have at least.
@@ -70,6 +74,8 @@ const (
 	fGraphInput     = 11
 	fGraphOutput    = 12
 	fFunctionNode   = 7
+	fNodeInput      = 1
+	fNodeOutput     = 2
 	fNodeOpType     = 4
 	fNodeAttribute  = 5
 	fAttrGraph      = 6
@@ -95,7 +101,7 @@ func readGraphInfo(path string) (*graphInfo, error) {
 
 // parseGraphInfo parses a serialised ONNX ModelProto.
 func parseGraphInfo(b []byte) (*graphInfo, error) {
-	g := &graphInfo{OpTypes: map[string]bool{}}
+	g := &graphInfo{OpTypes: map[string]bool{}, GQAPresent: map[string]string{}}
 	sawGraph := false
 	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		switch {
@@ -105,7 +111,7 @@ func parseGraphInfo(b []byte) (*graphInfo, error) {
 		case num == fModelFunctions && typ == protowire.BytesType:
 			return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if num == fFunctionNode && typ == protowire.BytesType {
-					return g.readNode(v)
+					return g.readNode(v, false)
 				}
 				return nil
 			})
@@ -128,7 +134,7 @@ func (g *graphInfo) readGraph(b []byte, top bool) error {
 		}
 		switch num {
 		case fGraphNode:
-			return g.readNode(v)
+			return g.readNode(v, top)
 		case fGraphInit:
 			if top {
 				g.readInitializer(v)
@@ -152,15 +158,23 @@ func (g *graphInfo) readGraph(b []byte, top bool) error {
 }
 
 // readNode records the node's op type and descends into subgraphs (If/Loop branches, as in
-// optimum's merged decoders).
-func (g *graphInfo) readNode(b []byte) error {
-	return onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+// optimum's merged decoders); for a GroupQueryAttention node of the top graph it also records
+// which past feeds which present.
+func (g *graphInfo) readNode(b []byte, top bool) error {
+	var op string
+	var in, out []string
+	err := onnxfile.EachField(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 		if typ != protowire.BytesType {
 			return nil
 		}
 		switch num {
+		case fNodeInput:
+			in = append(in, string(v))
+		case fNodeOutput:
+			out = append(out, string(v))
 		case fNodeOpType:
-			g.OpTypes[string(v)] = true
+			op = string(v)
+			g.OpTypes[op] = true
 		case fNodeAttribute:
 			return onnxfile.EachField(v, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 				if (num == fAttrGraph || num == fAttrGraphs) && typ == protowire.BytesType {
@@ -171,6 +185,13 @@ func (g *graphInfo) readNode(b []byte) error {
 		}
 		return nil
 	})
+	// GroupQueryAttention(query, key, value, past_key, past_value, ...) →
+	// (output, present_key, present_value).
+	if top && op == "GroupQueryAttention" && len(in) >= 5 && len(out) >= 3 {
+		g.GQAPresent[in[3]] = out[1]
+		g.GQAPresent[in[4]] = out[2]
+	}
+	return err
 }
 
 // readInitializer adds one weight tensor's size (its dims and element type; the data itself,

@@ -82,6 +82,11 @@ type ModelInfo struct {
 	Pad           int    `json:"pad"`            // -1 when the config does not say
 	PositionIDs   bool   `json:"position_ids"`   // the graph takes position_ids (else it must derive them from attention_mask)
 	RightPadding  bool   `json:"right_padding"`  // GroupQueryAttention: sequences must be right-padded
+	// SharedKVCache: every past input feeds a GroupQueryAttention node whose present output is the
+	// matching graph output, so Generate keeps one preallocated cache buffer per tensor, binds it as
+	// both past and present, and ONNX Runtime appends each new column in place (no per-step copy of
+	// the cache), with each row's attention as long as its own sequence.
+	SharedKVCache bool `json:"shared_kv_cache"`
 	// QuantizedWeights: the graph multiplies by block-quantised weights (com.microsoft.MatMulNBits,
 	// as mirage export --dtype int4|int8 and onnxruntime-genai's int4 builds write); Params then
 	// counts their packed codes and scales, not weights.
@@ -493,6 +498,12 @@ func describe(dir string, cfg *folderConfig) (*Model, error) {
 	}
 	m.info.CacheType, m.info.LogitsType = elemName(m.kvElem), elemName(m.logitsElem)
 	m.info.PositionIDs = m.hasPos
+	m.info.SharedKVCache = m.info.RightPadding
+	for _, c := range m.cache {
+		if c.planes != 1 || g.GQAPresent[c.in] != c.out {
+			m.info.SharedKVCache = false
+		}
+	}
 	return m, nil
 }
 

@@ -41,10 +41,20 @@ func ortType(e int32) ort.TensorElementDataType {
 	return ort.TensorElementDataTypeFloat
 }
 
-// run executes the graph on rows sequences of newTok tokens after pastCols cache columns.
-// past and present hold one buffer per cache tensor, sized for pastCols and pastCols+newTok.
-func (r *runner) run(doing string, ids, mask, pos []int64, rows, newTok, pastCols int, past, present [][]byte, logits []byte) (err error) {
+// runDims are the sizes of one run's tensors: rows sequences of newTok new tokens, an attention
+// mask of maskCols columns, past and present caches of pastCols and presentCols columns.
+type runDims struct{ rows, newTok, maskCols, pastCols, presentCols int }
+
+// appendDims are the dims of a run whose present is its past plus the new tokens.
+func appendDims(rows, newTok, pastCols int) runDims {
+	return runDims{rows, newTok, pastCols + newTok, pastCols, pastCols + newTok}
+}
+
+// run executes the graph. past and present hold one buffer per cache tensor, sized for d; they
+// are the same buffers when the cache is shared.
+func (r *runner) run(doing string, ids, mask, pos []int64, d runDims, past, present [][]byte, logits []byte) (err error) {
 	m := r.m
+	rows, newTok, pastCols := d.rows, d.newTok, d.pastCols
 	var values []ort.Value
 	defer func() {
 		for _, v := range values {
@@ -63,7 +73,7 @@ func (r *runner) run(doing string, ids, mask, pos []int64, rows, newTok, pastCol
 	if err := add(intTensor(m.idsElem, ort.NewShape(int64(rows), int64(newTok)), ids)); err != nil {
 		return err
 	}
-	if err := add(intTensor(m.maskElem, ort.NewShape(int64(rows), int64(pastCols+newTok)), mask)); err != nil {
+	if err := add(intTensor(m.maskElem, ort.NewShape(int64(rows), int64(d.maskCols)), mask)); err != nil {
 		return err
 	}
 	if m.hasPos {
@@ -98,7 +108,7 @@ func (r *runner) run(doing string, ids, mask, pos []int64, rows, newTok, pastCol
 		return err
 	}
 	for i, c := range m.cache {
-		if err := add(ort.NewCustomDataTensor(shape(c.planes, pastCols+newTok), present[i], kvType)); err != nil {
+		if err := add(ort.NewCustomDataTensor(shape(c.planes, d.presentCols), present[i], kvType)); err != nil {
 			return err
 		}
 	}
@@ -123,13 +133,22 @@ func intTensor(elem int32, shape ort.Shape, vals []int64) (ort.Value, error) {
 }
 
 // decode runs one step over the batch: B rows, S past columns in kv's current buffers; the
-// presents go to kv's other buffers. It returns the logits buffer [B, 1, V].
+// presents go to kv's other buffers, or, with a shared cache, into the same buffers in place
+// (the mask's S+1 columns then tell each row's length). It returns the logits buffer [B, 1, V].
 func (r *runner) decode(kv *kvBuffers, ids, mask, pos []int64, B, S int) ([]byte, error) {
 	m := r.m
 	n := B * m.info.Vocab * m.logitsElemSize()
 	r.logits = grow(r.logits, n)
-	past, present := kv.views(B, S)
-	if err := r.run("decode step", ids, mask, pos, B, 1, S, past, present, r.logits[:n]); err != nil {
+	d := appendDims(B, 1, S)
+	var past, present [][]byte
+	if kv.shared {
+		past = kv.sharedViews(B)
+		present = past
+		d.pastCols, d.presentCols = kv.capacity, kv.capacity
+	} else {
+		past, present = kv.views(B, S)
+	}
+	if err := r.run("decode step", ids, mask, pos, d, past, present, r.logits[:n]); err != nil {
 		return nil, err
 	}
 	return r.logits[:n], nil
@@ -193,7 +212,7 @@ func (r *runner) prefill(p []int, chunk int) (*promptCache, []float32, error) {
 			present[i] = r.pre[1-cur][i][:n]
 		}
 		r.preLogs = grow(r.preLogs, nNew*rowBytes)
-		if err := r.run("prefill", ids, mask, pos, 1, nNew, a, past, present, r.preLogs[:nNew*rowBytes]); err != nil {
+		if err := r.run("prefill", ids, mask, pos, appendDims(1, nNew, a), past, present, r.preLogs[:nNew*rowBytes]); err != nil {
 			return nil, nil, err
 		}
 		cur = 1 - cur
@@ -212,15 +231,15 @@ func (r *runner) prefill(p []int, chunk int) (*promptCache, []float32, error) {
 }
 
 // batchesPrefill reports whether several prompts may share one prefill run: left-padded
-// layouts only (GroupQueryAttention graphs want right padding, genai builder graphs the whole
-// prompt alone).
+// layouts, and GroupQueryAttention graphs with a shared cache, which take right-padded prompts
+// of different lengths (genai builder graphs with other attention want each prompt alone).
 func (m *Model) batchesPrefill() bool {
-	return !m.info.RightPadding && m.info.Format != FormatGenAI
+	return m.info.SharedKVCache || !m.info.RightPadding && m.info.Format != FormatGenAI
 }
 
-// prefillBatch runs prompts ps together in one run from an empty cache, left-padded to the
-// longest (padding masked out, positions counted from each prompt's first token), and returns
-// each prompt's cache and the logits after its last token.
+// prefillBatch runs prompts ps together in one run from an empty cache, padded to the longest
+// (left, or right for right-padded layouts; padding masked out, positions counted from each
+// prompt's first token), and returns each prompt's cache and the logits after its last token.
 func (r *runner) prefillBatch(ps [][]int) ([]*promptCache, [][]float32, error) {
 	m := r.m
 	B, T := len(ps), 0
@@ -234,11 +253,17 @@ func (r *runner) prefillBatch(ps [][]int) ([]*promptCache, [][]float32, error) {
 	ids := make([]int64, B*T)
 	pos := make([]int64, B*T)
 	mask := make([]int64, B*T)
+	offset := func(p []int) int { // first column of p's tokens
+		if m.info.RightPadding {
+			return 0
+		}
+		return T - len(p)
+	}
 	for b, p := range ps {
-		off := T - len(p)
+		off := offset(p)
 		for j := range T {
 			k := b*T + j
-			if j < off {
+			if j < off || j >= off+len(p) {
 				ids[k] = pad
 				continue
 			}
@@ -260,13 +285,13 @@ func (r *runner) prefillBatch(ps [][]int) ([]*promptCache, [][]float32, error) {
 	V := m.info.Vocab
 	rowBytes := V * m.logitsElemSize()
 	r.preLogs = grow(r.preLogs, B*T*rowBytes)
-	if err := r.run("prefill", ids, mask, pos, B, T, 0, make([][]byte, nt), present, r.preLogs[:B*T*rowBytes]); err != nil {
+	if err := r.run("prefill", ids, mask, pos, appendDims(B, T, 0), make([][]byte, nt), present, r.preLogs[:B*T*rowBytes]); err != nil {
 		return nil, nil, err
 	}
 	pcs := make([]*promptCache, B)
 	lasts := make([][]float32, B)
 	for b, p := range ps {
-		L, off := len(p), T-len(p)
+		L, off := len(p), offset(p)
 		pc := &promptCache{n: L, kv: make([][]byte, nt)}
 		for i, c := range m.cache {
 			pc.kv[i] = make([]byte, c.planes*H*L*colBytes)
@@ -280,7 +305,8 @@ func (r *runner) prefillBatch(ps [][]int) ([]*promptCache, [][]float32, error) {
 		}
 		pcs[b] = pc
 		lasts[b] = make([]float32, V)
-		m.logitsToFloat(lasts[b], r.preLogs[(b*T+T-1)*rowBytes:(b*T+T)*rowBytes])
+		last := b*T + off + L - 1
+		m.logitsToFloat(lasts[b], r.preLogs[last*rowBytes:(last+1)*rowBytes])
 	}
 	return pcs, lasts, nil
 }
