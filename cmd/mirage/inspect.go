@@ -59,7 +59,8 @@ func inspectAction(c *cli.Context) error {
 	row("dtype", "KV cache %s, logits %s%s", m.CacheType, m.LogitsType,
 		map[bool]string{true: "; block-quantised weights (MatMulNBits)", false: ""}[m.QuantizedWeights])
 	row("positions", "%s", map[bool]string{true: "position_ids input", false: "derived from attention_mask"}[m.PositionIDs]+
-		map[bool]string{true: "; right padding (GroupQueryAttention)", false: ""}[m.RightPadding])
+		map[bool]string{true: "; right padding (GroupQueryAttention)", false: ""}[m.RightPadding]+
+		map[bool]string{true: "; shared KV cache (in place)", false: ""}[m.SharedKVCache])
 	row("context", "%d tokens", m.ContextLength)
 	row("vocabulary", "tokenizer %d, logits %d", ins.TokenizerVocab, m.Vocab)
 	row("special", "%s", specialSummary(ins.Special))
