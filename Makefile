@@ -93,6 +93,8 @@ bench-deps:
 	@/usr/bin/python3 -c 'import torch' 2>/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq python3-torch libopenblas0-pthread; }
 
+# -benchtime 3x: 3 iterations of every benchmark, i.e. 3 interleaved rounds of each sampler
+# benchmark (they loop with b.Loop, so their setup runs once; docs/benchmarks.md).
 bench: setup bench-deps
 	$(GO) test -ldflags "$(GO_LDFLAGS)" -run '^$$' -bench . -benchtime 3x -timeout 60m ./...
 

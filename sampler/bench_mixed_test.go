@@ -92,8 +92,7 @@ func BenchmarkSamplerMixedLengths(b *testing.B) {
 	for _, p := range prompts {
 		promptTokens += len(p)
 	}
-	b.ResetTimer()
-	for range max(b.N, 1) {
+	for b.Loop() { // one round per iteration: -benchtime Nx runs N rounds
 		var outs [2][][]sampler.Output
 		for k, static := range []bool{false, true} {
 			out, took, cpu, err := runMixed(m, static)
@@ -120,7 +119,6 @@ func BenchmarkSamplerMixedLengths(b *testing.B) {
 			}
 		}
 	}
-	b.StopTimer()
 	slices.Sort(lengths)
 	sp, spCPU := medianRatio(cont, stat), medianRatio(contCPU, statCPU)
 	b.ReportMetric(median(cont), "continuous-tok/s")

@@ -31,7 +31,8 @@ import (
 // Configs: greedy at batch 1, 8 and 32; n16 = 16 samples of one prompt at temperature 1 over
 // the full vocabulary (mirage prefills the prompt once; transformers.js gets the prompt 16
 // times, as its num_return_sequences does nothing when sampling). The two sides run
-// interleaved, one config at a time, b.N rounds (make bench: 3), and the medians are reported.
+// interleaved, one config at a time, one round per b.Loop iteration (-benchtime Nx gives N
+// rounds; make bench: 3), and the medians are reported.
 // The batch-1 bound is weight bytes read per token / memory read bandwidth measured here.
 // The greedy configs also run on a plain onnxruntime_go loop over the same graph (ortFloor,
 // bench_floor_test.go), interleaved with the other two, so mirage's engine overhead shows as
@@ -222,13 +223,13 @@ func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
 func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	setupTJS(b)
 	m := bench.model
-	rounds := max(b.N, 1)
 	mir := map[string][]float64{}
 	tjs := map[string][]float64{}
 	flo := map[string][]float64{}
 	var reads, copies []float64
-	b.ResetTimer()
-	for range rounds {
+	rounds := 0
+	for b.Loop() {
+		rounds++
 		// The VM's bandwidth drifts from minute to minute: measure it in every round, next to
 		// the batch-1 runs it bounds.
 		bw := measureBandwidth()
@@ -255,7 +256,6 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 			}
 		}
 	}
-	b.StopTimer()
 	info := m.Info()
 	embed := int64(bench.cfg.VocabSize*bench.cfg.HiddenSize) * 4
 	perToken := info.WeightBytes - embed // decode reads every weight but the embedding table
@@ -269,7 +269,7 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 		mm := median(mir[c.name])
 		b.ReportMetric(mm, "mirage-"+c.name+"-tok/s")
 		line := fmt.Sprintf("%-5s %8.0f (%5.0f-%5.0f)", c.name, mm, slices.Min(mir[c.name]), slices.Max(mir[c.name]))
-		rounds := fmt.Sprintf("   rounds: mirage %.0f", mir[c.name])
+		perRound := fmt.Sprintf("   rounds: mirage %.0f", mir[c.name])
 		cols := []struct {
 			name, metric string
 			v            []float64
@@ -289,9 +289,9 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 			b.ReportMetric(sp, "mirage-per-"+col.metric+"-"+c.name)
 			line += fmt.Sprintf(" %8.0f (%5.0f-%5.0f)", tm, slices.Min(col.v), slices.Max(col.v))
 			ratios += fmt.Sprintf(" %8.2fx", sp)
-			rounds += fmt.Sprintf(", %s %.0f", col.name, col.v)
+			perRound += fmt.Sprintf(", %s %.0f", col.name, col.v)
 		}
-		sb.WriteString(line + ratios + rounds + "\n")
+		sb.WriteString(line + ratios + perRound + "\n")
 	}
 	if bench.tjs == nil {
 		fmt.Fprintf(&sb, "transformers.js not run: %s\n", bench.why)
