@@ -22,6 +22,17 @@ const (
 	DTypeInt4 = "int4"
 )
 
+// Export graph layouts (ExportOptions.Layout).
+const (
+	// LayoutStandard is the optimum decoder-with-past graph of standard ONNX operators
+	// (onnx.Optimum): ONNX Runtime, transformers.js and any other ONNX runtime load it.
+	LayoutStandard = "standard"
+	// LayoutORT is the graph on ONNX Runtime's contrib operators (onnx.ORT:
+	// GroupQueryAttention, a KV cache shared in place between past and present); it needs a head
+	// size that is a multiple of 16 and is not written with fp16 weights.
+	LayoutORT = "ort"
+)
+
 // ExportOptions configure ExportModel: an HF checkpoint folder converted to an ONNX model folder
 // the sampler serves, without training.
 type ExportOptions struct {
@@ -34,6 +45,8 @@ type ExportOptions struct {
 	TokenizerDir string
 	// DType is the stored weight type: DTypeFP32 (default), DTypeFP16, DTypeInt8 or DTypeInt4.
 	DType string
+	// Layout is the graph layout: LayoutStandard (default) or LayoutORT.
+	Layout string
 	// Overwrite replaces an existing OutDir (only once the new folder is complete).
 	Overwrite bool
 }
@@ -57,6 +70,13 @@ func ExportModel(ctx context.Context, opts ExportOptions) error {
 		write.WeightBits = 4
 	default:
 		return fmt.Errorf("train: export --dtype %q: want %s, %s, %s or %s", opts.DType, DTypeFP32, DTypeFP16, DTypeInt8, DTypeInt4)
+	}
+	switch opts.Layout {
+	case "", LayoutStandard:
+	case LayoutORT:
+		write.Layout = onnx.ORT
+	default:
+		return fmt.Errorf("train: export --layout %q: want %s or %s", opts.Layout, LayoutStandard, LayoutORT)
 	}
 	if datasets.SameFile(opts.ModelDir, opts.OutDir) {
 		return fmt.Errorf("train: export --out %s is the --model folder; write the ONNX folder to another folder", opts.OutDir)

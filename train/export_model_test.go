@@ -77,23 +77,28 @@ func writeBF16Safetensors(t *testing.T, path string, w map[string]*arch.Tensor) 
 	}
 }
 
-// TestExportModel exports HF checkpoints (float32 and bfloat16 safetensors) to ONNX in fp32, fp16, int8 and int4 and decodes them greedily in
+// TestExportModel exports HF checkpoints (float32 and bfloat16 safetensors) to ONNX in fp32, fp16, int8 and int4 (and one in the
+// ort layout, fp32, int8 and int4: GroupQueryAttention, right padding) and decodes them greedily in
 // ONNX Runtime (prompts of different lengths in one batch, cached decoding). Each chosen token's
 // log-probability must equal the float64 reference forward's (arch.ReferenceForward on the
 // checkpoint's weights; for fp16 on those rounded to fp16, for int8/int4 on the dequantised ones) within the stated tolerance, and the chosen token must be the
 // reference's argmax up to that tolerance.
 func TestExportModel(t *testing.T) {
 	configs := []struct {
-		name string
-		cfg  arch.Config
-		bf16 bool // the checkpoint stores bfloat16
+		name   string
+		cfg    arch.Config
+		bf16   bool   // the checkpoint stores bfloat16
+		layout string // ExportOptions.Layout
 	}{
 		{"llama GQA", arch.Config{ModelType: arch.ModelLlama, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
-			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}, false},
+			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}, false, ""},
 		{"qwen2 tied", arch.Config{ModelType: arch.ModelQwen2, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
-			NumKeyValueHeads: 1, IntermediateSize: 48, VocabSize: 405, TieWordEmbeddings: true, EOSTokenID: arch.TokenIDs{1}}, false},
+			NumKeyValueHeads: 1, IntermediateSize: 48, VocabSize: 405, TieWordEmbeddings: true, EOSTokenID: arch.TokenIDs{1}}, false, ""},
 		{"llama MHA biases bf16", arch.Config{ModelType: arch.ModelLlama, HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
-			IntermediateSize: 48, VocabSize: 405, AttentionBias: true, EOSTokenID: arch.TokenIDs{1}}, true},
+			IntermediateSize: 48, VocabSize: 405, AttentionBias: true, EOSTokenID: arch.TokenIDs{1}}, true, ""},
+		// The ONNX Runtime layout (GroupQueryAttention needs head size 16k), served right-padded.
+		{"qwen2 GQA ort", arch.Config{ModelType: arch.ModelQwen2, HiddenSize: 64, NumHiddenLayers: 2, NumAttentionHeads: 4,
+			NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 405, EOSTokenID: arch.TokenIDs{1}}, false, LayoutORT},
 	}
 	dtypes := []struct {
 		dtype string
@@ -102,7 +107,7 @@ func TestExportModel(t *testing.T) {
 		{DTypeFP32, 1e-4},
 		{DTypeFP16, 1e-2},
 		{DTypeInt4, 1e-4}, // MatMulNBits computes in fp32 with the dequantised weights
-		{DTypeInt8, 0.3},  // ... and int8 graphs quantise the activations too (measured up to 0.13)
+		{DTypeInt8, 0.3},  // ... and int8 graphs quantise the activations too (measured up to 0.19)
 	}
 	const newTokens = 6
 	prompts := [][]int{{5, 6, 7, 8, 9, 10, 11}, {12, 13}, {14, 15, 16, 17}}
@@ -110,9 +115,12 @@ func TestExportModel(t *testing.T) {
 		src, w := writeHFFolder(t, tc.cfg, uint64(i+1), tc.bf16)
 		cfg := tc.cfg.Defaults()
 		for _, dt := range dtypes {
+			if tc.layout == LayoutORT && dt.dtype == DTypeFP16 {
+				continue // refused (TestExportModelRefuses)
+			}
 			t.Run(tc.name+" "+dt.dtype, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "onnx")
-				if err := ExportModel(context.Background(), ExportOptions{ModelDir: src, OutDir: out, DType: dt.dtype}); err != nil {
+				if err := ExportModel(context.Background(), ExportOptions{ModelDir: src, OutDir: out, DType: dt.dtype, Layout: tc.layout}); err != nil {
 					t.Fatal(err)
 				}
 				for _, name := range []string{onnx.ModelFile, onnx.DataFile, "config.json", "tokenizer.json", "tokenizer_config.json"} {
@@ -185,7 +193,8 @@ func TestExportModel(t *testing.T) {
 }
 
 // TestExportModelRefuses checks the bad inputs: a folder without config.json or weights (the
-// error names what is missing), a --dtype that is not fp32/fp16, an existing --out without
+// error names what is missing), a --dtype that is not fp32/fp16, an unknown --layout, the ort
+// layout with a head size it cannot take or fp16, an existing --out without
 // Overwrite (left as it was). A refused or failed export leaves no output folder.
 func TestExportModelRefuses(t *testing.T) {
 	src, _ := writeHFFolder(t, arch.Config{ModelType: arch.ModelLlama, HiddenSize: 16, NumHiddenLayers: 1,
@@ -216,6 +225,9 @@ func TestExportModelRefuses(t *testing.T) {
 		{"no config", ExportOptions{ModelDir: noConfig, DType: DTypeFP32}, "config.json", true},
 		{"no weights", ExportOptions{ModelDir: noWeights}, "model.safetensors", true},
 		{"bf16", ExportOptions{ModelDir: src, DType: "bf16"}, `"bf16": want fp32, fp16, int8 or int4`, true},
+		{"bad layout", ExportOptions{ModelDir: src, Layout: "genai"}, `--layout "genai": want standard or ort`, true},
+		{"ort head size 8", ExportOptions{ModelDir: src, Layout: LayoutORT}, "head size 8 is not a multiple of 16", true},
+		{"ort fp16", ExportOptions{ModelDir: src, Layout: LayoutORT, DType: DTypeFP16}, "layout ort with float16 weights is not supported", true},
 		{"out exists", ExportOptions{ModelDir: src, OutDir: existing}, "--overwrite", false},
 		{"out is model", ExportOptions{ModelDir: src, OutDir: src}, "is the --model folder", false},
 	}

@@ -18,8 +18,9 @@ const tinyArithDir = "../../testdata/lab-models/tiny-arith"
 // TestExport exports the shipped tiny-arith checkpoint from its safetensors. In fp32 the ONNX
 // files and config must be byte for byte those SFT's export of the same weights wrote; in fp16
 // inspect must report float16 caches and logits, and greedy sampling must give the fp32 model's
-// completions with cumulative log-probabilities within 0.02; an int4 export samples. An existing
-// --out and an unsupported --dtype are refused.
+// completions with cumulative log-probabilities within 0.02; an int4 export samples; an ort-layout
+// export is right-padded and samples the fp32 completions within 1e-3. An existing --out, an
+// unsupported --dtype or --layout and fp16 with the ort layout are refused.
 func TestExport(t *testing.T) {
 	needRuntime(t)
 	dir := t.TempDir()
@@ -91,12 +92,31 @@ func TestExport(t *testing.T) {
 		}
 	}
 
+	// An ort-layout export (GroupQueryAttention) is served right-padded and samples what the
+	// standard graph samples.
+	ortDir := filepath.Join(dir, "ort")
+	if _, err := mirageOutput(t, "", "export", "--model", tinyArithDir, "--out", ortDir, "--layout", "ort"); err != nil {
+		t.Fatal(err)
+	}
+	if m := inspectJSON(t, ortDir).Model; !m.RightPadding || m.CacheType != "float32" || m.PositionIDs {
+		t.Errorf("ort export: inspect reports %+v", m)
+	}
+	for i, s := range sample(ortDir) {
+		w, g := want[i].Completions[0], s.Completions[0]
+		if g.Text != w.Text || g.NumTokens != 8 || math.Abs(g.CumulativeLogprob-w.CumulativeLogprob) > 1e-3 {
+			t.Errorf("problem %s: ort export sampled %q (%d tokens, log-prob %.6f), standard %q (log-prob %.6f)",
+				want[i].ID, g.Text, g.NumTokens, g.CumulativeLogprob, w.Text, w.CumulativeLogprob)
+		}
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"--out", fp32}, "already exists; remove it or pass --overwrite"},
 		{[]string{"--out", filepath.Join(dir, "q"), "--dtype", "int3"}, "want fp32, fp16, int8 or int4"},
+		{[]string{"--out", filepath.Join(dir, "q"), "--layout", "genai"}, "want standard or ort"},
+		{[]string{"--out", filepath.Join(dir, "q"), "--layout", "ort", "--dtype", "fp16"}, "layout ort with float16 weights is not supported"},
 	} {
 		_, err := mirageOutput(t, "", append([]string{"export", "--model", tinyArithDir}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

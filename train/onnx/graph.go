@@ -13,6 +13,8 @@ const (
 	dimSeq   = "sequence_length"
 	dimPast  = "past_sequence_length"
 	dimTotal = "total_sequence_length"
+	// dimPresent is the present caches' length in Layout ORT: max(T, P).
+	dimPresent = "present_sequence_length"
 )
 
 // maskValue is added to the attention scores of blocked keys. It is finite so that a query row
@@ -106,21 +108,15 @@ func buildGraph(cfg arch.Config, opts WriteOptions, initializers []msg) msg {
 	b.scope = "/model"
 	ids := "input_ids"
 	batch := b.op("Shape", []string{ids}, intAttr("start", 0), intAttr("end", 1)) // [1] = B
-	seq := b.op("Shape", []string{ids}, intAttr("start", 1), intAttr("end", 2))   // [1] = S
-	total := b.op("Shape", []string{"attention_mask"}, intAttr("start", 1), intAttr("end", 2))
-	past := b.op("Sub", []string{total, seq}) // [1] = P = T - S
-
-	cos, sin := d.rotary(d.positions(past, total)) // [B, 1, S, D/2]
-	bias := d.attentionBias(past, total)           // [B, 1, S, T]
-
+	layers := d.layers
+	if opts.Layout == ORT {
+		layers = d.ortLayers
+	}
+	decode := layers(batch)
 	x := b.op("Gather", []string{d.weight(arch.EmbedName), ids}, intAttr("axis", 0)) // [B, S, d]
 	x = b.op("Reshape", []string{x, b.ints(-1, int64(cfg.HiddenSize))})              // [N, d], N = B·S
-	for l := range cfg.NumHiddenLayers {
-		b.scope = fmt.Sprintf("/model/layers.%d", l)
-		x = d.layer(l, x, batch, cos, sin, bias)
-	}
+	x = decode(x)
 	b.scope = "/model"
-	x = d.rmsNorm(x, arch.NormName)
 	head := arch.LMHead
 	if cfg.TieWordEmbeddings {
 		head = arch.EmbedName
@@ -133,6 +129,26 @@ func buildGraph(cfg arch.Config, opts WriteOptions, initializers []msg) msg {
 	return graphProto("mirage_decoder", b.nodes, all, inputs, outputs)
 }
 
+// layers returns the decoder layers and the final norm with standard operators, as a function
+// of the embeddings [N, d]; the nodes all layers share (positions, mask) are added now, before
+// the embedding, where the graph has always had them.
+func (d *decoder) layers(batch string) func(x string) string {
+	seq := d.op("Shape", []string{"input_ids"}, intAttr("start", 1), intAttr("end", 2)) // [1] = S
+	total := d.op("Shape", []string{"attention_mask"}, intAttr("start", 1), intAttr("end", 2))
+	past := d.op("Sub", []string{total, seq}) // [1] = P = T - S
+
+	cos, sin := d.rotary(d.positions(past, total)) // [B, 1, S, D/2]
+	bias := d.attentionBias(past, total)           // [B, 1, S, T]
+	return func(x string) string {
+		for l := range d.cfg.NumHiddenLayers {
+			d.scope = fmt.Sprintf("/model/layers.%d", l)
+			x = d.layer(l, x, batch, cos, sin, bias)
+		}
+		d.scope = "/model"
+		return d.rmsNorm(x, arch.NormName)
+	}
+}
+
 // signature returns the graph's inputs and outputs for the chosen layout.
 func (d *decoder) signature() (inputs, outputs []msg) {
 	cfg := d.cfg
@@ -142,8 +158,12 @@ func (d *decoder) signature() (inputs, outputs []msg) {
 	inputs = append(inputs,
 		valueInfo("input_ids", dtInt64, []dim{batch, seq}),
 		valueInfo("attention_mask", dtInt64, []dim{batch, total}))
-	if d.opts.Layout != NoPositionIDs {
+	if d.opts.Layout.positionIDs() {
 		inputs = append(inputs, valueInfo("position_ids", dtInt64, []dim{batch, seq}))
+	}
+	presentLen := total
+	if d.opts.Layout == ORT {
+		presentLen = dim{param: dimPresent} // max(T, P): P when past and present share a buffer
 	}
 	outputs = append(outputs, valueInfo("logits", kv, []dim{batch, seq, {value: int64(cfg.VocabSize)}}))
 	for l := range cfg.NumHiddenLayers {
@@ -154,7 +174,7 @@ func (d *decoder) signature() (inputs, outputs []msg) {
 		}
 		for _, kind := range []string{"key", "value"} {
 			inputs = append(inputs, valueInfo(fmt.Sprintf("past_key_values.%d.%s", l, kind), kv, []dim{batch, kvh, pastLen, hd}))
-			outputs = append(outputs, valueInfo(fmt.Sprintf("present.%d.%s", l, kind), kv, []dim{batch, kvh, total, hd}))
+			outputs = append(outputs, valueInfo(fmt.Sprintf("present.%d.%s", l, kind), kv, []dim{batch, kvh, presentLen, hd}))
 		}
 	}
 	return inputs, outputs
@@ -191,7 +211,7 @@ func (d *decoder) outputOp(name, op string, inputs []string, attrs ...attribute)
 // without it, the count of attended tokens before each one (cumsum(mask) - 1, as HF's
 // generate() computes them), so left padding does not shift positions.
 func (d *decoder) positions(past, total string) string {
-	if d.opts.Layout != NoPositionIDs {
+	if d.opts.Layout.positionIDs() {
 		return "position_ids"
 	}
 	count := d.op("CumSum", []string{"attention_mask", d.scalarInt(1)}) // [B, T]
@@ -200,14 +220,19 @@ func (d *decoder) positions(past, total string) string {
 	return d.op("Slice", []string{pos, past, total, d.ints(1)})         // [B, S]: the new tokens
 }
 
-// rotary returns cos and sin of the RoPE angles pos·θ^(-2i/D), i < D/2, shaped [B, 1, S, D/2].
-func (d *decoder) rotary(pos string) (cos, sin string) {
+// invFreq is the [D/2] float32 constant θ^(-2i/D), i < D/2: RoPE's angle per position.
+func (d *decoder) invFreq() string {
 	half := d.cfg.HeadDim / 2
 	inv := make([]float32, half)
 	for i := range inv {
 		inv[i] = float32(1 / math.Pow(d.cfg.RopeTheta, float64(2*i)/float64(d.cfg.HeadDim)))
 	}
-	invFreq := d.constant("inv_freq", dtFloat, []int64{int64(half)}, float32Raw(inv...))
+	return d.constant("inv_freq", dtFloat, []int64{int64(half)}, float32Raw(inv...))
+}
+
+// rotary returns cos and sin of the RoPE angles pos·θ^(-2i/D), i < D/2, shaped [B, 1, S, D/2].
+func (d *decoder) rotary(pos string) (cos, sin string) {
+	invFreq := d.invFreq()
 	p := d.op("Cast", []string{pos}, intAttr("to", dtFloat)) // [B, S]
 	p = d.op("Unsqueeze", []string{p, d.ints(2)})            // [B, S, 1]
 	angles := d.op("Mul", []string{p, invFreq})              // [B, S, D/2]
@@ -322,20 +347,11 @@ func (d *decoder) present(l int, k, v string) (string, string) {
 // layer is one decoder block on the residual stream x [N, d].
 func (d *decoder) layer(l int, x, batch, cos, sin, bias string) string {
 	cfg := d.cfg
-	name := func(s string) string { return arch.LayerName(l, s) }
-	biasName := func(s string, has bool) string {
-		if has {
-			return name(s)
-		}
-		return ""
-	}
 	h, kvh, hd := cfg.NumAttentionHeads, cfg.NumKeyValueHeads, int64(cfg.HeadDim)
 	group := h / kvh
 
-	n := d.rmsNorm(x, name("input_layernorm.weight"))
-	q := d.linear(n, name("self_attn.q_proj.weight"), biasName("self_attn.q_proj.bias", cfg.QKVBias())) // [N, H·D]
-	k := d.linear(n, name("self_attn.k_proj.weight"), biasName("self_attn.k_proj.bias", cfg.QKVBias())) // [N, KVH·D]
-	v := d.linear(n, name("self_attn.v_proj.weight"), biasName("self_attn.v_proj.bias", cfg.QKVBias()))
+	n := d.rmsNorm(x, arch.LayerName(l, "input_layernorm.weight"))
+	q, k, v := d.qkv(l, n)
 	q = d.rope(d.heads(q, batch, h), cos, sin)   // [B, H, S, D]
 	k = d.rope(d.heads(k, batch, kvh), cos, sin) // [B, KVH, S, D]
 	v = d.heads(v, batch, kvh)                   // [B, KVH, S, D]
@@ -364,13 +380,37 @@ func (d *decoder) layer(l int, x, batch, cos, sin, bias string) string {
 	}
 	att = d.op("Transpose", []string{att}, intsAttr("perm", 0, 2, 1, 3)) // [B, S, H, D]
 	att = d.op("Reshape", []string{att, d.ints(-1, int64(h)*hd)})        // [N, H·D]
-	o := d.linear(att, name("self_attn.o_proj.weight"), biasName("self_attn.o_proj.bias", cfg.OBias()))
-	x = d.op("Add", []string{x, o})
+	x = d.op("Add", []string{x, d.outProj(l, att)})
 
-	n = d.rmsNorm(x, name("post_attention_layernorm.weight"))
-	gate := d.linear(n, name("mlp.gate_proj.weight"), "") // [N, I]
-	up := d.linear(n, name("mlp.up_proj.weight"), "")     // [N, I]
+	n = d.rmsNorm(x, arch.LayerName(l, "post_attention_layernorm.weight"))
+	return d.op("Add", []string{x, d.mlp(l, n)})
+}
+
+// qkv projects layer l's normed input n [N, d] to queries [N, H·D], keys and values [N, KVH·D].
+func (d *decoder) qkv(l int, n string) (q, k, v string) {
+	proj := func(p string) string {
+		bias := ""
+		if d.cfg.QKVBias() {
+			bias = arch.LayerName(l, "self_attn."+p+"_proj.bias")
+		}
+		return d.linear(n, arch.LayerName(l, "self_attn."+p+"_proj.weight"), bias)
+	}
+	return proj("q"), proj("k"), proj("v")
+}
+
+// outProj is layer l's attention output projection of att [N, H·D] to [N, d].
+func (d *decoder) outProj(l int, att string) string {
+	bias := ""
+	if d.cfg.OBias() {
+		bias = arch.LayerName(l, "self_attn.o_proj.bias")
+	}
+	return d.linear(att, arch.LayerName(l, "self_attn.o_proj.weight"), bias)
+}
+
+// mlp is layer l's SwiGLU MLP on its normed input n [N, d]: down(silu(gate(n)) · up(n)).
+func (d *decoder) mlp(l int, n string) string {
+	gate := d.linear(n, arch.LayerName(l, "mlp.gate_proj.weight"), "") // [N, I]
+	up := d.linear(n, arch.LayerName(l, "mlp.up_proj.weight"), "")     // [N, I]
 	act := d.op("Mul", []string{d.op("Mul", []string{gate, d.op("Sigmoid", []string{gate})}), up})
-	down := d.linear(act, name("mlp.down_proj.weight"), "") // [N, d]
-	return d.op("Add", []string{x, down})
+	return d.linear(act, arch.LayerName(l, "mlp.down_proj.weight"), "") // [N, d]
 }

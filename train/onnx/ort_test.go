@@ -72,7 +72,7 @@ func openORT(t testing.TB, dir string, cfg arch.Config, opts WriteOptions, optim
 	}
 	m := &ortModel{cfg: cfg, opts: opts}
 	m.ins = []string{"input_ids", "attention_mask"}
-	if opts.Layout != NoPositionIDs {
+	if opts.Layout.positionIDs() {
 		m.ins = append(m.ins, "position_ids")
 	}
 	m.out = []string{"logits"}
@@ -155,7 +155,7 @@ func (m *ortModel) run(t testing.TB, ids, mask, pos [][]int64, past []cache) ([]
 		}
 	}()
 	ins = append(ins, int64Tensor(t, ids), int64Tensor(t, mask))
-	if m.opts.Layout != NoPositionIDs {
+	if m.opts.Layout.positionIDs() {
 		ins = append(ins, int64Tensor(t, pos))
 	}
 	for _, c := range past {

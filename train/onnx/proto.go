@@ -15,6 +15,7 @@ import (
 const (
 	dtFloat   = 1
 	dtUint8   = 2
+	dtInt32   = 6
 	dtInt64   = 7
 	dtBool    = 9
 	dtFloat16 = 10
@@ -22,8 +23,9 @@ const (
 
 // AttributeProto.AttributeType values.
 const (
-	attrInt  = 2
-	attrInts = 7
+	attrFloat = 1
+	attrInt   = 2
+	attrInts  = 7
 )
 
 // irVersion 8 is the IR version that goes with opset 17 (onnx 1.12).
@@ -103,8 +105,15 @@ func float32Raw(vs ...float32) []byte {
 	return b
 }
 
-// attribute is an AttributeProto: name (1), i (3), ints (8), type (20).
+// attribute is an AttributeProto: name (1), f (2), i (3), ints (8), type (20).
 type attribute msg
+
+func floatAttr(name string, v float32) attribute {
+	m := msg{}.str(1, name)
+	m = protowire.AppendTag(m, 2, protowire.Fixed32Type)
+	m = protowire.AppendFixed32(m, math.Float32bits(v))
+	return attribute(m.varint(20, attrFloat))
+}
 
 func intAttr(name string, v int64) attribute {
 	return attribute(msg{}.str(1, name).varint(3, v).varint(20, attrInt))
@@ -176,7 +185,8 @@ func graphProto(name string, nodes, inits, inputs, outputs []msg) msg {
 	return m
 }
 
-// msDomain is ONNX Runtime's contrib-operator domain (MatMulNBits), imported at version 1.
+// msDomain is ONNX Runtime's contrib-operator domain (MatMulNBits, and in Layout ORT
+// GroupQueryAttention and SkipSimplifiedLayerNormalization), imported at version 1.
 const msDomain = "com.microsoft"
 
 // modelProto: ir_version (1), producer_name (2), producer_version (3), graph (7),

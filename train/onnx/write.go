@@ -2,9 +2,9 @@
 // ONNX Runtime user loads like an HF optimum export: model.onnx + model.onnx.data, config.json,
 // generation_config.json and the tokenizer files.
 //
-// The graph has the optimum decoder-with-past signature, opset 17 and standard ONNX operators only
-// (no com.microsoft contrib ops, except com.microsoft.MatMulNBits in weight-quantised models,
-// WriteOptions.WeightBits):
+// By default the graph has the optimum decoder-with-past signature, opset 17 and standard ONNX
+// operators only (no com.microsoft contrib ops, except com.microsoft.MatMulNBits in
+// weight-quantised models, WriteOptions.WeightBits):
 //
 //	inputs   input_ids [B, S] int64, attention_mask [B, P+S] int64, position_ids [B, S] int64,
 //	         past_key_values.N.key|value [B, KVH, P, D]
@@ -13,6 +13,11 @@
 // The causal and padding mask is built inside the graph from attention_mask, so left padding works,
 // and so do the non-padded positions of right-padded rows. Options give the other formats the
 // sampler must read: fp16 weights and I/O, no position_ids input, GPT-2 style combined past_N.
+//
+// Layout ORT instead builds the graph on ONNX Runtime's contrib operators, as onnxruntime-genai's
+// model builder does: com.microsoft.GroupQueryAttention (rotary embedding inside, right-padded
+// rows, a KV cache that past and present can share in place) and (Skip)SimplifiedLayerNormalization;
+// only ONNX Runtime runs it (see Layout ORT for its signature).
 //
 // Weights keep their HF names and layout (nn.Linear [out, in], used through Gemm transB=1) and
 // always live in the external data file, never inside model.onnx: the protobuf stays a few hundred
@@ -55,7 +60,21 @@ const (
 	NoPositionIDs
 	// LegacyCombinedPast uses GPT-2 style caches: past_N [2, B, KVH, P, D] → present_N.
 	LegacyCombinedPast
+	// ORT is laid out for ONNX Runtime as onnxruntime-genai's model builder lays out its models:
+	// attention is com.microsoft.GroupQueryAttention (rotary embedding inside, caches of a
+	// fixed capacity shared in place between past and present), norms are
+	// SimplifiedLayerNormalization and com.microsoft.SkipSimplifiedLayerNormalization. Inputs are
+	// input_ids [B, S], attention_mask [B, T] and past_key_values.N.key|value [B, KVH, P, D], no
+	// position_ids; outputs logits [B, S, V] and present.N.key|value [B, KVH, max(T, P), D].
+	// Rows must be right-padded (each attention_mask row is 1s then 0s): row b's tokens are the
+	// first sum(attention_mask[b]) of its cache, whatever P is, and T may not exceed
+	// max_position_embeddings (the rotary tables' length; see docs/onnx.md). It needs a head size
+	// that is a multiple of 16 and float32 (or WeightBits) weights.
+	ORT
 )
+
+// positionIDs reports whether the layout has a position_ids input.
+func (l Layout) positionIDs() bool { return l == Optimum || l == LegacyCombinedPast }
 
 func (l Layout) String() string {
 	switch l {
@@ -65,6 +84,8 @@ func (l Layout) String() string {
 		return "no-position-ids"
 	case LegacyCombinedPast:
 		return "legacy-combined-past"
+	case ORT:
+		return "ort"
 	}
 	return fmt.Sprintf("Layout(%d)", int(l))
 }
@@ -143,7 +164,7 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
-	if opts.Layout < Optimum || opts.Layout > LegacyCombinedPast {
+	if opts.Layout < Optimum || opts.Layout > ORT {
 		return nil, fmt.Errorf("onnx: unknown layout %v", opts.Layout)
 	}
 	switch {
@@ -151,6 +172,12 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 		return nil, fmt.Errorf("onnx: weight bits %d: want 4, 8 or 0 (float)", opts.WeightBits)
 	case opts.WeightBits != 0 && opts.Float16:
 		return nil, errors.New("onnx: quantised weights with float16 are not supported; the quantised graph computes in float32")
+	case opts.Layout == ORT && opts.Float16:
+		// ONNX Runtime's CPU GroupQueryAttention and the rest of the graph compute in the
+		// caches' type; fp16 would mean fp16 arithmetic, not the fp32 compute of the other layouts.
+		return nil, errors.New("onnx: layout ort with float16 weights is not supported; write it with float32 or int8/int4 weights, or use the standard layout for float16")
+	case opts.Layout == ORT && cfg.HeadDim%16 != 0:
+		return nil, fmt.Errorf("onnx: layout ort: head size %d is not a multiple of 16, which ONNX Runtime's GroupQueryAttention needs to apply rotary embeddings on CPU; use the standard layout for this model", cfg.HeadDim)
 	}
 	if opts.DataFile == "" {
 		opts.DataFile = DataFile
@@ -181,7 +208,7 @@ func NewExporter(dir string, cfg arch.Config, opts WriteOptions) (*Exporter, err
 		add(codesName(name), partCodes, dtUint8, []int64{n, blocks, blob}, n*blocks*blob)
 		add(scalesName(name), partScales, dtFloat, []int64{n * blocks}, 4*n*blocks)
 	}
-	e.model = modelProto(buildGraph(cfg, opts, inits), opts.WeightBits != 0)
+	e.model = modelProto(buildGraph(cfg, opts, inits), opts.WeightBits != 0 || opts.Layout == ORT)
 	return e, nil
 }
 
