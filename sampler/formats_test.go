@@ -19,7 +19,7 @@ import (
 
 // The suite runs over every model format the sampler reads: the third-party tiny Llama
 // (onnxruntime-genai builder, fp16) and models written by train/onnx in each layout, fp32 and
-// fp16. The written models are random but scaled up (init std 0.25) so their logits are far
+// fp16 (the ONNX Runtime layout in fp32, int4 and int8). The written models are random but scaled up (init std 0.25) so their logits are far
 // from ties and greedy decoding is a sharp test.
 
 type testModel struct {
@@ -55,6 +55,13 @@ func testConfig() arch.Config {
 	return arch.Config{ModelType: "llama", HiddenSize: 32, NumHiddenLayers: 2, NumAttentionHeads: 4,
 		NumKeyValueHeads: 2, IntermediateSize: 48, VocabSize: 300, MaxPositionEmbeddings: 96,
 		InitializerRange: 0.25, RopeTheta: 100, BOSTokenID: arch.TokenIDs{1}, EOSTokenID: arch.TokenIDs{2}}
+}
+
+// ortTestConfig is testConfig with head size 16, as onnx.ORT models need.
+func ortTestConfig() arch.Config {
+	cfg := testConfig()
+	cfg.HeadDim = 16
+	return cfg
 }
 
 // writeModel writes a random model folder with train/onnx.
@@ -101,6 +108,16 @@ func allModels(t testing.TB) []testModel {
 			name := fmt.Sprintf("optimum-int%d", bits)
 			dir := filepath.Join(modelsDir, name)
 			if modelsErr = writeModel(dir, testConfig(), onnx.WriteOptions{WeightBits: bits}, nil); modelsErr != nil {
+				return
+			}
+			models = append(models, testModel{name, dir, sampler.FormatOptimum})
+		}
+		// The ONNX Runtime layout (GroupQueryAttention: right padding, a shared KV cache), whose
+		// rotary embedding needs head size 16k; fp32 and weight-quantised.
+		for _, bits := range []int{0, 4, 8} {
+			name := map[int]string{0: "ort-fp32", 4: "ort-int4", 8: "ort-int8"}[bits]
+			dir := filepath.Join(modelsDir, name)
+			if modelsErr = writeModel(dir, ortTestConfig(), onnx.WriteOptions{Layout: onnx.ORT, WeightBits: bits}, nil); modelsErr != nil {
 				return
 			}
 			models = append(models, testModel{name, dir, sampler.FormatOptimum})
@@ -172,14 +189,17 @@ func TestOpenDescribesFormat(t *testing.T) {
 				return
 			}
 			cfg := testConfig()
-			want := sampler.ModelInfo{Layers: 2, KVHeads: 2, HeadSize: 8, Vocab: 300, ContextLength: 96, EOS: []int{2}}
+			if strings.HasPrefix(tm.name, "ort-") {
+				cfg = ortTestConfig()
+			}
+			want := sampler.ModelInfo{Layers: 2, KVHeads: 2, HeadSize: cfg.Defaults().HeadDim, Vocab: 300, ContextLength: 96, EOS: []int{2}}
 			got := sampler.ModelInfo{Layers: info.Layers, KVHeads: info.KVHeads, HeadSize: info.HeadSize, Vocab: info.Vocab, ContextLength: info.ContextLength, EOS: info.EOS}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("info %+v, want %+v", got, want)
 			}
 			// Initializers are the weights plus the graph's few small constants; a quantised
 			// model's hold codes (two int4 weights a byte) and scales instead.
-			quantized := strings.HasPrefix(tm.name, "optimum-int")
+			quantized := strings.Contains(tm.name, "-int")
 			if info.QuantizedWeights != quantized {
 				t.Errorf("quantized weights %v, want %v", info.QuantizedWeights, quantized)
 			}
