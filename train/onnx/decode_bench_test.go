@@ -13,25 +13,36 @@ var decodeBenchConfig = arch.Config{ModelType: "llama", HiddenSize: 512, NumHidd
 	NumKeyValueHeads: 4, IntermediateSize: 1408, VocabSize: 32000, TieWordEmbeddings: true}
 
 // BenchmarkDecode measures cached decoding of the written graph in ONNX Runtime (2 threads),
-// batch 1 and 32, 64 tokens of context, with fp32 weights and with int8 and int4 quantised
-// projections (WeightBits): how fast the graph itself is, independent of the sampler.
+// batch 1 and 32, 64 tokens of context: the standard layout with fp32 weights and with int8 and
+// int4 quantised projections (WeightBits), and the ORT layout in fp32 and int4, fed present back
+// as past (a copy of the cache each step, as the standard layout) and "shared", with past and
+// present bound to one buffer of capacity 128 (GroupQueryAttention appends in place): how fast
+// the graph itself is, independent of the sampler.
 func BenchmarkDecode(b *testing.B) {
 	needORT(b)
 	cfg := decodeBenchConfig.Defaults()
 	b.Logf("%d parameters", arch.ParamCount(cfg))
 	w := arch.RandomWeights(cfg, 1)
-	for _, bits := range []int{0, 8, 4} {
-		name := map[int]string{0: "fp32", 8: "int8", 4: "int4"}[bits]
-		opts := WriteOptions{WeightBits: bits}
+	for _, tc := range []struct {
+		name string
+		opts WriteOptions
+	}{
+		{"fp32", WriteOptions{}}, {"int8", WriteOptions{WeightBits: 8}}, {"int4", WriteOptions{WeightBits: 4}},
+		{"ort-fp32", WriteOptions{Layout: ORT}}, {"ort-int4", WriteOptions{Layout: ORT, WeightBits: 4}},
+	} {
 		dir := b.TempDir()
-		if err := WriteModel(dir, cfg, w, opts); err != nil {
+		if err := WriteModel(dir, cfg, w, tc.opts); err != nil {
 			b.Fatal(err)
 		}
-		benchmarkDecode(b, name, openORT(b, dir, cfg, opts, true))
+		m := openORT(b, dir, cfg, tc.opts, true)
+		benchmarkDecode(b, tc.name, m, false)
+		if tc.opts.Layout == ORT {
+			benchmarkDecode(b, tc.name+"-shared", m, true)
+		}
 	}
 }
 
-func benchmarkDecode(b *testing.B, name string, m *ortModel) {
+func benchmarkDecode(b *testing.B, name string, m *ortModel, shared bool) {
 	cfg := m.cfg
 	for _, batch := range []int{1, 32} {
 		b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
@@ -50,9 +61,19 @@ func benchmarkDecode(b *testing.B, name string, m *ortModel) {
 				mask[r] = append(mask[r], 1)
 				pos[r] = []int64{context}
 			}
+			// The same step each time: a fixed-length cache (the shared buffer is rewritten at
+			// the same position).
+			step := func() { m.run(b, next, mask, pos, past) }
+			if shared {
+				buf := newSharedCache(cfg, batch, 2*context)
+				for l, p := range past {
+					buf.fill(l, p)
+				}
+				step = func() { buf.run(b, m, next, mask) }
+			}
 			b.ResetTimer()
 			for range b.N {
-				m.run(b, next, mask, pos, past) // same step each time: a fixed-length cache
+				step()
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "tok/s")
 		})

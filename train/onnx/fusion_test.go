@@ -55,12 +55,30 @@ func TestORTFusesGraph(t *testing.T) {
 	if n := opCounts(t, plain)["Identity"]; n != 0 {
 		t.Errorf("%d Identity nodes in the fp32 optimum graph", n)
 	}
+	got := optimizedOps(t, dir)
+	norms := 2*cfg.NumHiddenLayers + 1
+	for op, want := range map[string]int{
+		"SimplifiedLayerNormalization": norms,
+		"QuickGelu":                    cfg.NumHiddenLayers,
+		"FusedMatMul":                  cfg.NumHiddenLayers,
+		"ReduceMean":                   0,
+	} {
+		if got[op] != want {
+			t.Errorf("optimised graph has %d %s nodes, want %d (all ops: %v)", got[op], op, want, got)
+		}
+	}
+}
+
+// optimizedOps loads dir's model in ONNX Runtime with every graph optimisation and returns the op
+// counts of the graph it optimised to.
+func optimizedOps(t *testing.T, dir string) map[string]int {
+	t.Helper()
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer so.Destroy()
-	optimized := filepath.Join(dir, "optimized.onnx")
+	optimized := filepath.Join(t.TempDir(), "optimized.onnx")
 	if err := so.SetOptimizedModelFilePath(optimized); err != nil {
 		t.Fatal(err)
 	}
@@ -73,16 +91,38 @@ func TestORTFusesGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := opCounts(t, b)
-	norms := 2*cfg.NumHiddenLayers + 1
-	for op, want := range map[string]int{
-		"SimplifiedLayerNormalization": norms,
-		"QuickGelu":                    cfg.NumHiddenLayers,
-		"FusedMatMul":                  cfg.NumHiddenLayers,
-		"ReduceMean":                   0,
+	return opCounts(t, b)
+}
+
+// TestORTLayoutGraph checks the ORT layout's operators, and that ONNX Runtime folds the rotary
+// tables computed from a Range into constants at load: the optimised graph computes no Range,
+// Cos or Sin per call.
+func TestORTLayoutGraph(t *testing.T) {
+	needORT(t)
+	cfg := ortLayoutConfigs[0].cfg.Defaults()
+	dir := t.TempDir()
+	if err := WriteModel(dir, cfg, testWeights(cfg, 1), WriteOptions{Layout: ORT}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := os.ReadFile(filepath.Join(dir, ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	L := cfg.NumHiddenLayers
+	for _, c := range []struct {
+		what string
+		ops  map[string]int
+		want map[string]int
+	}{
+		{"written", opCounts(t, plain), map[string]int{"GroupQueryAttention": L, "SimplifiedLayerNormalization": 1,
+			"SkipSimplifiedLayerNormalization": 2 * L, "Range": 1, "Cos": 1, "Sin": 1, "Concat": 3}},
+		{"optimised", optimizedOps(t, dir), map[string]int{"GroupQueryAttention": L, "SimplifiedLayerNormalization": 1,
+			"SkipSimplifiedLayerNormalization": 2 * L, "Range": 0, "Cos": 0, "Sin": 0, "QuickGelu": L}},
 	} {
-		if got[op] != want {
-			t.Errorf("optimised graph has %d %s nodes, want %d (all ops: %v)", got[op], op, want, got)
+		for op, want := range c.want {
+			if c.ops[op] != want {
+				t.Errorf("%s graph has %d %s nodes, want %d (all ops: %v)", c.what, c.ops[op], op, want, c.ops)
+			}
 		}
 	}
 }

@@ -31,11 +31,23 @@ func (d *decoder) ortLayers(batch string) func(x string) string {
 	width := d.op("Shape", []string{"attention_mask"}, intAttr("start", 1), intAttr("end", 2))            // [1] = T
 	total := d.op("Cast", []string{width}, intAttr("to", dtInt32))
 	cos, sin := d.rotaryCache()
-	return func(x string) string { return d.ortDecoder(x, batch, seqlens, total, cos, sin) }
+	a := ortAttention{seqlens: seqlens, total: total, cos: cos, sin: sin}
+	shape := func(heads int) string { // [B, -1, heads·D]
+		return d.op("Concat", []string{batch, d.ints(-1, int64(heads*d.cfg.HeadDim))}, intAttr("axis", 0))
+	}
+	a.qShape, a.kvShape = shape(d.cfg.NumAttentionHeads), shape(d.cfg.NumKeyValueHeads)
+	return func(x string) string { return d.ortDecoder(x, a) }
+}
+
+// ortAttention holds the GroupQueryAttention inputs all layers share.
+type ortAttention struct {
+	seqlens, total  string // seqlens_k [B], total_sequence_length [1], int32
+	cos, sin        string // the rotary tables [max_position_embeddings, D/2]
+	qShape, kvShape string // [B, -1, H·D] and [B, -1, KVH·D], for q and for k and v
 }
 
 // ortDecoder is the layers and final norm of Layout ORT on the embeddings x [N, d].
-func (d *decoder) ortDecoder(x, batch, seqlens, total, cos, sin string) string {
+func (d *decoder) ortDecoder(x string, a ortAttention) string {
 	cfg := d.cfg
 	eps := float32(cfg.RMSNormEps)
 	var delta string // the last block's output, not yet added to the residual stream x
@@ -49,7 +61,7 @@ func (d *decoder) ortDecoder(x, batch, seqlens, total, cos, sin string) string {
 			n, x = d.skipNorm(delta, x, norm, true)
 		}
 		q, k, v := d.qkv(l, n)
-		att := d.groupQueryAttention(l, q, k, v, batch, seqlens, total, cos, sin) // [N, H·D]
+		att := d.groupQueryAttention(l, q, k, v, a) // [N, H·D]
 		n, x = d.skipNorm(d.outProj(l, att), x, arch.LayerName(l, "post_attention_layernorm.weight"), true)
 		delta = d.mlp(l, n)
 	}
@@ -87,17 +99,14 @@ func (d *decoder) rotaryCache() (cos, sin string) {
 // groupQueryAttention is layer l's com.microsoft.GroupQueryAttention on the projections q [N,
 // H·D], k and v [N, KVH·D]: it rotates q and k (HF rotate_half, do_rotary), writes the layer's
 // present caches and returns the attention output [N, H·D].
-func (d *decoder) groupQueryAttention(l int, q, k, v, batch, seqlens, total, cos, sin string) string {
+func (d *decoder) groupQueryAttention(l int, q, k, v string, a ortAttention) string {
 	cfg := d.cfg
 	h, kvh, hd := int64(cfg.NumAttentionHeads), int64(cfg.NumKeyValueHeads), int64(cfg.HeadDim)
-	bsd := func(x string, width int64) string { // [N, width] → [B, S, width]
-		shape := d.op("Concat", []string{batch, d.ints(-1, width)}, intAttr("axis", 0))
-		return d.op("Reshape", []string{x, shape})
-	}
+	reshape := func(x, shape string) string { return d.op("Reshape", []string{x, shape}) } // [N, ·] → [B, S, ·]
 	d.seq++
 	att := fmt.Sprintf("%s/GroupQueryAttention_%d", d.scope, d.seq)
-	in := []string{bsd(q, h*hd), bsd(k, kvh*hd), bsd(v, kvh*hd),
-		fmt.Sprintf("past_key_values.%d.key", l), fmt.Sprintf("past_key_values.%d.value", l), seqlens, total, cos, sin}
+	in := []string{reshape(q, a.qShape), reshape(k, a.kvShape), reshape(v, a.kvShape),
+		fmt.Sprintf("past_key_values.%d.key", l), fmt.Sprintf("past_key_values.%d.value", l), a.seqlens, a.total, a.cos, a.sin}
 	out := []string{att, fmt.Sprintf("present.%d.key", l), fmt.Sprintf("present.%d.value", l)}
 	attrs := []attribute{intAttr("num_heads", h), intAttr("kv_num_heads", kvh), intAttr("do_rotary", 1), intAttr("rotary_interleaved", 0)}
 	d.nodes = append(d.nodes, node("GroupQueryAttention", att+"_node", in, out, attrs).str(7, msDomain))

@@ -222,7 +222,7 @@ func (s *sharedCache) fill(l int, c cache) {
 }
 
 // run feeds ids and mask with past and present over the buffer and returns the logits.
-func (s *sharedCache) run(t *testing.T, m *ortModel, ids, mask [][]int64) []float32 {
+func (s *sharedCache) run(t testing.TB, m *ortModel, ids, mask [][]int64) []float32 {
 	t.Helper()
 	shape := ort.NewShape(int64(s.b), int64(s.kvh), int64(s.cap), int64(s.dim))
 	var ins, outs []ort.Value
