@@ -14,10 +14,11 @@ import (
 // prompts on the bench model's graph through onnxruntime_go, with ORT writing logits and
 // presents into preallocated Go buffers (two per cache tensor, used in turn) and nothing else:
 // no padding, no scheduling, no logits processing but an argmax. It is the floor mirage's
-// engine is measured against.
+// engine is measured against. It runs train/onnx's standard layout (the cache tensors are
+// [B, KV heads, S, head size], so grouped-query models need nothing else).
 type ortFloor struct {
 	session       *ort.DynamicAdvancedSession
-	layers, heads int
+	layers, heads int // heads: KV heads
 	headDim       int
 	vocab         int
 	kv            [2][][]float32 // ping-pong sets, 2 tensors (key, value) per layer
@@ -46,9 +47,9 @@ func newORTFloor(dir string, cfg arch.Config, maxRows, maxCols int) (*ortFloor, 
 	return f, nil
 }
 
-// run feeds B rows of T tokens after S cache columns (in set cur) and leaves the presents in
+// feed runs B rows of T tokens after S cache columns (in set cur) and leaves the presents in
 // the other set.
-func (f *ortFloor) run(ids, mask, pos []int64, B, T, S, cur int) error {
+func (f *ortFloor) feed(ids, mask, pos []int64, B, T, S, cur int) error {
 	var vals []ort.Value
 	defer func() {
 		for _, v := range vals {
@@ -88,9 +89,29 @@ func (f *ortFloor) run(ids, mask, pos []int64, B, T, S, cur int) error {
 	return f.session.Run(vals[:nIn], vals[nIn:])
 }
 
-// generate decodes newTokens greedy tokens after each prompt (all of one length) and returns
-// them with the wall time of the whole call, prefill included.
-func (f *ortFloor) generate(prompts [][]int, newTokens int) ([][]int, time.Duration, error) {
+// floorRun is one generate call of the floor.
+type floorRun struct {
+	tokens [][]int
+	took   time.Duration // the whole call, prefill included
+	decode time.Duration // ONNX Runtime's one-token decode runs alone (Session.Run)
+	steps  int           // decode runs
+}
+
+func (r floorRun) tokPerSec() float64 {
+	return float64(len(r.tokens)*len(r.tokens[0])) / r.took.Seconds()
+}
+
+// stepTime is the mean time of one decode run: what a decode step costs in ONNX Runtime,
+// without any Go work around it.
+func (r floorRun) stepTime() time.Duration { return r.decode / time.Duration(max(r.steps, 1)) }
+
+// runConfig runs a greedy config on the floor.
+func (f *ortFloor) runConfig(c benchConfig) (floorRun, error) {
+	return f.generate(benchPrompts(c.batch), c.newTokens)
+}
+
+// generate decodes newTokens greedy tokens after each prompt (all of one length).
+func (f *ortFloor) generate(prompts [][]int, newTokens int) (floorRun, error) {
 	start := time.Now()
 	B, P := len(prompts), len(prompts[0])
 	ids := make([]int64, B*P)
@@ -104,31 +125,43 @@ func (f *ortFloor) generate(prompts [][]int, newTokens int) ([][]int, time.Durat
 	if n := B * P * f.vocab; len(f.logits) < n { // prefill writes every position's logits
 		f.logits = make([]float32, n)
 	}
-	out := make([][]int, B)
+	run := floorRun{tokens: make([][]int, B)}
+	out := run.tokens
 	cur := 0
 	T, S := P, 0
 	for len(out[0]) < newTokens {
 		for i := range mask[:B*(S+T)] {
 			mask[i] = 1
 		}
-		if err := f.run(ids[:B*T], mask[:B*(S+T)], pos[:B*T], B, T, S, cur); err != nil {
-			return nil, 0, fmt.Errorf("ORT floor at %d cache columns: %w", S, err)
+		t0 := time.Now()
+		if err := f.feed(ids[:B*T], mask[:B*(S+T)], pos[:B*T], B, T, S, cur); err != nil {
+			return floorRun{}, fmt.Errorf("ORT floor at %d cache columns: %w", S, err)
+		}
+		if S > 0 {
+			run.decode += time.Since(t0)
+			run.steps++
 		}
 		cur, S = 1-cur, S+T
 		for r := range B {
-			row := f.logits[((r+1)*T-1)*f.vocab : (r+1)*T*f.vocab]
-			best := 0
-			for v, x := range row {
-				if x > row[best] {
-					best = v
-				}
-			}
+			best := argmax(f.logits[((r+1)*T-1)*f.vocab : (r+1)*T*f.vocab])
 			out[r] = append(out[r], best)
 			ids[r], pos[r] = int64(best), int64(S)
 		}
 		T = 1
 	}
-	return out, time.Since(start), nil
+	run.took = time.Since(start)
+	return run, nil
+}
+
+// argmax is the first index of row's largest value.
+func argmax(row []float32) int {
+	best := 0
+	for v, x := range row {
+		if x > row[best] {
+			best = v
+		}
+	}
+	return best
 }
 
 func (f *ortFloor) close() { f.session.Destroy() }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,18 +46,24 @@ const (
 )
 
 type benchConfig struct {
-	name   string
-	batch  int // rows (transformers.js) = prompts × n
-	n      int // samples per prompt (mirage)
-	sample bool
+	name      string
+	batch     int // rows (transformers.js) = prompts × n
+	n         int // samples per prompt (mirage)
+	sample    bool
+	newTokens int
 }
 
 var benchConfigs = []benchConfig{
-	{"b1", 1, 1, false},
-	{"b8", 8, 1, false},
-	{"b32", 32, 1, false},
-	{"n16", 16, 16, true},
+	{"b1", 1, 1, false, benchNewTokens},
+	{"b8", 8, 1, false, benchNewTokens},
+	{"b32", 32, 1, false, benchNewTokens},
+	{"n16", 16, 16, true, benchNewTokens},
 }
+
+// benchSmallConfig is the 34M Llama of BenchmarkSamplerVsTransformersJS.
+var benchSmallConfig = arch.Config{ModelType: "llama", HiddenSize: 512, NumHiddenLayers: 8, NumAttentionHeads: 8,
+	IntermediateSize: 1408, VocabSize: 8192, RMSNormEps: 1e-5, RopeTheta: 10000,
+	BOSTokenID: arch.TokenIDs{1}, EOSTokenID: arch.TokenIDs{2}}.Defaults()
 
 var bench struct {
 	once  sync.Once
@@ -83,59 +90,67 @@ func benchPrompts(n int) [][]int {
 
 func setupBench(b *testing.B) {
 	bench.once.Do(func() {
-		if _, err := sampler.InitRuntime(); err != nil {
-			bench.err = err
-			return
-		}
-		root, err := filepath.Abs(filepath.Join("..", ".cache", "bench"))
-		if err != nil {
-			bench.err = err
-			return
-		}
-		bench.cfg = arch.Config{ModelType: "llama", HiddenSize: 512, NumHiddenLayers: 8, NumAttentionHeads: 8,
-			IntermediateSize: 1408, VocabSize: 8192, RMSNormEps: 1e-5, RopeTheta: 10000,
-			BOSTokenID: arch.TokenIDs{1}, EOSTokenID: arch.TokenIDs{2}}.Defaults()
-		dir := filepath.Join(root, benchModel)
-		if bench.err = writeBenchModel(dir, bench.cfg); bench.err != nil {
-			return
-		}
-		bench.model, bench.err = sampler.Open(context.Background(), dir, sampler.ModelOptions{})
-		if bench.err != nil {
-			return
-		}
-		// Correctness first: cached batched greedy decoding equals recomputation.
-		got, err := bench.model.Generate(context.Background(), benchPrompts(2), sampler.GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true, BatchSize: 2})
-		if err != nil {
-			bench.err = err
-			return
-		}
-		for i, p := range benchPrompts(2) {
-			want, err := sampler.RecomputeGreedy(bench.model, p, 6)
-			if err != nil || !reflect.DeepEqual(got[i][0].Tokens, want) {
-				bench.err = fmt.Errorf("setup check: cached %v, recomputed %v (%v)", got[i][0].Tokens, want, err)
-				return
-			}
-		}
-		bench.floor, bench.err = newORTFloor(dir, bench.cfg, 32, benchPromptLen+benchNewTokens)
-		if bench.err != nil {
-			return
-		}
-		// The floor decodes what mirage does.
-		floor, _, err := bench.floor.generate(benchPrompts(2), 6)
-		if err != nil {
-			bench.err = err
-			return
-		}
-		for i := range got {
-			if !reflect.DeepEqual(floor[i], got[i][0].Tokens) {
-				bench.err = fmt.Errorf("setup check: ORT floor row %d drew %v, mirage %v", i, floor[i], got[i][0].Tokens)
-				return
-			}
+		var s *benchSetup
+		s, bench.err = openBench(benchModel, benchSmallConfig, 32, benchPromptLen+benchNewTokens)
+		if bench.err == nil {
+			bench.model, bench.cfg, bench.floor = s.model, s.cfg, s.floor
 		}
 	})
 	if bench.err != nil {
 		b.Fatal(bench.err)
 	}
+}
+
+// benchSetup is one benchmark model, written to .cache/bench, opened and checked, with the ORT
+// floor on the same graph.
+type benchSetup struct {
+	model *sampler.Model
+	cfg   arch.Config
+	floor *ortFloor
+}
+
+// openBench writes (or reuses) the model name of cfg, opens it and checks it before anything is
+// timed: cached batched greedy decoding equals recomputation, and the ORT floor (for up to
+// floorRows rows of floorCols columns) draws the same tokens as mirage.
+func openBench(name string, cfg arch.Config, floorRows, floorCols int) (*benchSetup, error) {
+	if _, err := sampler.InitRuntime(); err != nil {
+		return nil, err
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".cache", "bench"))
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, name)
+	if err := writeBenchModel(dir, cfg); err != nil {
+		return nil, err
+	}
+	s := &benchSetup{cfg: cfg}
+	if s.model, err = sampler.Open(context.Background(), dir, sampler.ModelOptions{}); err != nil {
+		return nil, err
+	}
+	got, err := s.model.Generate(context.Background(), benchPrompts(2), sampler.GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true, BatchSize: 2})
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range benchPrompts(2) {
+		want, err := sampler.RecomputeGreedy(s.model, p, 6)
+		if err != nil || !reflect.DeepEqual(got[i][0].Tokens, want) {
+			return nil, fmt.Errorf("%s setup check: cached %v, recomputed %v (%v)", name, got[i][0].Tokens, want, err)
+		}
+	}
+	if s.floor, err = newORTFloor(dir, cfg, floorRows, floorCols); err != nil {
+		return nil, err
+	}
+	floor, err := s.floor.generate(benchPrompts(2), 6)
+	if err != nil {
+		return nil, err
+	}
+	for i := range got {
+		if !reflect.DeepEqual(floor.tokens[i], got[i][0].Tokens) {
+			return nil, fmt.Errorf("%s setup check: ORT floor row %d drew %v, mirage %v", name, i, floor.tokens[i], got[i][0].Tokens)
+		}
+	}
+	return s, nil
 }
 
 // setupTJS starts transformers.js and warms every side up on every config, once per process.
@@ -144,14 +159,10 @@ func setupTJS(b *testing.B) {
 	bench.tjsOnce.Do(func() {
 		root := filepath.Dir(bench.model.Info().Dir)
 		bench.tjs, bench.why = startTJS(root, benchModel)
+		warm := newBenchRounds()
 		for _, c := range benchConfigs {
-			if _, bench.err = runMirage(bench.model, c); bench.err != nil {
+			if bench.err = warm.run(bench.model, bench.floor, c); bench.err != nil {
 				return
-			}
-			if !c.sample {
-				if _, bench.err = runFloor(c); bench.err != nil {
-					return
-				}
 			}
 			if bench.tjs != nil {
 				if _, bench.err = bench.tjs.run(c); bench.err != nil {
@@ -165,22 +176,23 @@ func setupTJS(b *testing.B) {
 	}
 }
 
-// runFloor runs a greedy config on the plain ORT loop and returns its tokens/s.
-func runFloor(c benchConfig) (float64, error) {
-	out, took, err := bench.floor.generate(benchPrompts(c.batch), benchNewTokens)
-	if err != nil {
-		return 0, err
-	}
-	return float64(len(out)*len(out[0])) / took.Seconds(), nil
-}
-
 // writeBenchModel writes the model with train/onnx and links onnx/model.onnx, where
-// transformers.js looks for it.
+// transformers.js looks for it. A folder written before is reused when its stamp file matches:
+// the config, the weights' seed and a hash of the writer's source (train/arch, train/onnx), so
+// a changed writer rewrites it (the 0.5B model takes minutes to write).
 func writeBenchModel(dir string, cfg arch.Config) error {
+	stamp, err := benchStamp(cfg)
+	if err != nil {
+		return err
+	}
+	stampFile := filepath.Join(dir, ".bench-stamp")
+	if old, err := os.ReadFile(stampFile); err == nil && bytes.Equal(old, stamp) {
+		return nil
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	if err := onnx.WriteModel(dir, cfg, arch.RandomWeights(cfg, 1), onnx.WriteOptions{}); err != nil {
+	if err := onnx.WriteModel(dir, cfg, arch.RandomWeights(cfg, benchSeed), onnx.WriteOptions{}); err != nil {
 		return err
 	}
 	if err := os.Mkdir(filepath.Join(dir, "onnx"), 0o755); err != nil {
@@ -191,11 +203,41 @@ func writeBenchModel(dir string, cfg arch.Config) error {
 			return err
 		}
 	}
-	return nil
+	return os.WriteFile(stampFile, stamp, 0o644) // last: a half-written folder has no stamp
+}
+
+// benchSeed seeds the benchmark models' random weights.
+const benchSeed = 1
+
+// benchStamp identifies what writeBenchModel writes for cfg.
+func benchStamp(cfg arch.Config) ([]byte, error) {
+	h := sha256.New()
+	for _, pkg := range []string{"arch", "onnx"} {
+		files, err := filepath.Glob(filepath.Join("..", "train", pkg, "*.go"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files { // Glob sorts
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(src))
+			h.Write(src)
+		}
+	}
+	c, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "%s\nseed %d\nwriter %x\n", c, benchSeed, h.Sum(nil)), nil
 }
 
 func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
-	opts := sampler.GenerateOptions{N: c.n, MaxNewTokens: benchNewTokens, IgnoreEOS: true, BatchSize: c.batch, Seed: 1}
+	opts := sampler.GenerateOptions{N: c.n, MaxNewTokens: c.newTokens, IgnoreEOS: true, BatchSize: c.batch, Seed: 1}
 	if c.sample {
 		opts.Choice = sampler.Choice{Temperature: 1}
 	}
@@ -211,8 +253,8 @@ func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
 			tokens += len(s.Tokens)
 		}
 	}
-	if tokens != c.batch*benchNewTokens {
-		return 0, fmt.Errorf("%s: %d tokens, want %d", c.name, tokens, c.batch*benchNewTokens)
+	if tokens != c.batch*c.newTokens {
+		return 0, fmt.Errorf("%s: %d tokens, want %d", c.name, tokens, c.batch*c.newTokens)
 	}
 	return float64(tokens) / sec, nil
 }
@@ -222,87 +264,155 @@ func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
 // bound.
 func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	setupTJS(b)
-	m := bench.model
-	mir := map[string][]float64{}
-	tjs := map[string][]float64{}
-	flo := map[string][]float64{}
-	var reads, copies []float64
-	rounds := 0
+	rs := newBenchRounds()
+	tjs := benchSide{"transformers.js", "tjs", map[string][]float64{}}
 	for b.Loop() {
-		rounds++
-		// The VM's bandwidth drifts from minute to minute: measure it in every round, next to
-		// the batch-1 runs it bounds.
-		bw := measureBandwidth()
-		reads, copies = append(reads, bw.read), append(copies, bw.copy)
+		rs.startRound()
 		for _, c := range benchConfigs {
-			v, err := runMirage(m, c)
-			if err != nil {
+			if err := rs.run(bench.model, bench.floor, c); err != nil {
 				b.Fatal(err)
-			}
-			mir[c.name] = append(mir[c.name], v)
-			if !c.sample {
-				v, err := runFloor(c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				flo[c.name] = append(flo[c.name], v)
 			}
 			if bench.tjs != nil {
 				v, err := bench.tjs.run(c)
 				if err != nil {
 					b.Fatal(err)
 				}
-				tjs[c.name] = append(tjs[c.name], v)
+				tjs.v[c.name] = append(tjs.v[c.name], v)
 			}
 		}
 	}
-	info := m.Info()
-	embed := int64(bench.cfg.VocabSize*bench.cfg.HiddenSize) * 4
-	perToken := info.WeightBytes - embed // decode reads every weight but the embedding table
-	read, cp := median(reads), median(copies)
-	bound := read / float64(perToken)
+	info := bench.model.Info()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nsampler decode, %s (%.1fM params, %.1f MB read per token), %d-token prompts, %d new tokens, %d rounds, GOMAXPROCS %d\n",
-		benchModel, float64(info.Params)/1e6, float64(perToken)/1e6, benchPromptLen, benchNewTokens, rounds, runtime.GOMAXPROCS(0))
-	fmt.Fprintf(&sb, "%-5s %22s %22s %22s %9s %9s\n", "", "mirage tok/s (min-max)", "transformers.js", "ORT floor", "÷ tjs", "÷ floor")
-	for _, c := range benchConfigs {
-		mm := median(mir[c.name])
-		b.ReportMetric(mm, "mirage-"+c.name+"-tok/s")
-		line := fmt.Sprintf("%-5s %8.0f (%5.0f-%5.0f)", c.name, mm, slices.Min(mir[c.name]), slices.Max(mir[c.name]))
-		perRound := fmt.Sprintf("   rounds: mirage %.0f", mir[c.name])
-		cols := []struct {
-			name, metric string
-			v            []float64
-		}{{"transformers.js", "tjs", tjs[c.name]}, {"floor", "floor", flo[c.name]}}
-		var ratios string
-		for _, col := range cols {
-			if len(col.v) == 0 {
+		benchModel, float64(info.Params)/1e6, float64(readPerToken(info, bench.cfg))/1e6, benchPromptLen, benchNewTokens, len(rs.bw), runtime.GOMAXPROCS(0))
+	writeSides(b, &sb, benchConfigs, []benchSide{rs.mir, tjs, rs.flo})
+	if bench.tjs == nil {
+		fmt.Fprintf(&sb, "transformers.js not run: %s\n", bench.why)
+	}
+	rs.writeFloor(b, &sb, benchConfigs, info, bench.cfg)
+	// Printed, not logged: go test keeps only the first lines of a benchmark's log.
+	fmt.Print(sb.String())
+}
+
+// benchSide is one side of a sampler benchmark: tokens/s per config name, one value per round.
+type benchSide struct {
+	name, metric string // table column, metric prefix
+	v            map[string][]float64
+}
+
+// writeSides writes a line per config: each side's tokens/s (median and min-max over rounds),
+// the first side's speed over each other side's, and the rounds; and reports them as metrics.
+// A side without values for a config (the floor on n16, transformers.js missing) shows "-".
+func writeSides(b *testing.B, sb *strings.Builder, configs []benchConfig, sides []benchSide) {
+	first := sides[0]
+	fmt.Fprintf(sb, "%-5s %22s", "", first.name+" tok/s (min-max)")
+	for _, s := range sides[1:] {
+		fmt.Fprintf(sb, " %22s", s.name)
+	}
+	for _, s := range sides[1:] {
+		fmt.Fprintf(sb, " %9s", "÷ "+s.metric)
+	}
+	sb.WriteString("\n")
+	for _, c := range configs {
+		line, ratios := fmt.Sprintf("%-5s", c.name), ""
+		perRound := "   rounds:"
+		for i, s := range sides {
+			v := s.v[c.name]
+			if len(v) == 0 {
 				line += fmt.Sprintf(" %22s", "-")
 				ratios += fmt.Sprintf(" %9s", "-")
 				continue
 			}
-			tm := median(col.v)
-			b.ReportMetric(tm, col.metric+"-"+c.name+"-tok/s")
-			// Each round runs the sides back to back, so the ratio within a round is robust to
-			// the load drifting between rounds; report the median of those ratios.
-			sp := medianRatio(mir[c.name], col.v)
-			b.ReportMetric(sp, "mirage-per-"+col.metric+"-"+c.name)
-			line += fmt.Sprintf(" %8.0f (%5.0f-%5.0f)", tm, slices.Min(col.v), slices.Max(col.v))
-			ratios += fmt.Sprintf(" %8.2fx", sp)
-			perRound += fmt.Sprintf(", %s %.0f", col.name, col.v)
+			b.ReportMetric(median(v), s.metric+"-"+c.name+"-tok/s")
+			line += fmt.Sprintf(" %8.0f (%5.0f-%5.0f)", median(v), slices.Min(v), slices.Max(v))
+			perRound += fmt.Sprintf(" %s %.0f", s.name, v)
+			if i > 0 {
+				// Each round runs the sides back to back, so the ratio within a round is robust
+				// to the load drifting between rounds; report the median of those ratios.
+				sp := medianRatio(first.v[c.name], v)
+				b.ReportMetric(sp, first.metric+"-per-"+s.metric+"-"+c.name)
+				ratios += fmt.Sprintf(" %8.2fx", sp)
+			}
 		}
 		sb.WriteString(line + ratios + perRound + "\n")
 	}
-	if bench.tjs == nil {
-		fmt.Fprintf(&sb, "transformers.js not run: %s\n", bench.why)
+}
+
+// benchRounds collects the rounds of a sampler benchmark: mirage's and the ORT floor's tokens/s
+// and the floor's decode step time (ms) per config, and each round's memory bandwidth.
+type benchRounds struct {
+	mir, flo benchSide
+	steps    map[string][]float64
+	bw       []bandwidth
+}
+
+func newBenchRounds() *benchRounds {
+	return &benchRounds{mir: benchSide{"mirage", "mirage", map[string][]float64{}},
+		flo: benchSide{"ORT floor", "floor", map[string][]float64{}}, steps: map[string][]float64{}}
+}
+
+// startRound measures the bandwidth: the VM's drifts from minute to minute, so every round
+// measures it next to the batch-1 runs it bounds.
+func (rs *benchRounds) startRound() { rs.bw = append(rs.bw, measureBandwidth()) }
+
+// run runs config c on mirage and, when greedy, on the floor.
+func (rs *benchRounds) run(m *sampler.Model, f *ortFloor, c benchConfig) error {
+	v, err := runMirage(m, c)
+	if err != nil {
+		return err
 	}
-	b1 := median(mir["b1"])
-	b.ReportMetric(b1/bound, "b1-of-bound")
+	rs.mir.v[c.name] = append(rs.mir.v[c.name], v)
+	if c.sample {
+		return nil
+	}
+	r, err := f.runConfig(c)
+	if err != nil {
+		return err
+	}
+	rs.flo.v[c.name] = append(rs.flo.v[c.name], r.tokPerSec())
+	rs.steps[c.name] = append(rs.steps[c.name], r.stepTime().Seconds()*1e3)
+	return nil
+}
+
+// writeFloor writes and reports the floor's decode step time per config (the median over
+// rounds of its mean Session.Run time per one-token step: a decode step in ONNX Runtime alone,
+// which the sampler's host-side work per step, BenchmarkSamplerStepWork, adds to), and batch-1
+// decode as a fraction of the memory read bound.
+func (rs *benchRounds) writeFloor(b *testing.B, sb *strings.Builder, configs []benchConfig, info sampler.ModelInfo, cfg arch.Config) {
+	sb.WriteString("ORT floor decode step (Session.Run alone):")
+	for _, c := range configs {
+		if v := rs.steps[c.name]; len(v) > 0 {
+			b.ReportMetric(median(v), "floor-"+c.name+"-step-ms")
+			fmt.Fprintf(sb, " %s %.1f ms", c.name, median(v))
+		}
+	}
+	sb.WriteString("\n")
+	writeBound(b, sb, info, cfg, rs.mir.v["b1"], rs.bw)
+}
+
+// readPerToken is the weight bytes a decode step reads: every weight but the embedding table,
+// of which it gathers one row, unless the table is also the LM head (tied embeddings).
+func readPerToken(info sampler.ModelInfo, cfg arch.Config) int64 {
+	if cfg.TieWordEmbeddings {
+		return info.WeightBytes
+	}
+	return info.WeightBytes - int64(cfg.VocabSize*cfg.HiddenSize)*4
+}
+
+// writeBound reports batch-1 decode (tokens/s per round, prefill included) as a fraction of
+// the memory read bound: read bandwidth / bytes read per token (medians over rounds).
+func writeBound(b *testing.B, sb *strings.Builder, info sampler.ModelInfo, cfg arch.Config, b1 []float64, bw []bandwidth) {
+	var reads, copies []float64
+	for _, x := range bw {
+		reads, copies = append(reads, x.read), append(copies, x.copy)
+	}
+	perToken := float64(readPerToken(info, cfg))
+	read, cp := median(reads), median(copies)
+	bound, v := read/perToken, median(b1)
+	b.ReportMetric(v/bound, "b1-of-bound")
 	b.ReportMetric(read/1e9, "read-GB/s")
-	fmt.Fprintf(&sb, "memory (median of rounds, %d threads): read %.1f GB/s, copy %.1f GB/s; batch-1 bound %.0f tok/s from read bandwidth (%.0f from copy); mirage b1 = %.0f%% of the read bound\n",
-		runtime.GOMAXPROCS(0), read/1e9, cp/1e9, bound, cp/float64(perToken), 100*b1/bound)
-	// Printed, not logged: go test keeps only the first lines of a benchmark's log.
-	fmt.Print(sb.String())
+	fmt.Fprintf(sb, "memory (median of rounds, %d threads): read %.1f GB/s, copy %.1f GB/s; batch-1 bound %.1f tok/s from read bandwidth (%.1f from copy); mirage b1 = %.0f%% of the read bound\n",
+		runtime.GOMAXPROCS(0), read/1e9, cp/1e9, bound, cp/perToken, 100*v/bound)
 }
 
 // medianRatio is the median over rounds of a[i] / b[i].
@@ -376,7 +486,7 @@ func (p *tjsProcess) run(c benchConfig) (float64, error) {
 	if c.sample {
 		sample = 1
 	}
-	if _, err := fmt.Fprintf(p.in, "%s %d %d %d %d\n", c.name, c.batch, benchPromptLen, benchNewTokens, sample); err != nil {
+	if _, err := fmt.Fprintf(p.in, "%s %d %d %d %d\n", c.name, c.batch, benchPromptLen, c.newTokens, sample); err != nil {
 		return 0, err
 	}
 	for p.out.Scan() {
@@ -392,8 +502,8 @@ func (p *tjsProcess) run(c benchConfig) (float64, error) {
 		if err := json.Unmarshal(line, &r); err != nil {
 			return 0, fmt.Errorf("transformers.js said %q: %w", line, err)
 		}
-		if r.Tokens != c.batch*benchNewTokens {
-			return 0, fmt.Errorf("transformers.js %s: %d tokens, want %d", c.name, r.Tokens, c.batch*benchNewTokens)
+		if r.Tokens != c.batch*c.newTokens {
+			return 0, fmt.Errorf("transformers.js %s: %d tokens, want %d", c.name, r.Tokens, c.batch*c.newTokens)
 		}
 		return float64(r.Tokens) / r.Seconds, nil
 	}
