@@ -4,7 +4,7 @@
 #   make lab     the 200-step RL learning test, then the built-in study (mirage lab all): RQ1-RQ3 on the aligned and the unaligned task
 #   make models  rebuild the built-in tiny models (testdata/lab-models) with mirage's own SFT
 #   make test    the test suite (what CI runs)
-#   make bench   speed benchmarks (sampler vs transformers.js, verifiers, converters, trainer)
+#   make bench   speed benchmarks (sampler vs transformers.js and a plain ORT loop, on a 34M and a 0.5B-shaped model; verifiers, converters, trainer)
 
 SHELL := /bin/bash
 GO ?= go
