@@ -15,7 +15,7 @@ func RecomputeGreedy(m *Model, prompt []int, n int) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		tok, _, err := Choice{}.choose(last, 0, &choiceScratch{})
+		tok, _, _, err := Choice{}.choose(last, 0, &choiceScratch{})
 		if err != nil {
 			return nil, err
 		}
@@ -58,16 +58,16 @@ func (w *StepWork) newRow() *row {
 	return r
 }
 
-// Choose draws a token from each row of logits with uniform number u, as step's workers do
-// (choose, then the policy log-prob), and returns the tokens' policy log-probs summed.
+// Choose draws a token from each row of logits with uniform number u, as step's workers do,
+// and returns the tokens' policy log-probs summed.
 func (w *StepWork) Choose(logits [][]float32, u float64) (float64, error) {
 	var sum float64
 	for _, row := range logits {
-		tok, lp, err := w.e.o.choose(row, u, &w.sc)
+		_, _, policyLP, err := w.e.o.choose(row, u, &w.sc)
 		if err != nil {
 			return 0, err
 		}
-		sum += w.e.policyLogprob(row, tok, lp)
+		sum += policyLP
 	}
 	return sum, nil
 }

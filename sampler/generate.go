@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -475,11 +474,11 @@ func (e *engine) admit(i int, pc *promptCache, last []float32) error {
 				cs.SetContext(p)
 			}
 		}
-		tok, lp, err := e.o.choose(last, r.rng.Float64(), &e.scratch[0])
+		tok, lp, policyLP, err := e.o.choose(last, r.rng.Float64(), &e.scratch[0])
 		if err != nil {
 			return fmt.Errorf("prompt %d: %w", i, err)
 		}
-		if e.accept(r, tok, lp, e.policyLogprob(last, tok, lp)) {
+		if e.accept(r, tok, lp, policyLP) {
 			if err := e.finish(r); err != nil {
 				return err
 			}
@@ -513,28 +512,6 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
-}
-
-// policyLogprob is log-softmax(logits/T)[tok] (Output.TokenLogprobs) given tok's log-prob lp
-// under the raw logits; 0 unless GenerateOptions.TokenLogprobs asks for it.
-func (e *engine) policyLogprob(logits []float32, tok int, lp float64) float64 {
-	t := e.o.Temperature
-	if !e.o.TokenLogprobs {
-		return 0
-	}
-	if t <= 0 || t == 1 {
-		return lp
-	}
-	maxv := float32(math.Inf(-1))
-	for _, v := range logits {
-		maxv = max(maxv, v)
-	}
-	inv := float32(1 / t)
-	var sum float64
-	for _, v := range logits {
-		sum += float64(expf((v - maxv) * inv))
-	}
-	return float64((logits[tok]-maxv)*inv) - math.Log(sum)
 }
 
 // accept appends a drawn token (log-prob lp under the model, policyLP under the sampling
@@ -659,10 +636,7 @@ func (e *engine) step() error {
 					continue
 				}
 				row := e.rt.logitsRow(logits, b, sc)
-				picks[b].tok, picks[b].lp, picks[b].err = e.o.choose(row, r.rng.Float64(), sc)
-				if picks[b].err == nil {
-					picks[b].policyLP = e.policyLogprob(row, picks[b].tok, picks[b].lp)
-				}
+				picks[b].tok, picks[b].lp, picks[b].policyLP, picks[b].err = e.o.choose(row, r.rng.Float64(), sc)
 			}
 		}(w)
 	}

@@ -40,62 +40,64 @@ func (e *NonFiniteError) Error() string {
 }
 
 // choose picks a token from logits (model output for one position) with uniform number u in
-// [0,1). It returns the token and its log-probability under the model's own distribution
-// (log-softmax of the raw logits). -Inf logits mean probability 0; NaN and +Inf are errors.
-func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, float64, error) {
+// [0,1). It returns the token, its log-probability under the model's own distribution
+// (log-softmax of the raw logits) and under the sampling policy before truncation
+// (log-softmax(logits/Temperature); the first again when greedy or at temperature 1). -Inf
+// logits mean probability 0; NaN and +Inf are errors.
+func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (tok int, lp, policyLP float64, err error) {
 	maxv, arg := float32(math.Inf(-1)), -1
 	for i, v := range logits {
 		if v != v || v > math.MaxFloat32 {
-			return 0, 0, &NonFiniteError{Token: i, Value: v}
+			return 0, 0, 0, &NonFiniteError{Token: i, Value: v}
 		}
 		if v > maxv {
 			maxv, arg = v, i
 		}
 	}
 	if arg < 0 {
-		return 0, 0, &NonFiniteError{Token: 0, Value: logits[0]}
+		return 0, 0, 0, &NonFiniteError{Token: 0, Value: logits[0]}
 	}
 	if cap(sc.w) < len(logits) {
 		sc.w = make([]float32, len(logits))
 		sc.cand = make([]float32, len(logits))
 	}
 	w := sc.w[:len(logits)]
-	// exp(l - max), summed in float64 for the log-normaliser.
-	var sum float64
-	for i, v := range logits {
-		e := expf(v - maxv)
-		w[i] = e
-		sum += float64(e)
-	}
+	// w = exp(l - max); its sum gives the log-normaliser.
+	sum := expShifted(w, logits, maxv, 1)
 	lse := float64(maxv) + math.Log(sum)
 	if c.Temperature <= 0 {
-		return arg, float64(logits[arg]) - lse, nil
+		lp = float64(logits[arg]) - lse
+		return arg, lp, lp, nil
 	}
+	policyLSE := lse
+	inv := float32(1)
 	if c.Temperature != 1 {
-		inv := float32(1 / c.Temperature)
-		for i, v := range logits {
-			w[i] = expf((v - maxv) * inv)
+		inv = float32(1 / c.Temperature)
+		sum = expShifted(w, logits, maxv, inv)
+		policyLSE = math.Log(sum) // of (l - max)/T
+	}
+	logprobs := func(tok int) (int, float64, float64, error) {
+		lp := float64(logits[tok]) - lse
+		if c.Temperature == 1 {
+			return tok, lp, lp, nil
 		}
+		return tok, lp, float64((logits[tok]-maxv)*inv) - policyLSE, nil
 	}
 	// Every cut is a threshold on w (max w is exactly 1). The selections first try the tokens
 	// with w >= prefilterW, usually few: when those alone hold the k tokens or the top-p mass,
 	// the cut-off is among them (exactly), and the full vocabulary is not touched again.
 	thresh := float32(0)
+	kept := sum // the mass of the tokens with w >= thresh
 	if c.TopK > 0 && c.TopK < len(w) {
 		cand := collect(sc.cand[:0], w, prefilterW)
 		if len(cand) < c.TopK {
 			cand = collect(sc.cand[:0], w, 0)
 		}
 		thresh = kthLargest(cand, c.TopK)
+		kept = massAbove(w, thresh)
 	}
 	if c.TopP > 0 && c.TopP < 1 {
-		var mass float64
-		for _, x := range w {
-			if x >= thresh {
-				mass += float64(x)
-			}
-		}
-		target := c.TopP * mass
+		target := c.TopP * kept
 		cand := collect(sc.cand[:0], w, max(thresh, prefilterW))
 		var cm float64
 		for _, x := range cand {
@@ -105,18 +107,14 @@ func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, flo
 			cand = collect(sc.cand[:0], w, thresh)
 		}
 		thresh = max(thresh, massThreshold(cand, target))
+		kept = massAbove(w, thresh)
 	}
-	if c.MinP > 0 {
-		thresh = max(thresh, float32(c.MinP))
-	}
-	var kept float64
-	for _, x := range w {
-		if x >= thresh {
-			kept += float64(x)
-		}
+	if c.MinP > 0 && float32(c.MinP) > thresh {
+		thresh = float32(c.MinP)
+		kept = massAbove(w, thresh)
 	}
 	r := u * kept
-	tok := arg
+	tok = arg
 	var acc float64
 	for i, x := range w {
 		if x >= thresh && x > 0 {
@@ -127,7 +125,52 @@ func (c Choice) choose(logits []float32, u float64, sc *choiceScratch) (int, flo
 			}
 		}
 	}
-	return tok, float64(logits[tok]) - lse, nil
+	return logprobs(tok)
+}
+
+// massAbove is the sum of the values of w that are >= thresh.
+func massAbove(w []float32, thresh float32) float64 {
+	var m float64
+	for _, x := range w {
+		if x >= thresh {
+			m += float64(x)
+		}
+	}
+	return m
+}
+
+// expShifted sets w[i] = exp((logits[i] - maxv)·scale), for logits <= maxv and scale > 0, and
+// returns their sum: the sampler takes V exponentials per row per step. The exponential is
+// written out in the loop (as a function it was not inlined) and summed in two partial sums (one
+// float64 sum serialised the loop). Arguments below -87.3 give 0 (float32 underflow), so -Inf
+// logits have probability 0; elsewhere it is accurate to ~2 ulp.
+func expShifted(w, logits []float32, maxv, scale float32) float64 {
+	w = w[:len(logits)]
+	var s0, s1 float64
+	for i, v := range logits {
+		x := (v - maxv) * scale
+		e := float32(0)
+		if x >= -87.3 {
+			// x = n·ln2 + r with n = round(x·log2e): adding 1.5·2²³ rounds to an integer in
+			// float32 arithmetic, with n in the low mantissa bits (shorter than float→int→float).
+			t := x*log2e + roundMagic
+			n := t - roundMagic
+			r := x - n*ln2hi - n*ln2lo
+			// exp(r) on |r| <= ln2/2: Cephes expf's degree-6 minimax polynomial, evaluated by
+			// Estrin's scheme (half the dependent steps of Horner's).
+			r2 := r * r
+			q := (5.0000001201e-1 + 1.6666665459e-1*r) +
+				r2*((4.1665795894e-2+8.3334519073e-3*r)+r2*(1.3981999507e-3+1.9875691500e-4*r))
+			e = (1 + r + r2*q) * math.Float32frombits((math.Float32bits(t)+127)<<23)
+		}
+		w[i] = e
+		if i&1 == 0 {
+			s0 += float64(e)
+		} else {
+			s1 += float64(e)
+		}
+	}
+	return s0 + s1
 }
 
 // prefilterW is the weight (probability relative to the most likely token) above which the
@@ -230,31 +273,14 @@ func median3(a, b, c float32) float32 {
 	return b
 }
 
-// expf is exp for float32 arguments <= 0 (after max subtraction), accurate to ~2 ulp and much
-// faster than math.Exp: the sampler takes V exponentials per row per step.
-func expf(x float32) float32 {
-	if x < -87.3 {
-		return 0
-	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693359375
-		ln2lo = -2.12194440e-4
-	)
-	// Round to nearest: x*log2e - 0.5 < 0 and int32() truncates toward zero (a ceiling here),
-	// which avoids math.Floor's function call on GOAMD64=v1.
-	n := float32(int32(x*log2e - 0.5))
-	r := x - n*ln2hi - n*ln2lo
-	// exp(r) on |r| <= ln2/2, degree-6 minimax (Cephes expf).
-	p := float32(1.9875691500e-4)
-	p = p*r + 1.3981999507e-3
-	p = p*r + 8.3334519073e-3
-	p = p*r + 4.1665795894e-2
-	p = p*r + 1.6666665459e-1
-	p = p*r + 5.0000001201e-1
-	p = p*r*r + r + 1
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
-}
+// Constants of expShifted's range reduction: x = n·ln2 + r, ln2 split in two for precision, and
+// 1.5·2²³, which float32 addition rounds to integers at.
+const (
+	log2e      = 1.44269504088896341
+	ln2hi      = 0.693359375
+	ln2lo      = -2.12194440e-4
+	roundMagic = 12582912
+)
 
 var halfTable struct {
 	once sync.Once

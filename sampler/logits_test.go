@@ -109,7 +109,7 @@ func TestChoiceDistribution(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			var sc choiceScratch
 			for range draws {
-				tok, _, err := tc.c.choose(l32, rng.Float64(), &sc)
+				tok, _, _, err := tc.c.choose(l32, rng.Float64(), &sc)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -140,7 +140,7 @@ func TestChoiceDistribution(t *testing.T) {
 
 func TestChoiceGreedyAndLogprob(t *testing.T) {
 	logits := []float32{0.5, 3, -1, 3, 2}
-	tok, lp, err := Choice{}.choose(logits, 0.99, &choiceScratch{})
+	tok, lp, plp, err := Choice{}.choose(logits, 0.99, &choiceScratch{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,16 +148,26 @@ func TestChoiceGreedyAndLogprob(t *testing.T) {
 	for _, l := range logits {
 		s += math.Exp(float64(l))
 	}
-	if want := math.Log(math.Exp(3) / s); tok != 1 || math.Abs(lp-want) > 1e-6 {
-		t.Errorf("greedy: token %d logprob %v, want token 1 (first of the tied maxima) logprob %v", tok, lp, want)
+	if want := math.Log(math.Exp(3) / s); tok != 1 || math.Abs(lp-want) > 1e-6 || plp != lp {
+		t.Errorf("greedy: token %d logprob %v policy %v, want token 1 (first of the tied maxima) logprob %v twice", tok, lp, plp, want)
 	}
-	// Sampled tokens report the model's log-prob, not the tempered one.
-	tok, lp, err = Choice{Temperature: 0.3, TopK: 2}.choose(logits, 0.2, &choiceScratch{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := float64(logits[tok]) - math.Log(s); math.Abs(lp-want) > 1e-6 {
-		t.Errorf("sampled token %d: logprob %v, want %v", tok, lp, want)
+	// Sampled tokens report the model's log-prob and the tempered one before truncation
+	// (log-softmax(logits/T), top-k not renormalised in).
+	for _, c := range []Choice{{Temperature: 0.3, TopK: 2}, {Temperature: 1, TopP: 0.5}, {Temperature: 1.7, MinP: 0.2}} {
+		tok, lp, plp, err = c.choose(logits, 0.2, &choiceScratch{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st float64
+		for _, l := range logits {
+			st += math.Exp(float64(l) / c.Temperature)
+		}
+		if want := float64(logits[tok]) - math.Log(s); math.Abs(lp-want) > 1e-6 {
+			t.Errorf("%+v: token %d logprob %v, want %v", c, tok, lp, want)
+		}
+		if want := float64(logits[tok])/c.Temperature - math.Log(st); math.Abs(plp-want) > 1e-6 {
+			t.Errorf("%+v: token %d policy logprob %v, want %v", c, tok, plp, want)
+		}
 	}
 }
 
@@ -172,7 +182,7 @@ func TestChoiceNonFinite(t *testing.T) {
 	for name, l := range cases {
 		t.Run(name, func(t *testing.T) {
 			for _, c := range []Choice{{}, {Temperature: 1, TopP: 0.5}} {
-				_, _, err := c.choose(l, 0.5, &choiceScratch{})
+				_, _, _, err := c.choose(l, 0.5, &choiceScratch{})
 				var nf *NonFiniteError
 				if !errors.As(err, &nf) {
 					t.Errorf("%+v: got %v, want a NonFiniteError", c, err)
@@ -218,14 +228,28 @@ func TestSelection(t *testing.T) {
 }
 
 func TestExpAndHalf(t *testing.T) {
-	if expf(-87.4) != 0 || expf(-1000) != 0 {
-		t.Errorf("expf below -87.3 must flush to 0 (float32 underflow)")
-	}
+	// Logits l and max 2 with scale 0.5 give arguments (l - 2)/2 from -87.3 to 0, and some below.
+	var xs, logits []float32
 	for x := float32(-87.3); x <= 0; x += 0.01 {
-		got, want := float64(expf(x)), math.Exp(float64(x))
-		if math.Abs(got-want) > 3e-7*want+1e-38 {
-			t.Fatalf("expf(%v) = %v, want %v", x, got, want)
+		xs = append(xs, x)
+		logits = append(logits, 2*x+2)
+	}
+	logits = append(logits, 2*-87.4+2, -1000, float32(math.Inf(-1)))
+	w := make([]float32, len(logits))
+	sum := expShifted(w, logits, 2, 0.5)
+	var want float64
+	for i, x := range xs {
+		got, e := float64(w[i]), math.Exp(float64(x))
+		want += e
+		if math.Abs(got-e) > 3e-7*e+1e-38 {
+			t.Fatalf("exp(%v) = %v, want %v", x, got, e)
 		}
+	}
+	if n := len(xs); w[n] != 0 || w[n+1] != 0 || w[n+2] != 0 {
+		t.Errorf("exp below -87.3 must flush to 0 (float32 underflow): %v", w[n:])
+	}
+	if math.Abs(sum-want) > 1e-6*want {
+		t.Errorf("sum %v, want %v", sum, want)
 	}
 	cases := map[uint16]float32{0x3c00: 1, 0xc000: -2, 0x7bff: 65504, 0x0001: 5.960464477539063e-08, 0x3555: 0.333251953125, 0x8000: float32(math.Copysign(0, -1))}
 	for h, want := range cases {
