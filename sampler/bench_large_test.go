@@ -52,11 +52,10 @@ func BenchmarkSamplerLargeModel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.model.Close()
-	defer s.floor.close()
+	defer s.close()
 	warm := newBenchRounds()
 	for _, c := range largeConfigs {
-		if err := warm.run(s.model, s.floor, c); err != nil {
+		if err := warm.run(s.model, s.ort, s.floor, c); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -64,7 +63,7 @@ func BenchmarkSamplerLargeModel(b *testing.B) {
 	for b.Loop() {
 		rs.startRound()
 		for _, c := range largeConfigs {
-			if err := rs.run(s.model, s.floor, c); err != nil {
+			if err := rs.run(s.model, s.ort, s.floor, c); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -78,6 +77,8 @@ func BenchmarkSamplerLargeModel(b *testing.B) {
 	fmt.Fprintf(&sb, "\nsampler decode, %s (%.0fM params, %.2f GB read per token), %d-token prompts, new tokens %s, %d rounds, GOMAXPROCS %d\n",
 		name, float64(info.Params)/1e6, float64(readPerToken(info, cfg))/1e9, benchPromptLen, strings.Join(news, ", "), len(rs.bw), runtime.GOMAXPROCS(0))
 	writeSides(b, &sb, largeConfigs, []benchSide{rs.mir, rs.flo})
+	fmt.Fprintf(&sb, "the same weights in the ORT layout (%s-ort), same rounds:\n", name)
+	writeSides(b, &sb, largeConfigs, []benchSide{rs.ort, rs.flo})
 	rs.writeFloor(b, &sb, largeConfigs, info, cfg)
 	fmt.Print(sb.String())
 }

@@ -81,11 +81,17 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkSamplerMixedLengths reports tokens/s of continuous and static batching on the
-// mixed-length workload, interleaved round by round, and their ratio.
+// mixed-length workload, interleaved round by round, and their ratio, on the standard layout
+// (a cache of one width for all rows, left-padded) and on the ORT layout (the shared KV cache,
+// each row as long as its own sequence).
 func BenchmarkSamplerMixedLengths(b *testing.B) {
 	setupBench(b)
-	m := bench.model
-	var cont, stat, contCPU, statCPU []float64
+	type series struct{ cont, stat, contCPU, statCPU []float64 }
+	layouts := []struct {
+		name string
+		m    *sampler.Model
+		r    series
+	}{{"standard layout", bench.model, series{}}, {"ORT layout", bench.ort, series{}}}
 	var lengths []int
 	var promptTokens int
 	prompts, _ := mixedWorkload()
@@ -93,41 +99,66 @@ func BenchmarkSamplerMixedLengths(b *testing.B) {
 		promptTokens += len(p)
 	}
 	for b.Loop() { // one round per iteration: -benchtime Nx runs N rounds
-		var outs [2][][]sampler.Output
-		for k, static := range []bool{false, true} {
-			out, took, cpu, err := runMixed(m, static)
-			if err != nil {
-				b.Fatal(err)
+		var outs [][][]sampler.Output
+		for i := range layouts {
+			l := &layouts[i]
+			for _, static := range []bool{false, true} {
+				out, took, cpu, err := runMixed(l.m, static)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tokens := 0
+				lengths = lengths[:0]
+				for _, o := range out {
+					tokens += len(o[0].Tokens)
+					lengths = append(lengths, len(o[0].Tokens))
+				}
+				v, vc := float64(tokens)/took.Seconds(), float64(tokens)/cpu.Seconds()
+				if static {
+					l.r.stat, l.r.statCPU = append(l.r.stat, v), append(l.r.statCPU, vc)
+				} else {
+					l.r.cont, l.r.contCPU = append(l.r.cont, v), append(l.r.contCPU, vc)
+				}
+				outs = append(outs, out)
 			}
-			tokens := 0
-			lengths = lengths[:0]
-			for _, o := range out {
-				tokens += len(o[0].Tokens)
-				lengths = append(lengths, len(o[0].Tokens))
-			}
-			v, vc := float64(tokens)/took.Seconds(), float64(tokens)/cpu.Seconds()
-			if static {
-				stat, statCPU = append(stat, v), append(statCPU, vc)
-			} else {
-				cont, contCPU = append(cont, v), append(contCPU, vc)
-			}
-			outs[k] = out
 		}
+		// Each prompt's random stream follows its key, so every schedule draws the same
+		// completion; the two layouts compute the same function and draw the same too, up to a
+		// near-tie that their last-bit differences can break (counted, not failed).
+		differ := 0
 		for i := range outs[0] {
 			if !slices.Equal(outs[0][i][0].Tokens, outs[1][i][0].Tokens) {
 				b.Fatalf("prompt %d: continuous batching drew %v, static %v", i, outs[0][i][0].Tokens, outs[1][i][0].Tokens)
 			}
+			if !slices.Equal(outs[2][i][0].Tokens, outs[3][i][0].Tokens) {
+				b.Fatalf("ORT layout, prompt %d: continuous batching drew %v, static %v", i, outs[2][i][0].Tokens, outs[3][i][0].Tokens)
+			}
+			if !slices.Equal(outs[0][i][0].Tokens, outs[2][i][0].Tokens) {
+				differ++
+			}
+		}
+		if differ > len(outs[0])/8 {
+			b.Fatalf("the ORT layout drew other completions than the standard one for %d of %d prompts", differ, len(outs[0]))
 		}
 	}
 	slices.Sort(lengths)
-	sp, spCPU := medianRatio(cont, stat), medianRatio(contCPU, statCPU)
-	b.ReportMetric(median(cont), "continuous-tok/s")
-	b.ReportMetric(median(stat), "static-tok/s")
-	b.ReportMetric(sp, "continuous-per-static")
-	b.ReportMetric(spCPU, "continuous-per-static-cpu")
-	fmt.Printf("\nmixed lengths, %s: %d prompts of 16-512 tokens (%d in all), 1 completion each, batch %d, completion lengths min %d / median %d / max %d (cap %d)\n"+
-		"continuous %.0f tok/s (rounds %.0f), static batches %.0f tok/s (rounds %.0f): continuous ÷ static %.2fx (median of per-round ratios)\n"+
-		"per CPU-second: continuous %.0f tok (rounds %.0f), static %.0f (rounds %.0f): continuous ÷ static %.2fx\n",
-		benchModel, mixedPrompts, promptTokens, mixedBatch, lengths[0], lengths[len(lengths)/2], lengths[len(lengths)-1], mixedMaxNew,
-		median(cont), cont, median(stat), stat, sp, median(contCPU), contCPU, median(statCPU), statCPU, spCPU)
+	fmt.Printf("\nmixed lengths, %s: %d prompts of 16-512 tokens (%d in all), 1 completion each, batch %d, completion lengths min %d / median %d / max %d (cap %d)\n",
+		benchModel, mixedPrompts, promptTokens, mixedBatch, lengths[0], lengths[len(lengths)/2], lengths[len(lengths)-1], mixedMaxNew)
+	for _, l := range layouts {
+		r, metric := l.r, ""
+		if l.m == bench.ort {
+			metric = "ort-"
+		}
+		sp, spCPU := medianRatio(r.cont, r.stat), medianRatio(r.contCPU, r.statCPU)
+		b.ReportMetric(median(r.cont), metric+"continuous-tok/s")
+		b.ReportMetric(median(r.stat), metric+"static-tok/s")
+		b.ReportMetric(sp, metric+"continuous-per-static")
+		b.ReportMetric(spCPU, metric+"continuous-per-static-cpu")
+		fmt.Printf("%s: continuous %.0f tok/s (rounds %.0f), static batches %.0f tok/s (rounds %.0f): continuous ÷ static %.2fx (median of per-round ratios)\n"+
+			"  per CPU-second: continuous %.0f tok (rounds %.0f), static %.0f (rounds %.0f): continuous ÷ static %.2fx\n",
+			l.name, median(r.cont), r.cont, median(r.stat), r.stat, sp, median(r.contCPU), r.contCPU, median(r.statCPU), r.statCPU, spCPU)
+	}
+	std, ort := layouts[0].r, layouts[1].r
+	b.ReportMetric(medianRatio(ort.cont, std.cont), "ort-per-standard-continuous")
+	fmt.Printf("ORT layout ÷ standard layout, continuous: %.2fx; static: %.2fx\n", medianRatio(ort.cont, std.cont), medianRatio(ort.stat, std.stat))
 }

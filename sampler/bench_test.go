@@ -69,6 +69,7 @@ var bench struct {
 	once  sync.Once
 	err   error
 	model *sampler.Model
+	ort   *sampler.Model // the same weights in train/onnx's ORT layout (shared KV cache)
 	cfg   arch.Config
 	floor *ortFloor
 	bwBuf []byte // 1 GiB, touched, for measureBandwidth
@@ -93,7 +94,7 @@ func setupBench(b *testing.B) {
 		var s *benchSetup
 		s, bench.err = openBench(benchModel, benchSmallConfig, 32, benchPromptLen+benchNewTokens)
 		if bench.err == nil {
-			bench.model, bench.cfg, bench.floor = s.model, s.cfg, s.floor
+			bench.model, bench.ort, bench.cfg, bench.floor = s.model, s.ort, s.cfg, s.floor
 		}
 	})
 	if bench.err != nil {
@@ -102,16 +103,24 @@ func setupBench(b *testing.B) {
 }
 
 // benchSetup is one benchmark model, written to .cache/bench, opened and checked, with the ORT
-// floor on the same graph.
+// floor on the same graph, and the same weights in the ORT layout.
 type benchSetup struct {
 	model *sampler.Model
+	ort   *sampler.Model
 	cfg   arch.Config
 	floor *ortFloor
 }
 
-// openBench writes (or reuses) the model name of cfg, opens it and checks it before anything is
-// timed: cached batched greedy decoding equals recomputation, and the ORT floor (for up to
-// floorRows rows of floorCols columns) draws the same tokens as mirage.
+func (s *benchSetup) close() {
+	s.model.Close()
+	s.ort.Close()
+	s.floor.close()
+}
+
+// openBench writes (or reuses) the model name of cfg in the standard layout and, as name-ort,
+// in the ORT layout, opens them and checks them before anything is timed: cached batched greedy
+// decoding equals recomputation on both, and the ORT floor (for up to floorRows rows of
+// floorCols columns) draws the same tokens as mirage.
 func openBench(name string, cfg arch.Config, floorRows, floorCols int) (*benchSetup, error) {
 	if _, err := sampler.InitRuntime(); err != nil {
 		return nil, err
@@ -121,22 +130,36 @@ func openBench(name string, cfg arch.Config, floorRows, floorCols int) (*benchSe
 		return nil, err
 	}
 	dir := filepath.Join(root, name)
-	if err := writeBenchModel(dir, cfg); err != nil {
-		return nil, err
-	}
 	s := &benchSetup{cfg: cfg}
-	if s.model, err = sampler.Open(context.Background(), dir, sampler.ModelOptions{}); err != nil {
-		return nil, err
-	}
-	got, err := s.model.Generate(context.Background(), benchPrompts(2), sampler.GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true, BatchSize: 2})
-	if err != nil {
-		return nil, err
-	}
-	for i, p := range benchPrompts(2) {
-		want, err := sampler.RecomputeGreedy(s.model, p, 6)
-		if err != nil || !reflect.DeepEqual(got[i][0].Tokens, want) {
-			return nil, fmt.Errorf("%s setup check: cached %v, recomputed %v (%v)", name, got[i][0].Tokens, want, err)
+	var got [][]sampler.Output
+	for _, l := range []struct {
+		layout onnx.Layout
+		dir    string
+		m      **sampler.Model
+	}{{onnx.Optimum, dir, &s.model}, {onnx.ORT, dir + "-ort", &s.ort}} {
+		if err := writeBenchModel(l.dir, cfg, l.layout); err != nil {
+			return nil, err
 		}
+		m, err := sampler.Open(context.Background(), l.dir, sampler.ModelOptions{})
+		if err != nil {
+			return nil, err
+		}
+		*l.m = m
+		if got, err = m.Generate(context.Background(), benchPrompts(2), sampler.GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true, BatchSize: 2}); err != nil {
+			return nil, err
+		}
+		for i, p := range benchPrompts(2) {
+			want, err := sampler.RecomputeGreedy(m, p, 6)
+			if err != nil || !reflect.DeepEqual(got[i][0].Tokens, want) {
+				return nil, fmt.Errorf("%s (%v layout) setup check: cached %v, recomputed %v (%v)", name, l.layout, got[i][0].Tokens, want, err)
+			}
+		}
+	}
+	if !s.ort.Info().SharedKVCache {
+		return nil, fmt.Errorf("%s-ort: the ORT layout does not run on the shared KV cache", name)
+	}
+	if got, err = s.model.Generate(context.Background(), benchPrompts(2), sampler.GenerateOptions{MaxNewTokens: 6, IgnoreEOS: true, BatchSize: 2}); err != nil {
+		return nil, err
 	}
 	if s.floor, err = newORTFloor(dir, cfg, floorRows, floorCols); err != nil {
 		return nil, err
@@ -161,7 +184,7 @@ func setupTJS(b *testing.B) {
 		bench.tjs, bench.why = startTJS(root, benchModel)
 		warm := newBenchRounds()
 		for _, c := range benchConfigs {
-			if bench.err = warm.run(bench.model, bench.floor, c); bench.err != nil {
+			if bench.err = warm.run(bench.model, bench.ort, bench.floor, c); bench.err != nil {
 				return
 			}
 			if bench.tjs != nil {
@@ -176,12 +199,12 @@ func setupTJS(b *testing.B) {
 	}
 }
 
-// writeBenchModel writes the model with train/onnx and links onnx/model.onnx, where
+// writeBenchModel writes the model with train/onnx in layout and links onnx/model.onnx, where
 // transformers.js looks for it. A folder written before is reused when its stamp file matches:
-// the config, the weights' seed and a hash of the writer's source (train/arch, train/onnx), so
-// a changed writer rewrites it (the 0.5B model takes minutes to write).
-func writeBenchModel(dir string, cfg arch.Config) error {
-	stamp, err := benchStamp(cfg)
+// the config, the layout, the weights' seed and a hash of the writer's source (train/arch,
+// train/onnx), so a changed writer rewrites it (the 0.5B model takes minutes to write).
+func writeBenchModel(dir string, cfg arch.Config, layout onnx.Layout) error {
+	stamp, err := benchStamp(cfg, layout)
 	if err != nil {
 		return err
 	}
@@ -192,7 +215,7 @@ func writeBenchModel(dir string, cfg arch.Config) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	if err := onnx.WriteModel(dir, cfg, arch.RandomWeights(cfg, benchSeed), onnx.WriteOptions{}); err != nil {
+	if err := onnx.WriteModel(dir, cfg, arch.RandomWeights(cfg, benchSeed), onnx.WriteOptions{Layout: layout}); err != nil {
 		return err
 	}
 	if err := os.Mkdir(filepath.Join(dir, "onnx"), 0o755); err != nil {
@@ -209,8 +232,8 @@ func writeBenchModel(dir string, cfg arch.Config) error {
 // benchSeed seeds the benchmark models' random weights.
 const benchSeed = 1
 
-// benchStamp identifies what writeBenchModel writes for cfg.
-func benchStamp(cfg arch.Config) ([]byte, error) {
+// benchStamp identifies what writeBenchModel writes for cfg and layout.
+func benchStamp(cfg arch.Config, layout onnx.Layout) ([]byte, error) {
 	h := sha256.New()
 	for _, pkg := range []string{"arch", "onnx"} {
 		files, err := filepath.Glob(filepath.Join("..", "train", pkg, "*.go"))
@@ -233,7 +256,7 @@ func benchStamp(cfg arch.Config) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fmt.Appendf(nil, "%s\nseed %d\nwriter %x\n", c, benchSeed, h.Sum(nil)), nil
+	return fmt.Appendf(nil, "%s\nlayout %v\nseed %d\nwriter %x\n", c, layout, benchSeed, h.Sum(nil)), nil
 }
 
 func runMirage(m *sampler.Model, c benchConfig) (float64, error) {
@@ -269,7 +292,7 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	for b.Loop() {
 		rs.startRound()
 		for _, c := range benchConfigs {
-			if err := rs.run(bench.model, bench.floor, c); err != nil {
+			if err := rs.run(bench.model, bench.ort, bench.floor, c); err != nil {
 				b.Fatal(err)
 			}
 			if bench.tjs != nil {
@@ -286,6 +309,8 @@ func BenchmarkSamplerVsTransformersJS(b *testing.B) {
 	fmt.Fprintf(&sb, "\nsampler decode, %s (%.1fM params, %.1f MB read per token), %d-token prompts, %d new tokens, %d rounds, GOMAXPROCS %d\n",
 		benchModel, float64(info.Params)/1e6, float64(readPerToken(info, bench.cfg))/1e6, benchPromptLen, benchNewTokens, len(rs.bw), runtime.GOMAXPROCS(0))
 	writeSides(b, &sb, benchConfigs, []benchSide{rs.mir, tjs, rs.flo})
+	fmt.Fprintf(&sb, "the same weights in the ORT layout (%s-ort: GroupQueryAttention, shared KV cache), same rounds:\n", benchModel)
+	writeSides(b, &sb, benchConfigs, []benchSide{rs.ort, tjs, rs.flo})
 	if bench.tjs == nil {
 		fmt.Fprintf(&sb, "transformers.js not run: %s\n", bench.why)
 	}
@@ -338,16 +363,18 @@ func writeSides(b *testing.B, sb *strings.Builder, configs []benchConfig, sides 
 	}
 }
 
-// benchRounds collects the rounds of a sampler benchmark: mirage's and the ORT floor's tokens/s
-// and the floor's decode step time (ms) per config, and each round's memory bandwidth.
+// benchRounds collects the rounds of a sampler benchmark: mirage's tokens/s on the standard and
+// on the ORT layout, the ORT floor's and its decode step time (ms) per config, and each round's
+// memory bandwidth.
 type benchRounds struct {
-	mir, flo benchSide
-	steps    map[string][]float64
-	bw       []bandwidth
+	mir, ort, flo benchSide
+	steps         map[string][]float64
+	bw            []bandwidth
 }
 
 func newBenchRounds() *benchRounds {
 	return &benchRounds{mir: benchSide{"mirage", "mirage", map[string][]float64{}},
+		ort: benchSide{"mirage, ORT layout", "mirage-ort", map[string][]float64{}},
 		flo: benchSide{"ORT floor", "floor", map[string][]float64{}}, steps: map[string][]float64{}}
 }
 
@@ -355,13 +382,18 @@ func newBenchRounds() *benchRounds {
 // measures it next to the batch-1 runs it bounds.
 func (rs *benchRounds) startRound() { rs.bw = append(rs.bw, measureBandwidth()) }
 
-// run runs config c on mirage and, when greedy, on the floor.
-func (rs *benchRounds) run(m *sampler.Model, f *ortFloor, c benchConfig) error {
-	v, err := runMirage(m, c)
-	if err != nil {
-		return err
+// run runs config c on mirage (the standard and the ORT layout) and, when greedy, on the floor.
+func (rs *benchRounds) run(m, ort *sampler.Model, f *ortFloor, c benchConfig) error {
+	for _, side := range []struct {
+		m *sampler.Model
+		s benchSide
+	}{{m, rs.mir}, {ort, rs.ort}} {
+		v, err := runMirage(side.m, c)
+		if err != nil {
+			return err
+		}
+		side.s.v[c.name] = append(side.s.v[c.name], v)
 	}
-	rs.mir.v[c.name] = append(rs.mir.v[c.name], v)
 	if c.sample {
 		return nil
 	}

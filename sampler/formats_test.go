@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	if bench.model != nil {
 		bench.model.Close()
+		bench.ort.Close()
 	}
 	if modelsDir != "" {
 		os.RemoveAll(modelsDir)
