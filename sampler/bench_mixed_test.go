@@ -13,19 +13,22 @@ import (
 	"github.com/mirage-rl/mirage/sampler"
 )
 
-// The mixed-length workload, as math sampling has it: mixedPrompts prompts whose lengths are
-// log-uniform in [16, 512] tokens, one completion each at temperature 1, ending at any of
-// mixedStops stop ids (on this random model the next-token distribution is close to uniform,
-// so lengths are roughly geometric, mean about vocab/mixedStops) or at mixedMaxNew tokens.
-// Continuous batching (one Generate over all prompts: a finished row takes the next prompt) is
-// timed against a static-batch loop of the same code (Generate over consecutive groups of
-// mixedBatch prompts: a group ends when its longest completion does). Both draw the same
-// completions, since each prompt's random stream follows its key, not its schedule.
+// The mixed-length workload, as math sampling for pass@k has it: mixedPrompts prompts whose
+// lengths are log-uniform in [16, 512] tokens, mixedSamples completions each at temperature 1
+// (four times as many sequences as rows, so most of the run is not the final drain), ending at
+// any of mixedStops stop ids (on this random model the next-token distribution is close to
+// uniform, so lengths are roughly geometric, mean about vocab/mixedStops) or at mixedMaxNew
+// tokens. Continuous batching (one Generate over all prompts: a finished row takes the next
+// sample) is timed against a static-batch loop of the same code (Generate over consecutive
+// groups of mixedBatch/mixedSamples prompts, mixedBatch rows: a group ends when its longest
+// completion does). Both draw the same completions, since each sample's random stream follows
+// its prompt's key and its index, not its schedule.
 const (
-	mixedPrompts = 64
+	mixedPrompts = 32
+	mixedSamples = 4
 	mixedBatch   = 32
-	mixedStops   = 48
-	mixedMaxNew  = 384
+	mixedStops   = 96
+	mixedMaxNew  = 256
 )
 
 func mixedWorkload() ([][]int, sampler.GenerateOptions) {
@@ -43,11 +46,11 @@ func mixedWorkload() ([][]int, sampler.GenerateOptions) {
 	for i := range stops {
 		stops[i] = 4000 + 97*i
 	}
-	return prompts, sampler.GenerateOptions{Choice: sampler.Choice{Temperature: 1}, Seed: 1, Keys: keys,
+	return prompts, sampler.GenerateOptions{Choice: sampler.Choice{Temperature: 1}, N: mixedSamples, Seed: 1, Keys: keys,
 		MaxNewTokens: mixedMaxNew, StopTokens: stops, BatchSize: mixedBatch}
 }
 
-// runMixed runs the workload continuously, or in static groups of opts.BatchSize prompts, and
+// runMixed runs the workload continuously, or in static groups of opts.BatchSize rows, and
 // returns the wall time and the CPU time of the process (all its threads, ONNX Runtime's
 // included), which other tenants of a shared machine disturb far less than the wall time.
 func runMixed(m *sampler.Model, static bool) ([][]sampler.Output, time.Duration, time.Duration, error) {
@@ -59,8 +62,9 @@ func runMixed(m *sampler.Model, static bool) ([][]sampler.Output, time.Duration,
 	}
 	var out [][]sampler.Output
 	keys := opts.Keys
-	for g := 0; g < len(prompts); g += opts.BatchSize {
-		end := min(len(prompts), g+opts.BatchSize)
+	group := opts.BatchSize / opts.N
+	for g := 0; g < len(prompts); g += group {
+		end := min(len(prompts), g+group)
 		opts.Keys = keys[g:end]
 		o, err := m.Generate(context.Background(), prompts[g:end], opts)
 		if err != nil {
@@ -110,8 +114,10 @@ func BenchmarkSamplerMixedLengths(b *testing.B) {
 				tokens := 0
 				lengths = lengths[:0]
 				for _, o := range out {
-					tokens += len(o[0].Tokens)
-					lengths = append(lengths, len(o[0].Tokens))
+					for _, c := range o {
+						tokens += len(c.Tokens)
+						lengths = append(lengths, len(c.Tokens))
+					}
 				}
 				v, vc := float64(tokens)/took.Seconds(), float64(tokens)/cpu.Seconds()
 				if static {
@@ -127,23 +133,25 @@ func BenchmarkSamplerMixedLengths(b *testing.B) {
 		// near-tie that their last-bit differences can break (counted, not failed).
 		differ := 0
 		for i := range outs[0] {
-			if !slices.Equal(outs[0][i][0].Tokens, outs[1][i][0].Tokens) {
-				b.Fatalf("prompt %d: continuous batching drew %v, static %v", i, outs[0][i][0].Tokens, outs[1][i][0].Tokens)
-			}
-			if !slices.Equal(outs[2][i][0].Tokens, outs[3][i][0].Tokens) {
-				b.Fatalf("ORT layout, prompt %d: continuous batching drew %v, static %v", i, outs[2][i][0].Tokens, outs[3][i][0].Tokens)
-			}
-			if !slices.Equal(outs[0][i][0].Tokens, outs[2][i][0].Tokens) {
-				differ++
+			for j := range outs[0][i] {
+				if !slices.Equal(outs[0][i][j].Tokens, outs[1][i][j].Tokens) {
+					b.Fatalf("prompt %d sample %d: continuous batching drew %v, static %v", i, j, outs[0][i][j].Tokens, outs[1][i][j].Tokens)
+				}
+				if !slices.Equal(outs[2][i][j].Tokens, outs[3][i][j].Tokens) {
+					b.Fatalf("ORT layout, prompt %d sample %d: continuous batching drew %v, static %v", i, j, outs[2][i][j].Tokens, outs[3][i][j].Tokens)
+				}
+				if !slices.Equal(outs[0][i][j].Tokens, outs[2][i][j].Tokens) {
+					differ++
+				}
 			}
 		}
-		if differ > len(outs[0])/8 {
-			b.Fatalf("the ORT layout drew other completions than the standard one for %d of %d prompts", differ, len(outs[0]))
+		if differ > mixedPrompts*mixedSamples/8 {
+			b.Fatalf("the ORT layout drew other completions than the standard one for %d of %d sequences", differ, mixedPrompts*mixedSamples)
 		}
 	}
 	slices.Sort(lengths)
-	fmt.Printf("\nmixed lengths, %s: %d prompts of 16-512 tokens (%d in all), 1 completion each, batch %d, completion lengths min %d / median %d / max %d (cap %d)\n",
-		benchModel, mixedPrompts, promptTokens, mixedBatch, lengths[0], lengths[len(lengths)/2], lengths[len(lengths)-1], mixedMaxNew)
+	fmt.Printf("\nmixed lengths, %s: %d prompts of 16-512 tokens (%d in all), %d completions each, batch %d, completion lengths min %d / median %d / max %d (cap %d)\n",
+		benchModel, mixedPrompts, promptTokens, mixedSamples, mixedBatch, lengths[0], lengths[len(lengths)/2], lengths[len(lengths)-1], mixedMaxNew)
 	for _, l := range layouts {
 		r, metric := l.r, ""
 		if l.m == bench.ort {
