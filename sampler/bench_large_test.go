@@ -61,7 +61,7 @@ func BenchmarkSamplerLargeModel(b *testing.B) {
 	}
 	rs := newBenchRounds()
 	for b.Loop() {
-		rs.startRound()
+		rs.startRound(readPerToken(s.model.Info(), cfg))
 		for _, c := range largeConfigs {
 			if err := rs.run(s.model, s.ort, s.floor, c); err != nil {
 				b.Fatal(err)

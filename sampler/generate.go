@@ -52,7 +52,7 @@ type GenerateOptions struct {
 	// add up to the completions' token counts.
 	OnStep func(tokens int)
 	// PrefillChunk is the longest piece of a prompt fed in one run (default: enough to keep the
-	// logits of a chunk under 64 MB, at most 512 tokens).
+	// logits of a chunk under 256 MB, at most 512 tokens: 441 with a 151936-token vocabulary).
 	PrefillChunk int
 }
 
@@ -497,7 +497,7 @@ func (e *engine) chunk() int {
 	if e.o.PrefillChunk > 0 {
 		return e.o.PrefillChunk
 	}
-	return max(16, min(512, (64<<20)/(4*e.m.info.Vocab)))
+	return max(16, min(512, (256<<20)/(4*e.m.info.Vocab)))
 }
 
 // streamRNG derives completion (key, sample)'s random stream from the seed.
