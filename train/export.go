@@ -33,6 +33,18 @@ const (
 	LayoutORT = "ort"
 )
 
+// parseLayout maps a layout name (LayoutStandard, LayoutORT; "" is standard) to train/onnx's;
+// flag names the option in the error.
+func parseLayout(name, flag string) (onnx.Layout, error) {
+	switch name {
+	case "", LayoutStandard:
+		return onnx.Optimum, nil
+	case LayoutORT:
+		return onnx.ORT, nil
+	}
+	return 0, fmt.Errorf("train: %s %q: want %s or %s", flag, name, LayoutStandard, LayoutORT)
+}
+
 // ExportOptions configure ExportModel: an HF checkpoint folder converted to an ONNX model folder
 // the sampler serves, without training.
 type ExportOptions struct {
@@ -71,12 +83,9 @@ func ExportModel(ctx context.Context, opts ExportOptions) error {
 	default:
 		return fmt.Errorf("train: export --dtype %q: want %s, %s, %s or %s", opts.DType, DTypeFP32, DTypeFP16, DTypeInt8, DTypeInt4)
 	}
-	switch opts.Layout {
-	case "", LayoutStandard:
-	case LayoutORT:
-		write.Layout = onnx.ORT
-	default:
-		return fmt.Errorf("train: export --layout %q: want %s or %s", opts.Layout, LayoutStandard, LayoutORT)
+	var err error
+	if write.Layout, err = parseLayout(opts.Layout, "export --layout"); err != nil {
+		return err
 	}
 	if datasets.SameFile(opts.ModelDir, opts.OutDir) {
 		return fmt.Errorf("train: export --out %s is the --model folder; write the ONNX folder to another folder", opts.OutDir)

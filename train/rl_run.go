@@ -41,6 +41,11 @@ type RLOptions struct {
 	Backend string
 	// Sampler configures the ONNX Runtime session (device, threads).
 	Sampler sampler.ModelOptions
+	// PolicyLayout is the graph layout of policy/, the folder the sampler serves during the run:
+	// LayoutStandard (default) or LayoutORT (the same function on ONNX Runtime's contrib
+	// operators, sampled with the in-place KV cache: faster at batch; head size a multiple of 16).
+	// The final model folder is written in the standard layout either way.
+	PolicyLayout string
 	// Resume continues from the newest checkpoint in OutDir (starting afresh when there is none).
 	Resume bool
 	// Config holds the hyper-parameters.
@@ -79,6 +84,10 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 	case "", TemplateChat, TemplateRaw, TemplateNone:
 	default:
 		return res, fmt.Errorf("train: --template %q; want chat, raw or none", opts.Template)
+	}
+	layout, err := parseLayout(opts.PolicyLayout, "rl --policy-layout")
+	if err != nil {
+		return res, err
 	}
 	cfg, w, err := weights.Load(opts.ModelDir)
 	if err != nil {
@@ -128,7 +137,7 @@ func RunRL(ctx context.Context, opts RLOptions) (RLResult, error) {
 	defer unlock()
 
 	// The sampler serves policy/, re-exported (data file only) after every update.
-	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir, Unsynced: true})
+	exp, err := onnx.NewExporter(filepath.Join(opts.OutDir, PolicyDir), cfg, onnx.WriteOptions{TokenizerDir: tokDir, Unsynced: true, Layout: layout})
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
 	}
@@ -208,12 +217,18 @@ func runSettings(opts RLOptions, eval []RLTask) (datasets.RunInfo, error) {
 	if len(eval) > 0 {
 		evalPrompts = taskFingerprint(eval)
 	}
-	return datasets.RunInfo{Command: "train rl", Settings: map[string]string{
+	settings := map[string]string{
 		"grader": string(grader), "format": string(format), "last number": strconv.FormatBool(v.LastNumber),
 		"format penalty": strconv.FormatFloat(v.FormatPenalty, 'g', -1, 64),
 		"math options":   string(mathOpts), "synlogic options": string(logicOpts),
 		"eval prompts": evalPrompts,
-	}, Info: map[string]string{ // for the reader: the checkpoints guard the prompts themselves
+	}
+	// The layout changes the sampler's last bits, so the samples; recorded only when not the
+	// default, so runs from before the option resume.
+	if opts.PolicyLayout != "" && opts.PolicyLayout != LayoutStandard {
+		settings["policy layout"] = opts.PolicyLayout
+	}
+	return datasets.RunInfo{Command: "train rl", Settings: settings, Info: map[string]string{ // for the reader: the checkpoints guard the prompts themselves
 		"model": opts.ModelDir, "tokenizer": opts.TokenizerDir, "data": opts.Data, "eval data": opts.EvalData, "template": opts.Template,
 	}}, nil
 }

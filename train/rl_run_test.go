@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirage-rl/mirage/datasets"
 	"github.com/mirage-rl/mirage/sampler"
 	"github.com/mirage-rl/mirage/verify"
 )
@@ -27,6 +28,7 @@ func TestRunRLChecksOptionsFirst(t *testing.T) {
 		{func(o *RLOptions) { o.Sampler = sampler.ModelOptions{Device: "tpu"} }, `device "tpu"`},
 		{func(o *RLOptions) { o.Sampler = sampler.ModelOptions{Threads: -2} }, "--threads -2"},
 		{func(o *RLOptions) { o.Template = "jinja" }, `--template "jinja"`},
+		{func(o *RLOptions) { o.PolicyLayout = "genai" }, `--policy-layout "genai"`},
 	} {
 		o := base
 		c.edit(&o)
@@ -40,5 +42,23 @@ func TestRunRLChecksOptionsFirst(t *testing.T) {
 	// With good options the first error is the missing model folder.
 	if _, err := RunRL(context.Background(), base); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("missing model folder: err = %v", err)
+	}
+}
+
+// The policy layout is a run setting --resume compares (it changes the sampler's last bits), but
+// the default adds nothing, so runs from before the option resume.
+func TestRunSettingsPolicyLayout(t *testing.T) {
+	settings := func(layout string) datasets.RunInfo {
+		ri, err := runSettings(RLOptions{PolicyLayout: layout}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ri
+	}
+	if d := settings("").Diff(settings(LayoutStandard)); len(d) != 0 {
+		t.Errorf("default vs standard: %v, want no difference", d)
+	}
+	if d := settings(LayoutStandard).Diff(settings(LayoutORT)); len(d) != 1 || !strings.Contains(d[0], "policy layout") {
+		t.Errorf("standard vs ort: %v, want the policy layout named", d)
 	}
 }

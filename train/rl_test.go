@@ -96,8 +96,13 @@ func synthWarmStart(t testing.TB, m *model.Model) model.Weights {
 
 // newSynthEnv exports w to a policy folder and opens the sampler on it.
 func newSynthEnv(t testing.TB, m *model.Model, w model.Weights, dir string) RLEnv {
+	return newSynthEnvLayout(t, m, w, dir, onnx.Optimum)
+}
+
+// newSynthEnvLayout is newSynthEnv with the policy folder in the given graph layout.
+func newSynthEnvLayout(t testing.TB, m *model.Model, w model.Weights, dir string, layout onnx.Layout) RLEnv {
 	t.Helper()
-	exp, err := onnx.NewExporter(dir, m.Config(), onnx.WriteOptions{Unsynced: true})
+	exp, err := onnx.NewExporter(dir, m.Config(), onnx.WriteOptions{Unsynced: true, Layout: layout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,9 +199,18 @@ func TestRLLearnsSyntheticTask(t *testing.T) {
 // fp32, Output.TokenLogprobs) with the trainer's TokenLogProbs of the same tokens under the
 // same weights, at temperature 1 and 0.7: equal within 1e-4.
 func TestSamplerLogprobsMatchTrainer(t *testing.T) {
+	for _, layout := range []onnx.Layout{onnx.Optimum, onnx.ORT} { // RLOptions.PolicyLayout
+		t.Run(layout.String(), func(t *testing.T) { testSamplerLogprobsMatchTrainer(t, layout) })
+	}
+}
+
+func testSamplerLogprobsMatchTrainer(t *testing.T, layout onnx.Layout) {
 	m := newSynthModel(t)
 	w := arch.RandomWeights(m.Config(), 3)
-	env := newSynthEnv(t, m, w, filepath.Join(t.TempDir(), PolicyDir))
+	env := newSynthEnvLayout(t, m, w, filepath.Join(t.TempDir(), PolicyDir), layout)
+	if shared := env.Policy.Info().SharedKVCache; shared != (layout == onnx.ORT) {
+		t.Fatalf("%v layout: shared KV cache %v", layout, shared)
+	}
 	prompts := [][]int{{synthBOS, 1, synthSEP}, {synthBOS, 7, synthSEP, 3}}
 	for _, temp := range []float64{1, 0.7} {
 		outs, err := env.Policy.Generate(context.Background(), prompts, sampler.GenerateOptions{
@@ -390,9 +404,15 @@ func TestRLOneShotAndDynamicSampling(t *testing.T) {
 // (data file only) and Reload make the running sampler draw exactly what a sampler freshly
 // opened on the new folder draws. A prompt longer than the context is refused by name.
 func TestPolicyReload(t *testing.T) {
+	for _, layout := range []onnx.Layout{onnx.Optimum, onnx.ORT} { // RLOptions.PolicyLayout
+		t.Run(layout.String(), func(t *testing.T) { testPolicyReload(t, layout) })
+	}
+}
+
+func testPolicyReload(t *testing.T, layout onnx.Layout) {
 	m := newSynthModel(t)
 	dir := filepath.Join(t.TempDir(), PolicyDir)
-	env := newSynthEnv(t, m, arch.RandomWeights(m.Config(), 1), dir)
+	env := newSynthEnvLayout(t, m, arch.RandomWeights(m.Config(), 1), dir, layout)
 	prompts := [][]int{{synthBOS, 2, synthSEP}}
 	opts := sampler.GenerateOptions{Choice: sampler.Choice{Temperature: 1}, N: 6, MaxNewTokens: 8, Seed: 4, TokenLogprobs: true}
 	before, err := env.Policy.Generate(context.Background(), prompts, opts)

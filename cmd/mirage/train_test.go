@@ -210,6 +210,12 @@ func TestTrainRLCommand(t *testing.T) {
 		t.Error("the refused run wrote steps.jsonl")
 	}
 	unlock()
+	// --policy-layout reaches the policy export: this model's head size (8) has no ORT layout.
+	if err := newApp().RunContext(context.Background(), append(slices.Clone(args), "--policy-layout", "ort")); err == nil ||
+		!strings.Contains(err.Error(), "head size 8 is not a multiple of 16") {
+		t.Errorf("--policy-layout ort with head size 8: err = %v, want the head size named", err)
+	}
+	os.RemoveAll(out)
 	if err := newApp().RunContext(context.Background(), args); err != nil {
 		t.Fatal(err)
 	}
